@@ -1,0 +1,52 @@
+# 掌上办 — `make help` lists the targets.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export FLASK_APP := wsgi
+
+.DEFAULT_GOAL := help
+.PHONY: help install migrate seed run worker test test-pg lint format check-migrations bench clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-18s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the pinned requirements
+
+migrate: $(STAMP) ## Apply the Alembic migrations
+	$(BIN)/flask db upgrade
+
+seed: migrate ## Load the demo catalog (idempotent)
+	$(BIN)/flask catalog seed
+
+run: seed ## Install, migrate, seed, then serve the API (gunicorn) with an RQ worker until Ctrl-C
+	$(BIN)/python scripts/run_dev.py
+
+test: $(STAMP) ## Run the test suite (DATABASE_URL / REDIS_URL pick PostgreSQL / Redis; embedded defaults otherwise)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-pg: ## Run the suite on the local PostgreSQL and Redis
+	DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test REDIS_URL=redis://127.0.0.1:6379/15 $(MAKE) test
+
+lint: $(STAMP) ## ruff check and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP) ## Apply ruff formatting and safe fixes
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check-migrations: $(STAMP) ## Fail if the models and the migrations disagree
+	$(BIN)/flask db check
+
+bench: $(STAMP) ## Catalog benchmark (needs PostgreSQL; see docs/benchmarks.md)
+	$(BIN)/python -m bench.catalog
+
+clean: ## Remove var/ (local database, embedded Redis, uploads)
+	rm -rf var/*

@@ -1,0 +1,79 @@
+"""Application factory of the 掌上办 core platform (and the APIs mounted on it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    from app.config import VAR_DIR, config_class
+    from app.extensions import api, db, migrate, redis_ext
+    from app.web.request_log import configure_logging, init_request_ids
+
+    cfg = config_class(config_name)
+    app = Flask(__name__)
+    app.config.from_object(cfg)
+    app.config.update(overrides)
+    cfg.check(app.config)
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    configure_logging(app)
+    init_request_ids(app)
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(Path(__file__).resolve().parent.parent / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
+    redis_ext.init_app(app)
+    api.init_app(app)
+
+    _register_models()
+    _register_blueprints(app)
+    _register_cli(app)
+    _register_swagger_assets(app)
+    return app
+
+
+def _register_models() -> None:
+    # Importing the model modules registers their tables on the metadata (Alembic needs them).
+    import app.catalog.models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.extensions import api
+    from app.health import blp as health_blp
+
+    api.register_blueprint(health_blp)
+
+    # The citizen API is mounted on the same app in this deployment; the seam between it and
+    # the core is the core's service functions, so it could move to its own process.
+    import miniprogram_api
+
+    miniprogram_api.register(api)
+
+
+def _register_cli(app: Flask) -> None:
+    from app.catalog.cli import catalog_cli
+
+    app.cli.add_command(catalog_cli)
+
+
+def _register_swagger_assets(app: Flask) -> None:
+    """Serve the swagger-ui files shipped in the flask-swagger-ui wheel: /docs needs no CDN."""
+    import flask_swagger_ui
+    from flask import send_from_directory
+
+    dist = Path(flask_swagger_ui.__file__).resolve().parent / "dist"
+    prefix = app.config["OPENAPI_SWAGGER_UI_URL"].rstrip("/")
+
+    @app.get(prefix + "/<path:filename>")
+    def swagger_assets(filename: str):
+        return send_from_directory(dist, filename, max_age=86400)

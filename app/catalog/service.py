@@ -1,0 +1,342 @@
+"""The catalog's public functions. Every other layer — the citizen API, the staff API, cases —
+calls these, never the models. Results are plain dicts and dataclasses so the seam could be
+served remotely one day."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+from jsonschema import Draft202012Validator
+from sqlalchemy.orm import selectinload
+
+from app.catalog import models as m
+from app.catalog.errors import FormInvalid, ServiceNotFound, UnknownFilter
+from app.catalog.search import CatalogIndex
+from app.catalog.text import normalise
+from app.extensions import db
+
+MAX_QUERY_LENGTH = 50
+
+
+# ---------------------------------------------------------------- revision and index
+
+
+class _ProcessState:
+    """Per-process memo of the catalog revision and the index built for it."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.revision: int | None = None
+        self.checked_at = 0.0
+        self.index: CatalogIndex | None = None
+        self.db_url: str | None = None
+
+
+_state = _ProcessState()
+
+
+def _read_revision() -> int:
+    return db.session.scalar(sa.select(m.CatalogState.revision).where(m.CatalogState.id == 1)) or 0
+
+
+def revision() -> int:
+    """The catalog revision this process serves. Re-read from the database at most once per
+    CATALOG_REVISION_TTL seconds, so a change made by another process shows within that time."""
+    ttl = current_app.config["CATALOG_REVISION_TTL"]
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    now = time.monotonic()
+    st = _state
+    if st.revision is None or st.db_url != url or now - st.checked_at >= ttl:
+        rev = _read_revision()
+        with st.lock:
+            if st.db_url != url:
+                st.index = None
+            st.revision, st.checked_at, st.db_url = rev, now, url
+    return st.revision
+
+
+def bump_revision() -> None:
+    """Mark the catalog changed; called inside the writing transaction."""
+    updated = db.session.execute(
+        sa.update(m.CatalogState).where(m.CatalogState.id == 1).values(revision=m.CatalogState.revision + 1)
+    ).rowcount
+    if not updated:
+        db.session.add(m.CatalogState(id=1, revision=1))
+    db.session.flush()
+    _state.revision = None  # this process sees its own write at once
+
+
+def _index() -> CatalogIndex:
+    rev = revision()
+    idx = _state.index
+    if idx is None or idx.revision != rev:
+        with _state.lock:
+            idx = _state.index
+            if idx is None or idx.revision != rev:
+                idx = CatalogIndex.load(rev)
+                _state.index = idx
+    return idx
+
+
+# ---------------------------------------------------------------- queries
+
+
+@dataclass
+class ServicePage:
+    items: list[dict]
+    total: int
+    page: int
+    page_size: int
+
+
+def search_services(
+    *,
+    q: str | None = None,
+    department: str | None = None,
+    audience: str | None = None,
+    theme: str | None = None,
+    level: str | None = None,
+    mobile: bool | None = None,
+    online_only: bool = False,
+    visits: int | None = None,
+    page: int = 1,
+    page_size: int = 20,
+) -> ServicePage:
+    """Active items matching the query and filters, ranked by relevance then popularity.
+
+    `q` matches substrings of names and keywords, material synonyms, and — typed in Latin
+    letters — the pinyin and pinyin initials of names. `visits` is a ceiling: 1 finds the items
+    needing at most one visit (最多跑一次), 0 those needing none.
+    """
+    filters: dict = {}
+    for key, value in (
+        ("department", department),
+        ("audience", audience),
+        ("theme", theme),
+        ("level", level),
+        ("mobile", mobile),
+        ("visits", visits),
+    ):
+        if value is not None:
+            filters[key] = value
+    if online_only:
+        filters["online_only"] = True
+    idx = _index()
+    unknown = {}
+    if department is not None and department not in idx.department_codes:
+        unknown["department"] = ["没有这个部门编码"]
+    if theme is not None and theme not in idx.theme_codes:
+        unknown["theme"] = ["没有这个主题编码"]
+    if unknown:
+        raise UnknownFilter(errors={"query": unknown})
+    positions = idx.search(normalise(q or "")[:MAX_QUERY_LENGTH], filters)
+    start = (page - 1) * page_size
+    return ServicePage(
+        items=[idx.summaries[i] for i in positions[start : start + page_size]],
+        total=len(positions),
+        page=page,
+        page_size=page_size,
+    )
+
+
+def list_departments() -> list[dict]:
+    """Departments that have at least one active item, with their item counts."""
+    counts = dict(
+        db.session.execute(
+            sa.select(m.ServiceItem.department_id, sa.func.count())
+            .where(m.ServiceItem.active.is_(True))
+            .group_by(m.ServiceItem.department_id)
+        ).all()
+    )
+    deps = db.session.scalars(sa.select(m.Department).order_by(m.Department.level, m.Department.code))
+    return [
+        {
+            "code": d.code,
+            "name": d.name,
+            "level": d.level,
+            "division_code": d.division_code,
+            "division_name": d.division_name,
+            "address": d.address,
+            "phone": d.phone,
+            "office_hours": d.office_hours,
+            "service_count": counts.get(d.id, 0),
+        }
+        for d in deps
+        if counts.get(d.id)
+    ]
+
+
+def list_themes() -> list[dict]:
+    """Life-event themes, each with its active items (most applied first)."""
+    idx = _index()
+    out = []
+    for t in db.session.scalars(sa.select(m.Theme).order_by(m.Theme.sort, m.Theme.code)):
+        positions = idx.search("", {"theme": t.code})
+        out.append(
+            {
+                "code": t.code,
+                "name": t.name,
+                "audience": t.audience,
+                "description": t.description,
+                "services": [idx.summaries[i] for i in positions],
+            }
+        )
+    return out
+
+
+def _load_item(code: str) -> m.ServiceItem:
+    item = db.session.scalar(
+        sa.select(m.ServiceItem)
+        .where(m.ServiceItem.implementation_code == code, m.ServiceItem.active.is_(True))
+        .options(
+            selectinload(m.ServiceItem.materials)
+            .selectinload(m.ServiceMaterial.material_type)
+            .selectinload(m.MaterialType.licence_type),
+            selectinload(m.ServiceItem.themes),
+            selectinload(m.ServiceItem.department),
+            selectinload(m.ServiceItem.result_licence_type),
+        )
+    )
+    if item is None:
+        raise ServiceNotFound()
+    return item
+
+
+def _licence(lt: m.LicenceType | None) -> dict | None:
+    return {"code": lt.code, "name": lt.name} if lt else None
+
+
+def get_service(code: str) -> dict:
+    """The full guide of one active item (its 12 standard elements and the rest)."""
+    i = _load_item(code)
+    d = i.department
+    return {
+        "code": i.implementation_code,
+        "basic_code": i.basic_code,
+        "name": i.name,
+        "department": {
+            "code": d.code,
+            "name": d.name,
+            "level": d.level,
+            "division_code": d.division_code,
+            "division_name": d.division_name,
+            "address": d.address,
+            "phone": d.phone,
+            "office_hours": d.office_hours,
+        },
+        "type": i.item_type,
+        "audience": list(i.audience),
+        "level": i.level,
+        "legal_basis": list(i.legal_basis),
+        "scope": i.scope,
+        "conditions": list(i.conditions),
+        "time_limit": {"statutory_days": i.statutory_time_limit, "promised_days": i.promised_time_limit},
+        "process": list(i.process),
+        "materials": [
+            {
+                "position": mat.position,
+                "name": mat.name,
+                "material_type": {
+                    "code": mat.material_type.code,
+                    "name": mat.material_type.name,
+                    "synonyms": list(mat.material_type.synonyms or []),
+                },
+                "licence_type": _licence(mat.material_type.licence_type),
+                "required": mat.required,
+                "form": mat.form,
+                "copies": mat.copies,
+                "commitment_allowed": mat.commitment_allowed,
+                "notes": mat.notes,
+            }
+            for mat in i.materials
+        ],
+        "form_schema": i.form_schema,
+        "fees": {
+            "free": bool(i.fees.get("free")),
+            "total_fen": i.fee_total_fen,
+            "items": list(i.fees.get("items", [])),
+        },
+        "result": {
+            "type": i.result.get("type"),
+            "name": i.result.get("name"),
+            "licence_type": _licence(i.result_licence_type),
+        },
+        "themes": [{"code": t.code, "name": t.name} for t in i.themes],
+        "channels": {"fully_online": i.fully_online, "mobile": i.mobile},
+        "visits": i.visits,
+        "instant": i.instant,
+        "delivery_options": list(i.delivery_options),
+        "keywords": list(i.keywords),
+        "consult": i.consult,
+        "supervision": i.supervision,
+        "popularity": i.popularity,
+        "updated_at": i.updated_at.isoformat() + "Z",
+    }
+
+
+# ---------------------------------------------------------------- application forms
+
+_FORM_MESSAGES = {
+    "required": "此项为必填项",
+    "type": "格式不正确",
+    "pattern": "格式不正确",
+    "format": "格式不正确",
+    "enum": "请从可选项中选择",
+    "const": "取值不正确",
+    "minLength": "内容过短",
+    "maxLength": "内容过长",
+    "minimum": "数值过小",
+    "maximum": "数值过大",
+    "exclusiveMinimum": "数值过小",
+    "exclusiveMaximum": "数值过大",
+    "minItems": "数量不足",
+    "maxItems": "数量过多",
+    "additionalProperties": "包含未定义的栏目",
+}
+
+
+def form_errors(schema: dict, data: dict) -> dict[str, list[str]]:
+    """Field errors of `data` against a JSON Schema: {dotted.path: [中文提示]}."""
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    errors: dict[str, list[str]] = {}
+    for err in validator.iter_errors(data):
+        path = [str(p) for p in err.absolute_path]
+        if err.validator == "required":
+            # the missing property is named in the message: "'x' is a required property"
+            missing = err.message.split("'")[1] if "'" in err.message else ""
+            path.append(missing)
+        elif err.validator == "additionalProperties":
+            extras = sorted(set(err.instance) - set(err.schema.get("properties", {})))
+            path.append(extras[0] if extras else "")
+        title = _title_at(schema, path)
+        text = _FORM_MESSAGES.get(err.validator, "填写有误")
+        errors.setdefault(".".join(path) or "_form", []).append(f"{title}：{text}" if title else text)
+    return errors
+
+
+def _title_at(schema: dict, path: list[str]) -> str:
+    node = schema
+    for part in path:
+        props = node.get("properties") if isinstance(node, dict) else None
+        if not props or part not in props:
+            return ""
+        node = props[part]
+    return node.get("title", "") if isinstance(node, dict) else ""
+
+
+def validate_form(code: str, data: dict) -> None:
+    """Raise FormInvalid (with field errors) unless `data` satisfies the item's form schema."""
+    schema = db.session.scalar(
+        sa.select(m.ServiceItem.form_schema).where(
+            m.ServiceItem.implementation_code == code, m.ServiceItem.active.is_(True)
+        )
+    )
+    if schema is None:
+        raise ServiceNotFound()
+    errors = form_errors(schema, data)
+    if errors:
+        raise FormInvalid(errors=errors)

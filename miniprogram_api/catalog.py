@@ -1,0 +1,73 @@
+"""Citizen catalog: departments, services (search and guide), life-event themes."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.catalog import service as catalog
+from app.web.http_cache import cached_json
+from miniprogram_api.cache import memo
+from miniprogram_api.catalog_schemas import (
+    DepartmentListSchema,
+    ServiceGuideSchema,
+    ServicePageSchema,
+    ServiceQuerySchema,
+    ThemeListSchema,
+)
+
+blp = Blueprint("catalog", __name__, description="Service catalog (办事指南)")
+
+
+def _reply(key: tuple, build):
+    body, etag = memo.get_or_build((catalog.revision(), *key), build)
+    return cached_json(body, etag, current_app.config["CATALOG_CACHE_MAX_AGE"])
+
+
+@blp.route("/departments")
+class Departments(MethodView):
+    @blp.response(200, DepartmentListSchema)
+    def get(self):
+        """Departments that offer services"""
+
+        def build():
+            items = catalog.list_departments()
+            return DepartmentListSchema().dump({"items": items, "total": len(items)})
+
+        return _reply(("departments",), build)
+
+
+@blp.route("/services")
+class Services(MethodView):
+    @blp.arguments(ServiceQuerySchema, location="query", as_kwargs=True)
+    @blp.response(200, ServicePageSchema)
+    def get(self, **args):
+        """Find services: search and filters, ranked by relevance then popularity"""
+
+        def build():
+            page = catalog.search_services(**args)
+            return ServicePageSchema().dump(page)
+
+        return _reply(("services", tuple(sorted(args.items()))), build)
+
+
+@blp.route("/services/<string:code>")
+class ServiceDetail(MethodView):
+    @blp.response(200, ServiceGuideSchema)
+    def get(self, code: str):
+        """The full service guide of one item"""
+        return _reply(("service", code), lambda: ServiceGuideSchema().dump(catalog.get_service(code)))
+
+
+@blp.route("/themes")
+class Themes(MethodView):
+    @blp.response(200, ThemeListSchema)
+    def get(self):
+        """Life-event themes and their services"""
+
+        def build():
+            items = catalog.list_themes()
+            return ThemeListSchema().dump({"items": items, "total": len(items)})
+
+        return _reply(("themes",), build)

@@ -1,0 +1,177 @@
+"""Schemas of the citizen catalog API (query parameters and the documented responses)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+from app.web.schemas import PageQuerySchema
+
+F = ma.fields
+
+
+class ServiceQuerySchema(PageQuerySchema):
+    q = F.String(
+        validate=ma.validate.Length(min=1, max=50),
+        metadata={"description": "搜索词: 名称子串、材料同义词、拼音或拼音首字母 (shenfenzheng, sfz)"},
+    )
+    department = F.String(validate=ma.validate.Length(max=32), metadata={"description": "department code"})
+    audience = F.String(validate=ma.validate.OneOf(["individual", "legal_person"]))
+    theme = F.String(validate=ma.validate.Length(max=32), metadata={"description": "theme code"})
+    level = F.String(validate=ma.validate.OneOf(["province", "city", "county"]))
+    mobile = F.Boolean(metadata={"description": "only items that can be done on the phone (true) or not (false)"})
+    online_only = F.Boolean(load_default=False, metadata={"description": "only fully online items (全程网办)"})
+    visits = F.Integer(
+        validate=ma.validate.Range(min=0, max=5),
+        metadata={"description": "at most this many visits: 0 零跑动, 1 最多跑一次"},
+    )
+
+
+class DepartmentRefSchema(ma.Schema):
+    code = F.String()
+    name = F.String()
+
+
+class ServiceSummarySchema(ma.Schema):
+    code = F.String(metadata={"description": "implementation code (实施编码)"})
+    basic_code = F.String()
+    name = F.String()
+    department = F.Nested(DepartmentRefSchema)
+    type = F.String()
+    audience = F.List(F.String())
+    level = F.String()
+    mobile = F.Boolean()
+    fully_online = F.Boolean()
+    visits = F.Integer()
+    instant = F.Boolean()
+    promised_time_limit = F.Integer(metadata={"description": "working days"})
+    fee_fen = F.Integer()
+
+
+class ServicePageSchema(ma.Schema):
+    items = F.List(F.Nested(ServiceSummarySchema))
+    total = F.Integer()
+    page = F.Integer()
+    page_size = F.Integer()
+
+
+class DepartmentSchema(ma.Schema):
+    code = F.String()
+    name = F.String()
+    level = F.String()
+    division_code = F.String()
+    division_name = F.String()
+    address = F.String()
+    phone = F.String()
+    office_hours = F.String()
+    service_count = F.Integer()
+
+
+class DepartmentListSchema(ma.Schema):
+    items = F.List(F.Nested(DepartmentSchema))
+    total = F.Integer()
+
+
+class ThemeSchema(ma.Schema):
+    code = F.String()
+    name = F.String()
+    audience = F.String()
+    description = F.String()
+    services = F.List(F.Nested(ServiceSummarySchema))
+
+
+class ThemeListSchema(ma.Schema):
+    items = F.List(F.Nested(ThemeSchema))
+    total = F.Integer()
+
+
+class CodeNameSchema(ma.Schema):
+    code = F.String()
+    name = F.String()
+
+
+class MaterialTypeSchema(CodeNameSchema):
+    synonyms = F.List(F.String())
+
+
+class MaterialSchema(ma.Schema):
+    position = F.Integer()
+    name = F.String()
+    material_type = F.Nested(MaterialTypeSchema)
+    licence_type = F.Nested(CodeNameSchema, allow_none=True, metadata={"description": "e-licence that meets it"})
+    required = F.Boolean()
+    form = F.String(metadata={"description": "original / copy / electronic"})
+    copies = F.Integer()
+    commitment_allowed = F.Boolean(metadata={"description": "a 告知承诺 may replace it"})
+    notes = F.String()
+
+
+class DepartmentDetailSchema(DepartmentRefSchema):
+    level = F.String()
+    division_code = F.String()
+    division_name = F.String()
+    address = F.String()
+    phone = F.String()
+    office_hours = F.String()
+
+
+class ProcessStepSchema(ma.Schema):
+    name = F.String()
+    description = F.String()
+    time_limit = F.Integer(allow_none=True)
+
+
+class FeeItemSchema(ma.Schema):
+    name = F.String()
+    amount_fen = F.Integer()
+    basis = F.String()
+
+
+class FeesSchema(ma.Schema):
+    free = F.Boolean()
+    total_fen = F.Integer()
+    items = F.List(F.Nested(FeeItemSchema))
+
+
+class ResultSchema(ma.Schema):
+    type = F.String()
+    name = F.String()
+    licence_type = F.Nested(CodeNameSchema, allow_none=True)
+
+
+class TimeLimitSchema(ma.Schema):
+    statutory_days = F.Integer()
+    promised_days = F.Integer()
+
+
+class ChannelsSchema(ma.Schema):
+    fully_online = F.Boolean()
+    mobile = F.Boolean()
+
+
+class ServiceGuideSchema(ma.Schema):
+    code = F.String()
+    basic_code = F.String()
+    name = F.String()
+    department = F.Nested(DepartmentDetailSchema)
+    type = F.String()
+    audience = F.List(F.String())
+    level = F.String()
+    legal_basis = F.List(F.String())
+    scope = F.String()
+    conditions = F.List(F.String())
+    time_limit = F.Nested(TimeLimitSchema)
+    process = F.List(F.Nested(ProcessStepSchema))
+    materials = F.List(F.Nested(MaterialSchema))
+    form_schema = F.Dict(metadata={"description": "JSON Schema (draft 2020-12) of the application form"})
+    fees = F.Nested(FeesSchema)
+    result = F.Nested(ResultSchema)
+    themes = F.List(F.Nested(CodeNameSchema))
+    channels = F.Nested(ChannelsSchema)
+    visits = F.Integer()
+    instant = F.Boolean()
+    delivery_options = F.List(F.String())
+    keywords = F.List(F.String())
+    consult = F.String()
+    supervision = F.String()
+    popularity = F.Integer()
+    updated_at = F.String()
