@@ -78,6 +78,37 @@ class Config:
 
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
+    # --- channel providers. Empty credentials + SANDBOX: the dev runner starts sandbox/ on
+    # loopback and fills these in; tests point them at their own sandbox instances.
+    SANDBOX = _bool("SANDBOX", False)
+    WECHAT_APPID = os.environ.get("WECHAT_APPID", "")
+    WECHAT_SECRET = os.environ.get("WECHAT_SECRET", "")
+    WECHAT_OPEN_APPID = os.environ.get("WECHAT_OPEN_APPID", "")  # Open Platform (mobile app login)
+    WECHAT_OPEN_SECRET = os.environ.get("WECHAT_OPEN_SECRET", "")
+    WECHAT_API_BASE = os.environ.get("WECHAT_API_BASE", "https://api.weixin.qq.com")
+    ALIPAY_APP_ID = os.environ.get("ALIPAY_APP_ID", "")
+    ALIPAY_APP_PRIVATE_KEY = os.environ.get("ALIPAY_APP_PRIVATE_KEY", "")  # PKCS#1 PEM, or a path to one
+    ALIPAY_PUBLIC_KEY = os.environ.get("ALIPAY_PUBLIC_KEY", "")  # Alipay's public key PEM, or a path
+    ALIPAY_SERVER_URL = os.environ.get("ALIPAY_SERVER_URL", "https://openapi.alipay.com/gateway.do")
+    ALIPAY_CERTIFY_RETURN_URL = os.environ.get("ALIPAY_CERTIFY_RETURN_URL", "")
+    SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "sandbox")  # sandbox | aliyun
+
+    # --- identity
+    JWT_ISSUER = "zhangshangban"
+    ACCESS_TOKEN_TTL = int(os.environ.get("ACCESS_TOKEN_TTL", "900"))
+    REFRESH_TOKEN_TTL = int(os.environ.get("REFRESH_TOKEN_TTL", str(30 * 24 * 3600)))
+    # Level 4 actions (show a licence, pay, submit where the item requires it) need a face check
+    # no older than this many seconds.
+    STEP_UP_MAX_AGE = int(os.environ.get("STEP_UP_MAX_AGE", "600"))
+    SMS_CODE_TTL = 300
+    SMS_CODE_MAX_ATTEMPTS = 5
+    SMS_SEND_LIMIT_PER_PHONE = (5, 3600)  # (count, window seconds)
+    SMS_SEND_LIMIT_PER_IP = (20, 3600)
+    SMS_SEND_INTERVAL = 60
+    LOGIN_LIMIT_PER_IP = (60, 60)
+    REALNAME_MAX_FAILURES = (5, 24 * 3600)
+    FACE_LIMIT_PER_ACCOUNT = (10, 3600)
+
     @classmethod
     def check(cls, config: dict) -> None:
         """Refuse configurations that must never run; overridden per environment."""

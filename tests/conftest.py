@@ -9,6 +9,8 @@ import tempfile
 
 import pytest
 
+pytest_plugins = ["tests.sandbox_fixtures"]
+
 _TMP = tempfile.mkdtemp(prefix="zsb-test-")
 os.environ.setdefault("ZSB_VAR_DIR", _TMP)
 os.environ.setdefault("APP_ENV", "testing")

@@ -1,0 +1,1 @@
+"""Pytest fixtures that run the sandbox/ provider simulators on loopback (filled in with sandbox/)."""
