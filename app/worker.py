@@ -13,6 +13,11 @@ from rq.worker import Worker
 class AppWorker(Worker):
     _flask_app = None
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Built once in the parent so each forked work horse inherits it instead of rebuilding.
+        self.flask_app()
+
     @classmethod
     def flask_app(cls):
         if cls._flask_app is None:
@@ -21,7 +26,7 @@ class AppWorker(Worker):
             cls._flask_app = create_app()
         return cls._flask_app
 
-    def perform_job(self, job, queue):
+    def perform_job(self, job, queue, execution):
         app = self.flask_app()
         from app.extensions import db
 
@@ -29,7 +34,7 @@ class AppWorker(Worker):
             # A forked work horse must not reuse the parent's pooled connections.
             db.engine.dispose(close=False)
             try:
-                return super().perform_job(job, queue)
+                return super().perform_job(job, queue, execution)
             finally:
                 db.session.remove()
 
