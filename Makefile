@@ -22,8 +22,9 @@ install: $(STAMP) ## Create .venv and install the pinned requirements
 migrate: $(STAMP) ## Apply the Alembic migrations
 	$(BIN)/flask db upgrade
 
-seed: migrate ## Load the demo catalog (idempotent)
+seed: migrate ## Load the demo catalog and the demo residents (idempotent)
 	$(BIN)/flask catalog seed
+	$(BIN)/flask residents seed
 
 run: seed ## Install, migrate, seed, then serve the API (gunicorn) with an RQ worker until Ctrl-C
 	$(BIN)/python scripts/run_dev.py

@@ -45,6 +45,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 def _register_models() -> None:
     # Importing the model modules registers their tables on the metadata (Alembic needs them).
     import app.catalog.models  # noqa: F401
+    import app.identity.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -62,8 +63,10 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from app.catalog.cli import catalog_cli
+    from app.identity.cli import residents_cli
 
     app.cli.add_command(catalog_cli)
+    app.cli.add_command(residents_cli)
 
 
 def _register_swagger_assets(app: Flask) -> None:

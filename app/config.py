@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("ZSB_VAR_DIR", ROOT / "var"))
 
 # Development secrets: public by construction, so production must replace every one of them.
-DEV_SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105 - the known development value production refuses
+DEV_SECRET_KEY = "dev-only-secret-key-change-me-0123456789"  # noqa: S105 - the known development value production refuses
 # key id ":" urlsafe-base64 of 32 bytes; the first key encrypts, all of them decrypt (rotation).
 DEV_FIELD_ENCRYPTION_KEYS = "dev1:ZGV2LW9ubHktZmllbGQta2V5LTMyLWJ5dGVzLS0tLS0="
 DEV_FIELD_HASH_KEY = "dev-only-field-hash-key"
@@ -108,6 +108,20 @@ class Config:
     LOGIN_LIMIT_PER_IP = (60, 60)
     REALNAME_MAX_FAILURES = (5, 24 * 3600)
     FACE_LIMIT_PER_ACCOUNT = (10, 3600)
+    FACE_LIMIT_PER_IP = (30, 3600)
+    FACE_COMPLETE_LIMIT_PER_ACCOUNT = (60, 3600)
+    FACE_COMPLETE_LIMIT_PER_IP = (120, 3600)
+    LOGIN_LIMIT_PER_ACCOUNT = (30, 60)
+    REALNAME_MAX_FAILURES_PER_IP = (20, 24 * 3600)
+    WECHAT_TIMEOUT = float(os.environ.get("WECHAT_TIMEOUT", "5"))
+    ALIPAY_TIMEOUT = float(os.environ.get("ALIPAY_TIMEOUT", "10"))
+
+    # Aliyun SMS (SMS_PROVIDER=aliyun)
+    SMS_ALIYUN_ACCESS_KEY_ID = os.environ.get("SMS_ALIYUN_ACCESS_KEY_ID", "")
+    SMS_ALIYUN_ACCESS_KEY_SECRET = os.environ.get("SMS_ALIYUN_ACCESS_KEY_SECRET", "")
+    SMS_ALIYUN_SIGN_NAME = os.environ.get("SMS_ALIYUN_SIGN_NAME", "")
+    SMS_ALIYUN_TEMPLATE_CODE = os.environ.get("SMS_ALIYUN_TEMPLATE_CODE", "")
+    SMS_ALIYUN_ENDPOINT = os.environ.get("SMS_ALIYUN_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
 
     @classmethod
     def check(cls, config: dict) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import text
 
 from app.extensions import db, redis_ext
+from app.web.api import PlatformBlueprint as Blueprint
 from app.web.api import envelope
 
 log = logging.getLogger(__name__)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.catalog import service as catalog
+from app.web.api import PlatformBlueprint as Blueprint
 from app.web.http_cache import cached_json
 from miniprogram_api.cache import memo
 from miniprogram_api.catalog_schemas import (

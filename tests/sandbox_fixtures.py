@@ -1,1 +1,51 @@
-"""Pytest fixtures that run the sandbox/ provider simulators on loopback (filled in with sandbox/)."""
+"""Pytest fixtures that run the sandbox/ provider simulators on loopback (a pytest plugin,
+registered in tests/conftest.py).
+
+- `sandbox` (session): the WeChat and Alipay simulators, started once. It is a
+  sandbox.server.SandboxServer: `.wechat_url`, `.alipay_url`, `.settings` (the config values
+  pointing at them), the raw state (`.wechat`, `.alipay`) and the control helpers —
+  `face_outcome(verify_id, "pass")`, `legacy_verify_result(name=, id_number=, outcome=)`,
+  `certify_outcome(certify_id, "pass")`, `tamper_next_alipay_response()`,
+  `expire_wechat_tokens()`, `wechat_login_code("alice")`, `alipay_auth_code("alice")`,
+  `wechat_fail_next(...)`, `alipay_fail_next(...)`, `subscribe_error(43101)`, ...
+  Login codes are single-use for the whole session: use `sandbox.wechat_login_code(user)` /
+  `sandbox.alipay_auth_code(user)` (or any `<user>:<unique>` string).
+- `sandbox_app` (session): create_app("testing", **sandbox.settings) on the same database and
+  Redis as the `app` fixture (which migrates and seeds them first).
+- `stranger_keypair` (session): an unrelated RSA-2048 key pair (sandbox.keys.KeyPair) for
+  wrong-key tests.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def sandbox():
+    from sandbox.server import SandboxServer
+
+    server = SandboxServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def sandbox_app(app, sandbox):
+    from app import create_app
+    from app.extensions import db, redis_ext
+
+    with app.app_context():
+        shared = {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], "REDIS_URL": redis_ext.url}
+    configured = create_app("testing", **shared, **sandbox.settings)
+    yield configured
+    with configured.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def stranger_keypair():
+    from sandbox.keys import generate_keypair
+
+    return generate_keypair()

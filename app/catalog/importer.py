@@ -351,9 +351,8 @@ def _write_item(d: dict, by_code: dict, report: ImportReport) -> None:
     item.popularity = d["popularity"]
     item.search_pinyin = pinyin_full(d["name"])
     item.search_initials = pinyin_initials(d["name"])
-    item.keywords_pinyin = "\x00".join(
-        reading for k in d["keywords"] for reading in (pinyin_full(k), pinyin_initials(k))
-    )
+    # Newline separates readings: PostgreSQL text refuses NUL, and queries are stripped of whitespace.
+    item.keywords_pinyin = "\n".join(reading for k in d["keywords"] for reading in (pinyin_full(k), pinyin_initials(k)))
     item.active = True
     item.themes = [_lookup(m.Theme, t, by_code["themes"]) for t in d["themes"]]
     for position, mat in enumerate(d["materials"]):

@@ -11,11 +11,13 @@ import logging
 
 import marshmallow as ma
 from flask import g, jsonify
-from flask_smorest import Api
+from flask_smorest import Api, Blueprint
+from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
 
 from app.errors import DomainError
+from app.identity.gateways.base import GatewayError
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +66,16 @@ def envelope(status: int, error: str | None = None, message: str | None = None, 
     return response
 
 
+class StrictParser(FlaskParser):
+    """Unknown query parameters are errors too (webargs excludes them by default)."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {
+        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+        "query": ma.RAISE,
+        "querystring": ma.RAISE,
+    }
+
+
 class PlatformApi(Api):
     ERROR_SCHEMA = ErrorEnvelopeSchema
 
@@ -71,6 +83,7 @@ class PlatformApi(Api):
         app = self._app
         app.register_error_handler(HTTPException, self.handle_http_exception)
         app.register_error_handler(DomainError, handle_domain_error)
+        app.register_error_handler(GatewayError, handle_gateway_error)
         app.register_error_handler(Exception, handle_unexpected)
 
     def handle_http_exception(self, error):
@@ -85,7 +98,22 @@ class PlatformApi(Api):
 
 
 def handle_domain_error(error: DomainError):
-    return envelope(error.http_status, error.error, error.message, error.errors)
+    response = envelope(error.http_status, error.error, error.message, error.errors)
+    # e.g. Retry-After on RateLimited (app.ratelimit)
+    for name, value in (getattr(error, "headers", None) or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def handle_gateway_error(error: GatewayError):
+    """A provider failure (app.identity.gateways.base): its stable code and Chinese message.
+    The provider's own detail stays out of the response and the log (it may echo personal data)."""
+    log.warning(
+        "provider error %s",
+        error.error,
+        extra={"provider_code": error.provider_code, "retryable": error.retryable},
+    )
+    return envelope(error.http_status, error.error, error.message)
 
 
 def handle_unexpected(error: Exception):
@@ -94,3 +122,9 @@ def handle_unexpected(error: Exception):
     # The traceback is logged; the citizen only sees the generic message and the request id.
     log.exception("unhandled error", extra={"request_id": getattr(g, "request_id", None)})
     return envelope(InternalServerError.code)
+
+
+class PlatformBlueprint(Blueprint):
+    """Every blueprint of the platform parses arguments strictly (unknown fields are 422)."""
+
+    ARGUMENTS_PARSER = StrictParser()

@@ -38,6 +38,10 @@ def configure_logging(app: Flask) -> None:
         handler.addFilter(RequestIdFilter())
         root.addHandler(handler)
     root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    # HTTP client libraries log full URLs at DEBUG, and WeChat puts secrets and access tokens in
+    # query strings: keep them at INFO whatever the root level is.
+    for noisy in ("urllib3", "requests"):
+        logging.getLogger(noisy).setLevel(max(logging.INFO, root.level))
 
 
 def init_request_ids(app: Flask) -> None:

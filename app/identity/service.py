@@ -1,0 +1,247 @@
+"""The identity core's public functions. The citizen API (and later the staff API and other
+domains) call these and nothing else in app.identity; results are dataclasses and dicts.
+
+Assurance levels (Guangdong unified login): 2 channel login only; 3 name + resident ID number
+matched against the population registry; 4 face verified for that identity. A session carries
+its level and the time of its last face check; level-4 actions also require that face check to
+be at most STEP_UP_MAX_AGE seconds old (`require_level(..., fresh=True)`).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+
+from app import ratelimit
+from app.errors import RateLimited
+from app.extensions import db
+from app.identity import accounts, audit, errors, face, realname, registry, sms, tokens
+from app.identity.gateways.base import ChannelLogin
+from app.identity.models import Resident, utcnow
+from app.identity.tokens import Principal, TokenPair
+
+__all__ = [
+    "Principal",
+    "TokenPair",
+    "add_resident",
+    "authenticate",
+    "complete_face",
+    "describe_account",
+    "face_login",
+    "login_alipay",
+    "login_sms",
+    "login_wechat",
+    "login_wechat_app",
+    "logout",
+    "refresh",
+    "require_level",
+    "seed_residents",
+    "send_sms_code",
+    "start_face",
+    "unlink_channel",
+    "verification_history",
+    "verify_realname",
+]
+
+LEVEL_CHANNEL = 2
+LEVEL_REALNAME = 3
+LEVEL_FACE = 4
+
+
+# ---------------------------------------------------------------- sessions
+
+
+def authenticate(token: str) -> Principal:
+    """The caller behind an access token, or TokenInvalid / TokenExpired / SessionRevoked."""
+    return tokens.authenticate(token)
+
+
+def require_level(principal: Principal, level: int, *, fresh: bool = False) -> None:
+    """Refuse with STEP_UP_REQUIRED unless the session reaches `level` (and, with `fresh`, its
+    face check is at most STEP_UP_MAX_AGE seconds old)."""
+    max_age = current_app.config["STEP_UP_MAX_AGE"]
+    detail = {"required_level": level, "current_level": principal.level, "fresh": fresh}
+    if principal.level < level:
+        message = "请先完成实名认证" if level <= LEVEL_REALNAME else "该操作需要刷脸核验本人身份"
+        raise errors.StepUpRequired(message, errors={"auth": detail})
+    if fresh:
+        face_at = principal.face_at
+        if face_at is None or utcnow() - face_at > timedelta(seconds=max_age):
+            detail["max_age"] = max_age
+            raise errors.StepUpRequired("为保护您的信息安全，请重新刷脸核验本人身份", errors={"auth": detail})
+
+
+def refresh(refresh_token: str, *, ip: str | None) -> TokenPair:
+    """Rotate a refresh token; a token used twice revokes its session (REFRESH_TOKEN_REUSED)."""
+    _login_limit(ip)
+    return tokens.rotate(refresh_token)
+
+
+def logout(principal: Principal) -> None:
+    """End the caller's session: its access and refresh tokens stop working at once."""
+    tokens.revoke_session(principal.session_id, "logout")
+    db.session.commit()
+
+
+# ---------------------------------------------------------------- logins
+
+
+def _login_limit(ip: str | None) -> None:
+    limit, window = current_app.config["LOGIN_LIMIT_PER_IP"]
+    ratelimit.hit(f"login:ip:{ip}", limit, window, error="LOGIN_RATE_LIMITED", message="登录过于频繁，请稍后再试")
+
+
+def _account_login_limit(account_id: int) -> None:
+    limit, window = current_app.config.get("LOGIN_LIMIT_PER_ACCOUNT", (30, 60))
+    ratelimit.hit(
+        f"login:acct:{account_id}", limit, window, error="LOGIN_RATE_LIMITED", message="登录过于频繁，请稍后再试"
+    )
+
+
+def _channel_login(identifiers: list[accounts.Identifier], method: str) -> TokenPair:
+    account, _ = accounts.resolve(identifiers)
+    account_id = account.id
+    try:
+        _account_login_limit(account_id)
+    except RateLimited:
+        db.session.rollback()
+        raise
+    pair = tokens.start_session(account_id, method=method, level=accounts.session_level(account_id))
+    db.session.commit()
+    return pair
+
+
+def _provider_login(ip: str | None, call) -> ChannelLogin:
+    _login_limit(ip)
+    return call()
+
+
+def login_wechat(code: str, *, ip: str | None) -> TokenPair:
+    """Mini-program silent login: wx.login code → code2session → this person's account."""
+    from app.identity.gateways.factory import wechat_gateway
+
+    login = _provider_login(ip, lambda: wechat_gateway().code_to_session(code))
+    return _channel_login(accounts.identifiers_for_channel(login), "wechat")
+
+
+def login_wechat_app(code: str, *, ip: str | None) -> TokenPair:
+    """Mobile app login with WeChat (Open Platform); the unionid links it to the mini-program."""
+    from app.identity.gateways.factory import wechat_gateway
+
+    login = _provider_login(ip, lambda: wechat_gateway().app_login(code))
+    return _channel_login(accounts.identifiers_for_channel(login), "wechat_app")
+
+
+def login_alipay(auth_code: str, *, ip: str | None) -> TokenPair:
+    """Alipay mini-program login: my.getAuthCode auth_code → alipay.system.oauth.token."""
+    from app.identity.gateways.factory import alipay_gateway
+
+    login = _provider_login(ip, lambda: alipay_gateway().oauth_token(auth_code))
+    return _channel_login(accounts.identifiers_for_channel(login), "alipay")
+
+
+def send_sms_code(mobile: str, *, ip: str | None) -> dict:
+    """Send a login code to a mobile number (limited per phone and per IP)."""
+    return sms.send_login_code(mobile, ip=ip)
+
+
+def login_sms(mobile: str, code: str, *, ip: str | None) -> TokenPair:
+    """Mobile app login with a phone number and its SMS code."""
+    _login_limit(ip)
+    mobile = sms.consume_login_code(mobile, code)
+    return _channel_login([accounts.identifier_for_phone(mobile)], "sms")
+
+
+# ---------------------------------------------------------------- real name and face
+
+
+def verify_realname(principal: Principal, *, name: str, id_number: str, ip: str | None) -> TokenPair:
+    """Level 3: match name and ID number against the registry and bind them to the account."""
+    return realname.verify_realname(principal, name=name, id_number=id_number, ip=ip)
+
+
+def start_face(
+    principal: Principal, *, channel: str, name: str | None = None, id_number: str | None = None, ip: str | None
+) -> dict:
+    """Start a face check at WeChat or Alipay for the account's (or the typed) identity."""
+    return face.start(principal, channel=channel, name=name, id_number=id_number, ip=ip)
+
+
+def complete_face(
+    principal: Principal,
+    *,
+    channel: str,
+    provider_ref: str | None = None,
+    verify_result: str | None = None,
+    name: str | None = None,
+    id_number: str | None = None,
+    ip: str | None,
+) -> TokenPair:
+    """Level 4 (step-up): the provider's verdict on a face check this account started."""
+    return face.complete(
+        principal,
+        channel=channel,
+        provider_ref=provider_ref,
+        verify_result=verify_result,
+        name=name,
+        id_number=id_number,
+        ip=ip,
+    )
+
+
+def face_login(
+    principal: Principal,
+    *,
+    channel: str,
+    provider_ref: str | None = None,
+    verify_result: str | None = None,
+    name: str | None = None,
+    id_number: str | None = None,
+    ip: str | None,
+) -> TokenPair:
+    """Log in by face: a passed check on an identity logs its account in at level 4 — on a new
+    channel or device too, linking the caller's channel identity to that account."""
+    return face.complete(
+        principal,
+        channel=channel,
+        provider_ref=provider_ref,
+        verify_result=verify_result,
+        name=name,
+        id_number=id_number,
+        ip=ip,
+        login=True,
+    )
+
+
+# ---------------------------------------------------------------- the account
+
+
+def describe_account(principal: Principal) -> dict:
+    """GET /me: masked identity, the session's level and face time, linked channels."""
+    out = accounts.describe(principal.account_id)
+    out.update(level=principal.level, auth_time=principal.auth_time, face_at=principal.face_at)
+    return out
+
+
+def verification_history(principal: Principal, *, page: int, page_size: int) -> dict:
+    return audit.history(principal.account_id, page=page, page_size=page_size)
+
+
+def unlink_channel(principal: Principal, channel: str) -> None:
+    accounts.unlink_channel(principal.account_id, channel)
+
+
+# ---------------------------------------------------------------- population registry
+
+
+def add_resident(*, name: str, id_number: str) -> Resident:
+    """Add a person to the population registry (commits)."""
+    resident = registry.add_resident(name=name, id_number=id_number)
+    db.session.commit()
+    return resident
+
+
+def seed_residents(path=None) -> tuple[int, int]:
+    """Load the demo residents (idempotent). Returns (added, already present)."""
+    return registry.seed_residents(path or registry.SEED_FILE)

@@ -1,0 +1,304 @@
+"""SMS one-time login codes and the providers that deliver them.
+
+Codes are 6 random digits, stored only as a keyed HMAC, valid SMS_CODE_TTL seconds, good for
+one successful use and SMS_CODE_MAX_ATTEMPTS tries; only the newest code of a phone counts.
+Sending is limited per phone (SMS_SEND_LIMIT_PER_PHONE, one per SMS_SEND_INTERVAL) and per
+client IP (SMS_SEND_LIMIT_PER_IP).
+
+Providers (SMS_PROVIDER):
+* `sandbox` — sends nothing; keeps the last code per phone in Redis (keyed by the phone's
+  lookup hash) for tests and front-end developers (`flask residents sms-code MOBILE`), and logs
+  it next to the masked phone.
+* `aliyun` — Aliyun SMS (dysmsapi 2017-05-25 SendSms) over its RPC HTTP API, signed with
+  HMAC-SHA1 as Aliyun documents (see `AliyunSmsProvider.sign`). Settings:
+  SMS_ALIYUN_ACCESS_KEY_ID, SMS_ALIYUN_ACCESS_KEY_SECRET, SMS_ALIYUN_SIGN_NAME,
+  SMS_ALIYUN_TEMPLATE_CODE (a template with a ${code} variable), SMS_ALIYUN_ENDPOINT.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import uuid
+from abc import ABC, abstractmethod
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
+
+import requests
+import sqlalchemy as sa
+from flask import current_app
+
+from app import crypto, ratelimit
+from app.extensions import db, redis_ext
+from app.identity import errors, registry
+from app.identity.models import SmsCode, utcnow
+
+log = logging.getLogger(__name__)
+
+CODE_PURPOSE = "sms_code"
+
+
+class SmsError(Exception):
+    """Delivery failed. `throttled`: the provider refuses this phone for now; `bad_number`: the
+    provider rejects the number; `retryable`: trying again later may work."""
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        provider_code: str | None = None,
+        retryable: bool = False,
+        throttled: bool = False,
+        bad_number: bool = False,
+    ):
+        super().__init__(detail)
+        self.provider_code = provider_code
+        self.retryable = retryable
+        self.throttled = throttled
+        self.bad_number = bad_number
+
+
+class SmsProvider(ABC):
+    name = "abstract"
+
+    @abstractmethod
+    def send_code(self, mobile: str, code: str, *, ttl_seconds: int) -> str:
+        """Deliver `code` to `mobile`; return the provider's message id or raise SmsError."""
+
+
+class SandboxSmsProvider(SmsProvider):
+    name = "sandbox"
+    KEY_PREFIX = "sms:sandbox:"
+
+    def send_code(self, mobile: str, code: str, *, ttl_seconds: int) -> str:
+        message_id = "sandbox-" + uuid.uuid4().hex
+        record = {"code": code, "message_id": message_id, "sent_at": datetime.now(UTC).isoformat()}
+        redis_ext.client.set(self.KEY_PREFIX + registry.phone_hash(mobile), json.dumps(record), ex=ttl_seconds)
+        # Sandbox only: the code is what a front-end developer needs; the phone stays masked.
+        log.info("sandbox SMS code for %s: %s", crypto.mask_phone(mobile), code)
+        return message_id
+
+    @classmethod
+    def last_code(cls, mobile: str) -> str | None:
+        """The code last "sent" to `mobile` while it is still valid, else None."""
+        raw = redis_ext.client.get(cls.KEY_PREFIX + registry.phone_hash(registry.normalise_mobile(mobile)))
+        return json.loads(raw)["code"] if raw else None
+
+
+class AliyunSmsProvider(SmsProvider):
+    """Aliyun SMS SendSms (RPC style, API version 2017-05-25, SignatureVersion 1.0)."""
+
+    name = "aliyun"
+    API_VERSION = "2017-05-25"
+    # Aliyun error codes that say "not now for this phone" and "not a valid number".
+    THROTTLED = {"isv.BUSINESS_LIMIT_CONTROL", "isv.DAY_LIMIT_CONTROL", "isv.MONTH_LIMIT_CONTROL"}
+    BAD_NUMBER = {"isv.MOBILE_NUMBER_ILLEGAL", "isv.MOBILE_COUNT_OVER_LIMIT"}
+    RETRYABLE = {"Throttling", "Throttling.User", "Throttling.Api", "ServiceUnavailable", "InternalError"}
+
+    def __init__(
+        self,
+        *,
+        access_key_id: str,
+        access_key_secret: str,
+        sign_name: str,
+        template_code: str,
+        endpoint: str = "https://dysmsapi.aliyuncs.com/",
+        region_id: str = "cn-hangzhou",
+        timeout: float = 5.0,
+    ):
+        if not (access_key_id and access_key_secret and sign_name and template_code):
+            raise SmsError("Aliyun SMS is not configured (SMS_ALIYUN_* settings)")
+        self.access_key_id = access_key_id
+        self.access_key_secret = access_key_secret
+        self.sign_name = sign_name
+        self.template_code = template_code
+        self.endpoint = endpoint
+        self.region_id = region_id
+        self.timeout = timeout
+
+    @staticmethod
+    def percent_encode(value: str) -> str:
+        """RFC 3986 encoding of UTF-8: only A-Z a-z 0-9 - _ . ~ stay as they are."""
+        return quote(str(value), safe="~")
+
+    @classmethod
+    def canonical_query(cls, params: dict[str, str]) -> str:
+        return "&".join(f"{cls.percent_encode(k)}={cls.percent_encode(v)}" for k, v in sorted(params.items()))
+
+    @classmethod
+    def sign(cls, secret: str, params: dict[str, str], method: str = "GET") -> str:
+        """Base64 HMAC-SHA1, key `secret + "&"`, over `METHOD&%2F&percent(canonical query)`."""
+        string_to_sign = f"{method}&{cls.percent_encode('/')}&{cls.percent_encode(cls.canonical_query(params))}"
+        digest = hmac.new((secret + "&").encode(), string_to_sign.encode(), hashlib.sha1).digest()
+        return base64.b64encode(digest).decode()
+
+    def signed_params(self, mobile: str, code: str, *, nonce: str | None = None, timestamp: str | None = None) -> dict:
+        params = {
+            "AccessKeyId": self.access_key_id,
+            "Action": "SendSms",
+            "Format": "JSON",
+            "PhoneNumbers": mobile,
+            "RegionId": self.region_id,
+            "SignName": self.sign_name,
+            "SignatureMethod": "HMAC-SHA1",
+            "SignatureNonce": nonce or uuid.uuid4().hex,
+            "SignatureVersion": "1.0",
+            "TemplateCode": self.template_code,
+            "TemplateParam": json.dumps({"code": code}, separators=(",", ":")),
+            "Timestamp": timestamp or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "Version": self.API_VERSION,
+        }
+        params["Signature"] = self.sign(self.access_key_secret, params)
+        return params
+
+    def send_code(self, mobile: str, code: str, *, ttl_seconds: int) -> str:
+        params = self.signed_params(mobile, code)
+        signature = params.pop("Signature")
+        url = f"{self.endpoint}?Signature={self.percent_encode(signature)}&{self.canonical_query(params)}"
+        try:
+            response = requests.get(url, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise SmsError(f"Aliyun SMS unreachable: {type(exc).__name__}", retryable=True) from None
+        try:
+            body = response.json()
+        except ValueError:
+            raise SmsError(f"Aliyun SMS answered HTTP {response.status_code} without JSON", retryable=True) from None
+        result = str(body.get("Code", ""))
+        if result == "OK":
+            return str(body.get("BizId", ""))
+        raise SmsError(
+            f"Aliyun SMS refused: {result}",
+            provider_code=result,
+            throttled=result in self.THROTTLED,
+            bad_number=result in self.BAD_NUMBER,
+            retryable=result in self.RETRYABLE or response.status_code >= 500,
+        )
+
+
+def get_provider() -> SmsProvider:
+    config = current_app.config
+    name = config.get("SMS_PROVIDER", "sandbox")
+    if name == "sandbox":
+        return SandboxSmsProvider()
+    if name == "aliyun":
+        return AliyunSmsProvider(
+            access_key_id=config.get("SMS_ALIYUN_ACCESS_KEY_ID", ""),
+            access_key_secret=config.get("SMS_ALIYUN_ACCESS_KEY_SECRET", ""),
+            sign_name=config.get("SMS_ALIYUN_SIGN_NAME", ""),
+            template_code=config.get("SMS_ALIYUN_TEMPLATE_CODE", ""),
+            endpoint=config.get("SMS_ALIYUN_ENDPOINT") or "https://dysmsapi.aliyuncs.com/",
+        )
+    raise SmsError(f"unknown SMS_PROVIDER {name!r}")
+
+
+# ---------------------------------------------------------------- codes
+
+
+def _code_hash(phone_digest: str, code: str) -> str:
+    return crypto.lookup_hash(f"{phone_digest}:{code}", purpose=CODE_PURPOSE)
+
+
+def send_login_code(mobile: str, *, ip: str | None) -> dict:
+    """Issue a new login code for `mobile` and send it. Returns {expires_in, resend_after}."""
+    config = current_app.config
+    mobile = registry.normalise_mobile(mobile)
+    digest = registry.phone_hash(mobile)
+    limit, window = config["SMS_SEND_LIMIT_PER_IP"]
+    ratelimit.hit(
+        f"sms-send:ip:{ip}", limit, window, error="SMS_SEND_LIMITED", message="发送验证码过于频繁，请稍后再试"
+    )
+    interval = config["SMS_SEND_INTERVAL"]
+    ratelimit.hit(
+        f"sms-send:gap:{digest}", 1, interval, error="SMS_RESEND_TOO_SOON", message="验证码已发送，请稍后再重新获取"
+    )
+    limit, window = config["SMS_SEND_LIMIT_PER_PHONE"]
+    ratelimit.hit(
+        f"sms-send:phone:{digest}",
+        limit,
+        window,
+        error="SMS_SEND_LIMITED",
+        message="该号码获取验证码次数过多，请稍后再试",
+    )
+    provider = get_provider()
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    now = utcnow()
+    ttl = config["SMS_CODE_TTL"]
+    row = SmsCode(
+        phone_hash=digest, code_hash=_code_hash(digest, code), created_at=now, expires_at=now + timedelta(seconds=ttl)
+    )
+    db.session.add(row)
+    # Committed before sending: a code that reached the phone must exist here.
+    db.session.commit()
+    try:
+        provider.send_code(mobile, code, ttl_seconds=ttl)
+    except SmsError as exc:
+        row.used_at = utcnow()
+        db.session.commit()
+        log.warning(
+            "SMS delivery failed",
+            extra={"provider": provider.name, "provider_code": exc.provider_code, "retryable": exc.retryable},
+        )
+        if exc.bad_number:
+            raise errors.InvalidMobile(errors=errors.field_errors("mobile", "该号码无法接收短信")) from None
+        if exc.throttled:
+            raise ratelimit.limited(
+                3600, error="SMS_SEND_LIMITED", message="该号码获取验证码次数过多，请稍后再试"
+            ) from None
+        raise errors.SmsSendFailed() from None
+    return {"expires_in": ttl, "resend_after": interval}
+
+
+def consume_login_code(mobile: str, code: str) -> str:
+    """Check and consume the newest code of `mobile` (commits). Returns the normalised mobile.
+
+    The attempt is counted before the comparison by a conditional update, so parallel guesses
+    cannot exceed SMS_CODE_MAX_ATTEMPTS; the successful use is also a conditional update, so a
+    code logs in once.
+    """
+    max_attempts = current_app.config["SMS_CODE_MAX_ATTEMPTS"]
+    mobile = registry.normalise_mobile(mobile)
+    digest = registry.phone_hash(mobile)
+    now = utcnow()
+    row = db.session.scalar(
+        sa.select(SmsCode)
+        .where(SmsCode.phone_hash == digest)
+        .order_by(SmsCode.created_at.desc(), SmsCode.id.desc())
+        .limit(1)
+    )
+    if row is None or row.used_at is not None:
+        db.session.rollback()
+        raise errors.SmsCodeInvalid()
+    if row.expires_at <= now:
+        db.session.rollback()
+        raise errors.SmsCodeExpired()
+    row_id, stored_hash = row.id, row.code_hash
+    counted = db.session.execute(
+        sa.update(SmsCode)
+        .where(SmsCode.id == row_id, SmsCode.used_at.is_(None), SmsCode.attempts < max_attempts)
+        .values(attempts=SmsCode.attempts + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    if counted != 1:
+        raise errors.SmsCodeLocked()
+    if not crypto.constant_time_equal(stored_hash, _code_hash(digest, code)):
+        attempts = db.session.scalar(sa.select(SmsCode.attempts).where(SmsCode.id == row_id))
+        db.session.rollback()
+        left = max(0, max_attempts - attempts)
+        if left == 0:
+            raise errors.SmsCodeLocked()
+        raise errors.SmsCodeInvalid(errors={"remaining_attempts": left})
+    used = db.session.execute(
+        sa.update(SmsCode)
+        .where(SmsCode.id == row_id, SmsCode.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    if used != 1:
+        raise errors.SmsCodeInvalid()
+    return mobile

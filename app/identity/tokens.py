@@ -1,0 +1,243 @@
+"""Sessions and their tokens.
+
+* Access token: a short-lived JWT (HS256, SECRET_KEY) with sub (account id), sid (session),
+  lvl (assurance level), auth_time, face_at (time of the last face check or null), jti, iat,
+  exp, iss. Every request re-checks that the session is not revoked, so logout and
+  refresh-token reuse take effect at once, not when the access token expires.
+* Refresh token: 32 random bytes (urlsafe), stored as SHA-256. Each use consumes it and issues
+  the next one of the same session (family). Presenting a consumed one again means it was
+  copied: the whole session is revoked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import sqlalchemy as sa
+from flask import current_app
+
+from app.extensions import db
+from app.identity import errors
+from app.identity.models import Account, AccountStatus, AuthSession, RefreshToken, utcnow
+
+ALGORITHM = "HS256"
+# Clock skew tolerated between app servers when checking exp.
+LEEWAY_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling, as proven by a valid access token of a live session."""
+
+    account_id: int
+    session_id: str
+    level: int
+    auth_time: datetime
+    face_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    expires_in: int
+    refresh_token: str
+    refresh_expires_in: int
+    account_id: int
+    level: int
+    auth_time: datetime
+    face_at: datetime | None
+    token_type: str = "Bearer"  # noqa: S105 - the OAuth token type, not a secret
+
+
+def _epoch(value: datetime) -> int:
+    return int(value.replace(tzinfo=UTC).timestamp())
+
+
+def _from_epoch(value: int | None) -> datetime | None:
+    if value is None:
+        return None
+    return datetime.fromtimestamp(int(value), UTC).replace(tzinfo=None)
+
+
+def hash_refresh_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def encode_access_token(session: AuthSession, *, now: datetime | None = None, ttl: int | None = None) -> str:
+    """The JWT for `session`, valid for `ttl` seconds (ACCESS_TOKEN_TTL by default)."""
+    config = current_app.config
+    now = now or utcnow()
+    ttl = config["ACCESS_TOKEN_TTL"] if ttl is None else ttl
+    claims = {
+        "iss": config["JWT_ISSUER"],
+        "sub": str(session.account_id),
+        "sid": session.id,
+        "lvl": session.level,
+        "auth_time": _epoch(session.auth_time),
+        "face_at": _epoch(session.face_at) if session.face_at else None,
+        "jti": uuid.uuid4().hex,
+        "iat": _epoch(now),
+        "exp": _epoch(now) + ttl,
+    }
+    return jwt.encode(claims, config["SECRET_KEY"], algorithm=ALGORITHM)
+
+
+def _new_refresh_token(session_id: str, now: datetime) -> str:
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        RefreshToken(
+            session_id=session_id,
+            token_hash=hash_refresh_token(token),
+            created_at=now,
+            expires_at=now + timedelta(seconds=current_app.config["REFRESH_TOKEN_TTL"]),
+        )
+    )
+    return token
+
+
+def _pair(session: AuthSession, refresh_token: str, now: datetime) -> TokenPair:
+    config = current_app.config
+    return TokenPair(
+        access_token=encode_access_token(session, now=now),
+        expires_in=config["ACCESS_TOKEN_TTL"],
+        refresh_token=refresh_token,
+        refresh_expires_in=config["REFRESH_TOKEN_TTL"],
+        account_id=session.account_id,
+        level=session.level,
+        auth_time=session.auth_time,
+        face_at=session.face_at,
+    )
+
+
+def start_session(account_id: int, *, method: str, level: int, face_at: datetime | None = None) -> TokenPair:
+    """Open a session and its first refresh token (flushed; the caller commits)."""
+    # Whole seconds: the times travel in the JWT as epoch seconds and must read back equal.
+    now = utcnow().replace(microsecond=0)
+    face_at = face_at.replace(microsecond=0) if face_at else None
+    session = AuthSession(
+        id=uuid.uuid4().hex,
+        account_id=account_id,
+        method=method,
+        level=level,
+        auth_time=now,
+        face_at=face_at,
+        created_at=now,
+    )
+    db.session.add(session)
+    db.session.flush()
+    token = _new_refresh_token(session.id, now)
+    db.session.flush()
+    return _pair(session, token, now)
+
+
+def revoke_session(session_id: str, reason: str) -> None:
+    db.session.execute(
+        sa.update(AuthSession)
+        .where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow(), revoke_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def revoke_account_sessions(account_id: int, reason: str) -> None:
+    db.session.execute(
+        sa.update(AuthSession)
+        .where(AuthSession.account_id == account_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow(), revoke_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def authenticate(token: str) -> Principal:
+    """The principal of a valid access token whose session is live, else an Unauthenticated error."""
+    config = current_app.config
+    try:
+        claims = jwt.decode(
+            token,
+            config["SECRET_KEY"],
+            algorithms=[ALGORITHM],
+            issuer=config["JWT_ISSUER"],
+            leeway=LEEWAY_SECONDS,
+            options={"require": ["exp", "iat", "iss", "sub", "sid", "lvl", "auth_time", "jti"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise errors.TokenExpired() from None
+    except jwt.InvalidTokenError:
+        raise errors.TokenInvalid() from None
+    try:
+        account_id = int(claims["sub"])
+        level = int(claims["lvl"])
+        auth_time = _from_epoch(claims["auth_time"])
+        face_at = _from_epoch(claims.get("face_at"))
+    except (TypeError, ValueError):
+        raise errors.TokenInvalid() from None
+    row = db.session.execute(
+        sa.select(AuthSession.revoked_at, Account.status)
+        .join(Account, Account.id == AuthSession.account_id)
+        .where(AuthSession.id == str(claims["sid"]), AuthSession.account_id == account_id)
+    ).first()
+    if row is None or row.revoked_at is not None or row.status != AccountStatus.ACTIVE:
+        raise errors.SessionRevoked()
+    return Principal(
+        account_id=account_id,
+        session_id=str(claims["sid"]),
+        level=level,
+        auth_time=auth_time,
+        face_at=face_at,
+    )
+
+
+def rotate(refresh_token: str) -> TokenPair:
+    """Consume a refresh token and issue the next pair of the same session (commits).
+
+    Safe under concurrent use of the same token: the row is locked and consumed by a
+    conditional update, so exactly one caller wins; every other caller — concurrent or later —
+    is treated as a replay and revokes the session.
+    """
+    now = utcnow()
+    row = db.session.scalar(
+        sa.select(RefreshToken).where(RefreshToken.token_hash == hash_refresh_token(refresh_token)).with_for_update()
+    )
+    if row is None:
+        db.session.rollback()
+        raise errors.RefreshTokenInvalid()
+    session = db.session.get(AuthSession, row.session_id)
+    if session.revoked_at is not None:
+        db.session.rollback()
+        raise errors.RefreshTokenInvalid()
+    if row.used_at is None and row.expires_at <= now:
+        db.session.rollback()
+        raise errors.RefreshTokenExpired()
+    consumed = (
+        db.session.execute(
+            sa.update(RefreshToken)
+            .where(RefreshToken.id == row.id, RefreshToken.used_at.is_(None))
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
+    if not consumed:
+        revoke_session(session.id, "refresh_reuse")
+        db.session.commit()
+        raise errors.RefreshTokenReused()
+    account = db.session.get(Account, session.account_id)
+    if account.status != AccountStatus.ACTIVE:
+        db.session.rollback()
+        raise errors.SessionRevoked()
+    token = _new_refresh_token(session.id, now)
+    db.session.commit()
+    return _pair(session, token, now)
+
+
+def revoke_by_refresh_token(refresh_token: str) -> None:
+    """Logout with a refresh token only: revoke its session if the token is known (commits)."""
+    row = db.session.scalar(sa.select(RefreshToken).where(RefreshToken.token_hash == hash_refresh_token(refresh_token)))
+    if row is not None:
+        revoke_session(row.session_id, "logout")
+    db.session.commit()

@@ -1,0 +1,67 @@
+"""Bearer tokens on citizen endpoints.
+
+    @blp.route("/me")
+    class Me(MethodView):
+        @require_level(2)
+        @blp.response(200, MeSchema)
+        def get(self): ...
+
+`require_level(n)` authenticates the `Authorization: Bearer <access token>` header through the
+core (401 envelope when missing, invalid, expired or revoked) and asks the core whether the
+session's assurance level suffices (403 STEP_UP_REQUIRED otherwise); `fresh=True` also needs a
+recent face check. The caller is then `current_principal()`. Put it above the flask-smorest
+decorators so authentication comes before body validation.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from flask import current_app, g, request
+from flask_smorest import Blueprint
+
+from app.identity import errors as identity_errors
+from app.identity import service as identity
+
+BEARER_SCHEME = "bearerAuth"
+SECURITY_SCHEME = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def current_principal() -> identity.Principal:
+    return g.principal
+
+
+def client_ip() -> str | None:
+    # X-Forwarded-For is honoured only through ProxyFix configured by the deployment.
+    return request.remote_addr
+
+
+def require_level(level: int = 2, *, fresh: bool = False):
+    """Authenticate the caller and require assurance `level` (with a fresh face check if `fresh`)."""
+
+    def decorator(func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            token = bearer_token()
+            if token is None:
+                raise identity_errors.TokenMissing()
+            principal = identity.authenticate(token)
+            identity.require_level(principal, level, fresh=fresh)
+            g.principal = principal
+            return current_app.ensure_sync(func)(*args, **kwargs)
+
+        return Blueprint.doc(security=[{BEARER_SCHEME: []}])(wrapper)
+
+    return decorator
+
+
+def register_security_scheme(api) -> None:
+    api.spec.components.security_scheme(BEARER_SCHEME, SECURITY_SCHEME)

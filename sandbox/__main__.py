@@ -1,0 +1,58 @@
+"""`python -m sandbox`: serve the simulators on fixed ports for front-end developers.
+
+Prints the settings as `export` lines (paste them into the shell that runs the API) and the
+"phone" pages. Keys are kept in var/sandbox/ so the exported key paths stay valid across runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shlex
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from sandbox.server import SandboxServer
+
+DEFAULT_KEY_DIR = Path(os.environ.get("ZSB_VAR_DIR", Path(__file__).resolve().parent.parent / "var")) / "sandbox"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sandbox", description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--wechat-port", type=int, default=int(os.environ.get("SANDBOX_WECHAT_PORT", "9101")))
+    parser.add_argument("--alipay-port", type=int, default=int(os.environ.get("SANDBOX_ALIPAY_PORT", "9102")))
+    parser.add_argument("--key-dir", default=str(DEFAULT_KEY_DIR))
+    parser.add_argument("--verbose", action="store_true", help="log every request")
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    server = SandboxServer(
+        host=args.host,
+        wechat_port=args.wechat_port,
+        alipay_port=args.alipay_port,
+        key_dir=args.key_dir,
+        quiet=not args.verbose,
+    ).start()
+    out = sys.stdout
+    out.write("# 掌上办 provider sandbox — paste into the shell that runs the API:\n")
+    for key, value in server.env().items():
+        out.write(f"export {key}={shlex.quote(value)}\n")
+    out.write(f"# WeChat phone page:  {server.wechat_url}/sandbox/   (login codes: <user>:<anything>)\n")
+    out.write(f"# Alipay calls:       {server.alipay_url}/sandbox/calls\n")
+    out.write("# Ctrl-C stops.\n")
+    out.flush()
+
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop.wait()
+    server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
