@@ -19,6 +19,12 @@ from miniprogram_api.catalog_schemas import (
 
 blp = Blueprint("catalog", __name__, description="Service catalog (办事指南)")
 
+# Built once: constructing a nested marshmallow schema costs more than dumping with it.
+_departments = DepartmentListSchema()
+_page = ServicePageSchema()
+_guide = ServiceGuideSchema()
+_themes = ThemeListSchema()
+
 
 def _reply(key: tuple, build):
     body, etag = memo.get_or_build((catalog.revision(), *key), build)
@@ -33,21 +39,21 @@ class Departments(MethodView):
 
         def build():
             items = catalog.list_departments()
-            return DepartmentListSchema().dump({"items": items, "total": len(items)})
+            return _departments.dump({"items": items, "total": len(items)})
 
         return _reply(("departments",), build)
 
 
 @blp.route("/services")
 class Services(MethodView):
-    @blp.arguments(ServiceQuerySchema, location="query", as_kwargs=True)
+    @blp.arguments(ServiceQuerySchema(), location="query", as_kwargs=True)
     @blp.response(200, ServicePageSchema)
     def get(self, **args):
         """Find services: search and filters, ranked by relevance then popularity"""
 
         def build():
             page = catalog.search_services(**args)
-            return ServicePageSchema().dump(page)
+            return _page.dump(page)
 
         return _reply(("services", tuple(sorted(args.items()))), build)
 
@@ -57,7 +63,7 @@ class ServiceDetail(MethodView):
     @blp.response(200, ServiceGuideSchema)
     def get(self, code: str):
         """The full service guide of one item"""
-        return _reply(("service", code), lambda: ServiceGuideSchema().dump(catalog.get_service(code)))
+        return _reply(("service", code), lambda: _guide.dump(catalog.get_service(code)))
 
 
 @blp.route("/themes")
@@ -68,6 +74,6 @@ class Themes(MethodView):
 
         def build():
             items = catalog.list_themes()
-            return ThemeListSchema().dump({"items": items, "total": len(items)})
+            return _themes.dump({"items": items, "total": len(items)})
 
         return _reply(("themes",), build)

@@ -27,6 +27,7 @@ from app.catalog.formats import (
     ROW_SCHEMAS,
     SECTIONS,
 )
+from app.catalog.guide import refresh_guides
 from app.catalog.text import pinyin_full, pinyin_initials
 from app.extensions import db
 
@@ -280,6 +281,7 @@ def _upsert(model, code: str, values: dict, report: ImportReport, section: str):
 
 def _write(rows: list[_Row], report: ImportReport, progress: Callable[[int], None] | None) -> None:
     by_code = {s: {} for s in SECTIONS}
+    items: list[m.ServiceItem] = []
     order = {s: i for i, s in enumerate(SECTIONS)}
     for row in sorted(rows, key=lambda r: order[r.section]):
         d = dict(row.data)
@@ -295,10 +297,14 @@ def _write(rows: list[_Row], report: ImportReport, progress: Callable[[int], Non
         elif section == "themes":
             by_code[section][row.key] = _upsert(m.Theme, d.pop("code"), d, report, section)
         else:
-            _write_item(d, by_code, report)
+            items.append(_write_item(d, by_code, report))
         if progress:
             progress(1)
         db.session.flush()
+    # A changed department, material type, licence type or theme shows in the guides of every
+    # item referring to it: rebuild them all then (rare); otherwise only the items written.
+    references_changed = any(r.section != "items" for r in rows)
+    refresh_guides(None if references_changed else [i.id for i in items])
 
 
 def _lookup(model, code: str, cache: dict):
@@ -309,7 +315,7 @@ def _lookup(model, code: str, cache: dict):
     return obj
 
 
-def _write_item(d: dict, by_code: dict, report: ImportReport) -> None:
+def _write_item(d: dict, by_code: dict, report: ImportReport) -> m.ServiceItem:
     code = d["implementation_code"]
     item = db.session.scalar(sa.select(m.ServiceItem).where(m.ServiceItem.implementation_code == code))
     if item is None:
@@ -368,6 +374,7 @@ def _write_item(d: dict, by_code: dict, report: ImportReport) -> None:
                 notes=mat["notes"],
             )
         )
+    return item
 
 
 def import_catalog(

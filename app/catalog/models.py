@@ -129,6 +129,9 @@ class ServiceItem(db.Model):
     search_initials: Mapped[str] = mapped_column(sa.Text, default="")
     keywords_pinyin: Mapped[str] = mapped_column(sa.Text, default="")
     active: Mapped[bool] = mapped_column(default=True)
+    # The served guide document (app/catalog/guide.py), rebuilt whenever the item or anything it
+    # refers to is written.
+    guide: Mapped[dict | None] = mapped_column(sa.JSON)
     updated_at: Mapped[datetime] = mapped_column(default=_now, onupdate=_now)
 
     department: Mapped[Department] = relationship()

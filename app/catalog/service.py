@@ -11,10 +11,10 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import current_app
 from jsonschema import Draft202012Validator
-from sqlalchemy.orm import selectinload
 
 from app.catalog import models as m
 from app.catalog.errors import FormInvalid, ServiceNotFound, UnknownFilter
+from app.catalog.guide import build_guide, load_items
 from app.catalog.search import CatalogIndex
 from app.catalog.text import normalise
 from app.extensions import db
@@ -188,94 +188,20 @@ def list_themes() -> list[dict]:
     return out
 
 
-def _load_item(code: str) -> m.ServiceItem:
-    item = db.session.scalar(
-        sa.select(m.ServiceItem)
-        .where(m.ServiceItem.implementation_code == code, m.ServiceItem.active.is_(True))
-        .options(
-            selectinload(m.ServiceItem.materials)
-            .selectinload(m.ServiceMaterial.material_type)
-            .selectinload(m.MaterialType.licence_type),
-            selectinload(m.ServiceItem.themes),
-            selectinload(m.ServiceItem.department),
-            selectinload(m.ServiceItem.result_licence_type),
-        )
-    )
-    if item is None:
-        raise ServiceNotFound()
-    return item
-
-
-def _licence(lt: m.LicenceType | None) -> dict | None:
-    return {"code": lt.code, "name": lt.name} if lt else None
-
-
 def get_service(code: str) -> dict:
-    """The full guide of one active item (its 12 standard elements and the rest)."""
-    i = _load_item(code)
-    d = i.department
-    return {
-        "code": i.implementation_code,
-        "basic_code": i.basic_code,
-        "name": i.name,
-        "department": {
-            "code": d.code,
-            "name": d.name,
-            "level": d.level,
-            "division_code": d.division_code,
-            "division_name": d.division_name,
-            "address": d.address,
-            "phone": d.phone,
-            "office_hours": d.office_hours,
-        },
-        "type": i.item_type,
-        "audience": list(i.audience),
-        "level": i.level,
-        "legal_basis": list(i.legal_basis),
-        "scope": i.scope,
-        "conditions": list(i.conditions),
-        "time_limit": {"statutory_days": i.statutory_time_limit, "promised_days": i.promised_time_limit},
-        "process": list(i.process),
-        "materials": [
-            {
-                "position": mat.position,
-                "name": mat.name,
-                "material_type": {
-                    "code": mat.material_type.code,
-                    "name": mat.material_type.name,
-                    "synonyms": list(mat.material_type.synonyms or []),
-                },
-                "licence_type": _licence(mat.material_type.licence_type),
-                "required": mat.required,
-                "form": mat.form,
-                "copies": mat.copies,
-                "commitment_allowed": mat.commitment_allowed,
-                "notes": mat.notes,
-            }
-            for mat in i.materials
-        ],
-        "form_schema": i.form_schema,
-        "fees": {
-            "free": bool(i.fees.get("free")),
-            "total_fen": i.fee_total_fen,
-            "items": list(i.fees.get("items", [])),
-        },
-        "result": {
-            "type": i.result.get("type"),
-            "name": i.result.get("name"),
-            "licence_type": _licence(i.result_licence_type),
-        },
-        "themes": [{"code": t.code, "name": t.name} for t in i.themes],
-        "channels": {"fully_online": i.fully_online, "mobile": i.mobile},
-        "visits": i.visits,
-        "instant": i.instant,
-        "delivery_options": list(i.delivery_options),
-        "keywords": list(i.keywords),
-        "consult": i.consult,
-        "supervision": i.supervision,
-        "popularity": i.popularity,
-        "updated_at": i.updated_at.isoformat() + "Z",
-    }
+    """The full guide of one active item (its 12 standard elements and the rest).
+
+    Served from the guide document stored with the item at write time: one indexed lookup."""
+    row = db.session.execute(
+        sa.select(m.ServiceItem.id, m.ServiceItem.guide).where(
+            m.ServiceItem.implementation_code == code, m.ServiceItem.active.is_(True)
+        )
+    ).first()
+    if row is None:
+        raise ServiceNotFound()
+    if row.guide is None:  # written before guides were stored; build it now
+        return build_guide(load_items([row.id])[0])
+    return row.guide
 
 
 # ---------------------------------------------------------------- application forms

@@ -8,11 +8,7 @@ implementing most of its items (vocab.py) until `size` items exist. Everything i
 
 `write_reference` writes the reference sections (departments, licence types, material types,
 themes) as one JSON import file; `write_json_chunks` writes the items as JSON import files of a
-few hundred items each, every one carrying the reference rows its items need.
-
-(Not CSV: a CSV file holds items only, and today's importer cannot import an item whose
-department or licence type it does not find in the same file: looking one up in the database
-autoflushes the half-built item, which fails on NOT NULL. docs/benchmarks.md.)
+few hundred items each.
 """
 
 from __future__ import annotations
@@ -349,28 +345,17 @@ def write_reference(ds: Dataset, path: Path) -> Path:
 
 
 def write_json_chunks(ds: Dataset, directory: Path, chunk_size: int, with_keywords: bool = True) -> list[Path]:
-    """The catalog as JSON import files of `chunk_size` items each.
+    """The items as JSON import files of `chunk_size` items each (compact JSON, items only: the
+    reference rows they refer to are imported first, from `write_reference`).
 
-    Each file is self-contained: it carries the licence types, material types and themes and the
-    departments its items refer to. Files are compact JSON. Chunking is not a choice but a
-    necessity with the current importer: it computes each row's line number by counting the
-    newlines before it (`text.count("\\n", 0, index)`), quadratic in the file size, so one
-    50,000-item file would take hours to read (docs/benchmarks.md).
+    Chunking is a necessity with today's importer: it finds each row's line number by counting
+    the newlines before it (`text.count("\\n", 0, index)`), quadratic in the file size, so one
+    50,000-item file would take more than an hour just to read (docs/benchmarks.md).
     """
-    ref = reference_document(ds)
-    departments = {d["code"]: d for d in ref["departments"]}
     paths = []
     for start in range(0, len(ds.items), chunk_size):
         chunk = ds.items[start : start + chunk_size]
-        used = sorted({p.department.code for p in chunk})
-        doc = {
-            "format": FORMAT_ID,
-            "departments": [departments[c] for c in used],
-            "licence_types": ref["licence_types"],
-            "material_types": ref["material_types"],
-            "themes": ref["themes"],
-            "items": [item_row(p, ds.seed, with_keywords) for p in chunk],
-        }
+        doc = {"format": FORMAT_ID, "items": [item_row(p, ds.seed, with_keywords) for p in chunk]}
         path = directory / f"catalog-{ds.size}-{start // chunk_size:04d}.json"
         path.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
         paths.append(path)

@@ -66,6 +66,9 @@ def cold_pools(ds: Dataset, seed: int, with_keywords: bool = True) -> tuple[list
         if len(initials) >= 2:
             py.add(initials)
     py -= set(SEARCH_PINYIN)
+    # the API refuses queries over 50 characters (ServiceQuerySchema)
+    zh = {q for q in zh if len(q) <= 50}
+    py = {q for q in py if len(q) <= 50}
     rng = random.Random(f"cold-{seed}")
     zh_list, py_list = sorted(zh), sorted(py)
     rng.shuffle(zh_list)

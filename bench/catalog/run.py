@@ -152,11 +152,14 @@ def prepare_database(args, ds: generate.Dataset, db: database.BenchDatabase, wor
     if imported != ds.size:
         raise RuntimeError(f"expected {ds.size} items in {db.name}, found {imported}")
     db.analyze()
-    db.save_as_template(template, ds.size)
     say(
-        f"  {stats.items:,} items imported in {stats.seconds:.0f} s ({stats.items_per_second:.0f} items/s, "
-        f"{stats.jobs} jobs); kept as template {template}"
+        f"  {stats.items:,} items imported in {stats.seconds:.0f} s ({stats.items_per_second:.0f} items/s, {stats.jobs} jobs)"
     )
+    if database.fingerprint(ds.size, args.seed, args.with_keywords, args.chunk_size) == fp:
+        db.save_as_template(template, ds.size)
+        say(f"  kept as template {template}")
+    else:
+        say("  WARNING: the importer, models or migrations changed during the import: not kept as a template")
     facts.update(
         how=f"{stats.files} files × ≤ {args.chunk_size} items, {stats.jobs} parallel jobs",
         seconds=stats.seconds,
