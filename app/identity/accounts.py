@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app import crypto
 from app.errors import Conflict
@@ -35,7 +35,7 @@ from app.identity.models import (
 
 log = logging.getLogger(__name__)
 
-_RETRIES = 3
+_RETRIES = 5
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,9 @@ def _resolve_once(identifiers: list[Identifier]) -> tuple[Account, bool]:
         owner_id = account.id
     else:
         account = db.session.get(Account, owner_id)
-    for ident in identifiers:
+    # Insert in one fixed order (person-wide identifiers such as the unionid first) so two
+    # concurrent first logins through different channels lock the same rows in the same order.
+    for ident in sorted(identifiers, key=_insert_order):
         row = rows.get(ident.key)
         if row is None:
             db.session.add(
@@ -133,14 +135,25 @@ def _resolve_once(identifiers: list[Identifier]) -> tuple[Account, bool]:
     return account, created
 
 
+def _insert_order(ident: Identifier) -> tuple:
+    return (ident.namespace != "", ident.kind, ident.namespace, ident.subject)
+
+
+# PostgreSQL: deadlock detected, serialization failure — both mean "run the transaction again".
+_RETRYABLE_SQLSTATES = {"40P01", "40001"}
+
+
 def resolve(identifiers: list[Identifier]) -> tuple[Account, bool]:
     """The account these identifiers log into — created if none is known — with every
     identifier attached (flushed, not committed). Returns (account, created)."""
     for attempt in range(_RETRIES):
         try:
             account, created = _resolve_once(identifiers)
-        except IntegrityError:
-            # A concurrent login inserted one of our identifiers first: start over and find it.
+        except (IntegrityError, OperationalError) as exc:
+            # A concurrent login inserted one of our identifiers first (or the database broke a
+            # lock cycle between two of them): start over and find it.
+            if isinstance(exc, OperationalError) and getattr(exc.orig, "sqlstate", None) not in _RETRYABLE_SQLSTATES:
+                raise
             db.session.rollback()
             log.info("concurrent first login, retrying", extra={"attempt": attempt + 1})
             continue

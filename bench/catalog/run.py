@@ -111,6 +111,13 @@ def machine() -> dict[str, str]:
         info["gunicorn"] = gunicorn.__version__
     except ImportError:
         pass
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True)
+        changed = len([ln for ln in dirty.stdout.splitlines() if ln.strip()])
+        info["code"] = f"git {head.stdout.strip()}" + (f" + {changed} uncommitted changes" if changed else "")
+    except OSError:
+        pass
     wrk = load.wrk_path()
     if wrk:
         out = subprocess.run([wrk, "-v"], capture_output=True, text=True, check=False)
@@ -274,7 +281,8 @@ def render(args, report: Report, info: dict, tool: str, started: float, markdown
         f"- command: `{cmd}`\n"
         f"- date: {time.strftime('%Y-%m-%d %H:%M %Z')}, total {time.perf_counter() - started:.0f} s\n"
         f"- machine: {info.get('cpus')} CPUs ({info.get('cpu', '?')}), {info.get('memory', '?')}; "
-        f"Python {info.get('python')}, gunicorn {info.get('gunicorn', '?')}\n"
+        f"Python {info.get('python')}, gunicorn {info.get('gunicorn', '?')}, {info.get('postgres', 'PostgreSQL ?')}\n"
+        f"- code: {info.get('code', '?')}\n"
         f"- load: {'wrk (' + info.get('wrk', '') + ')' if tool == 'wrk' else 'Python load generator (wrk not installed)'}, "
         f"{args.connections} connections, {args.warmup} s warm-up + {args.duration} s per scenario, all on 127.0.0.1\n"
         f"- servers: gunicorn, {args.workers} workers ({', '.join(args.class_list)}"
@@ -328,6 +336,11 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="zsb-bench-"))
     (work / "var").mkdir()
     info = machine()
+    try:
+        with database.BenchDatabase(args.pg_host, args.pg_port, args.pg_user, "postgres")._connect() as conn:
+            info["postgres"] = "PostgreSQL " + conn.execute("SHOW server_version").fetchone()[0].split()[0]
+    except Exception:  # noqa: BLE001 - informational only
+        pass
     say(f"load generator: {tool}; sizes {args.size_list}; worker classes {args.class_list}; logs in {log}")
     db = database.BenchDatabase(args.pg_host, args.pg_port, args.pg_user, args.db_name)
     report = Report()
