@@ -232,7 +232,10 @@ def describe(account_id: int) -> dict:
             "face_verified_at": verified.face_verified_at,
         }
     rows = db.session.scalars(
-        sa.select(ChannelIdentity).where(ChannelIdentity.account_id == account_id).order_by(ChannelIdentity.id)
+        sa.select(ChannelIdentity)
+        .where(ChannelIdentity.account_id == account_id)
+        # in the order they were linked; identifiers of one login by channel and kind
+        .order_by(ChannelIdentity.created_at, ChannelIdentity.channel, ChannelIdentity.kind, ChannelIdentity.id)
     )
     return {
         "account_id": account.id,
