@@ -44,8 +44,14 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
 def _register_models() -> None:
     # Importing the model modules registers their tables on the metadata (Alembic needs them).
+    import app.cases.models  # noqa: F401
     import app.catalog.models  # noqa: F401
+    import app.credit.models  # noqa: F401
     import app.identity.models  # noqa: F401
+    import app.licences.models  # noqa: F401
+    import app.outbox  # noqa: F401
+    import app.staff.models  # noqa: F401
+    import app.workdays  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -53,6 +59,11 @@ def _register_blueprints(app: Flask) -> None:
     from app.health import blp as health_blp
 
     api.register_blueprint(health_blp)
+
+    # The core's own API for hall windows and department officers.
+    from app.staff_api import register as register_staff_api
+
+    register_staff_api(api)
 
     # The citizen API is mounted on the same app in this deployment; the seam between it and
     # the core is the core's service functions, so it could move to its own process.
@@ -63,10 +74,18 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from app.catalog.cli import catalog_cli
+    from app.credit.cli import credit_cli
     from app.identity.cli import residents_cli
+    from app.licences.cli import licences_cli
+    from app.staff.cli import staff_cli
+    from app.workdays import workdays_cli
 
     app.cli.add_command(catalog_cli)
     app.cli.add_command(residents_cli)
+    app.cli.add_command(licences_cli)
+    app.cli.add_command(staff_cli)
+    app.cli.add_command(workdays_cli)
+    app.cli.add_command(credit_cli)
 
 
 def _register_swagger_assets(app: Flask) -> None:

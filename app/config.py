@@ -116,6 +116,21 @@ class Config:
     WECHAT_TIMEOUT = float(os.environ.get("WECHAT_TIMEOUT", "5"))
     ALIPAY_TIMEOUT = float(os.environ.get("ALIPAY_TIMEOUT", "10"))
 
+    # --- licences (亮证): show codes live this long and are good for this many checks
+    LICENCE_SHOW_CODE_TTL = int(os.environ.get("LICENCE_SHOW_CODE_TTL", "120"))
+    LICENCE_SHOW_CODE_MAX_CHECKS = int(os.environ.get("LICENCE_SHOW_CODE_MAX_CHECKS", "1"))
+    LICENCE_CHECK_LIMIT_PER_IP = (60, 60)
+
+    # --- applications
+    CASE_UPLOAD_MAX_BYTES = int(os.environ.get("CASE_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+    CASE_UPLOAD_MAX_FILES = int(os.environ.get("CASE_UPLOAD_MAX_FILES", "5"))
+    STORAGE_DIR = os.environ.get("STORAGE_DIR", str(VAR_DIR / "files"))
+
+    # --- staff
+    STAFF_TOKEN_TTL = int(os.environ.get("STAFF_TOKEN_TTL", str(8 * 3600)))
+    STAFF_MAX_FAILED_LOGINS = 5
+    STAFF_LOCKOUT_SECONDS = 900
+
     # Aliyun SMS (SMS_PROVIDER=aliyun)
     SMS_ALIYUN_ACCESS_KEY_ID = os.environ.get("SMS_ALIYUN_ACCESS_KEY_ID", "")
     SMS_ALIYUN_ACCESS_KEY_SECRET = os.environ.get("SMS_ALIYUN_ACCESS_KEY_SECRET", "")

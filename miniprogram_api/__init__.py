@@ -10,12 +10,16 @@ URL_PREFIX = "/api/v1"
 
 
 def register(api) -> None:
+    from miniprogram_api.applications import blp as applications_blp
     from miniprogram_api.auth import blp as auth_blp
     from miniprogram_api.catalog import blp as catalog_blp
     from miniprogram_api.identity import blp as identity_blp
+    from miniprogram_api.licences import blp as licences_blp
     from miniprogram_api.security import register_security_scheme
 
     register_security_scheme(api)
     api.register_blueprint(catalog_blp, url_prefix=URL_PREFIX)
     api.register_blueprint(auth_blp, url_prefix=URL_PREFIX + "/auth")
     api.register_blueprint(identity_blp, url_prefix=URL_PREFIX)
+    api.register_blueprint(licences_blp, url_prefix=URL_PREFIX)
+    api.register_blueprint(applications_blp, url_prefix=URL_PREFIX)

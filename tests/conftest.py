@@ -33,7 +33,7 @@ def _reset_database() -> None:
                 conn.execute(sa.text(f'DROP TABLE IF EXISTS "{table.name}" CASCADE'))
         else:
             meta.drop_all(bind=conn)
-    upgrade(revision="heads")  # every head: branches are merged by a merge revision in time
+    upgrade()
 
 
 @pytest.fixture(scope="session")

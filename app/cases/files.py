@@ -1,0 +1,75 @@
+"""Uploaded material files: size and count limits, type decided by content (magic bytes, and
+Pillow for images) rather than by the name or the client's content type, then stored through
+app.storage under a key built from ids and a random token."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import secrets
+
+from flask import current_app
+from PIL import Image, UnidentifiedImageError
+
+from app.cases.errors import PayloadTooLarge, TooManyFiles, UploadRejected
+from app.cases.models import CaseFile, CaseMaterial
+from app.storage import get_storage
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+DEFAULT_MAX_FILES = 5
+
+_EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+
+
+def limits() -> tuple[int, int]:
+    cfg = current_app.config
+    return int(cfg.get("CASE_UPLOAD_MAX_BYTES", DEFAULT_MAX_BYTES)), int(
+        cfg.get("CASE_UPLOAD_MAX_FILES", DEFAULT_MAX_FILES)
+    )
+
+
+def sniff(data: bytes) -> str:
+    """The content type of `data` (PDF, JPEG or PNG) or UploadRejected."""
+    if data.startswith(b"%PDF-"):
+        if b"%%EOF" not in data[-2048:]:
+            raise UploadRejected("PDF文件不完整，请重新上传", errors={"file": ["PDF文件不完整"]})
+        return "application/pdf"
+    if data.startswith(b"\xff\xd8\xff"):
+        kind = "image/jpeg"
+    elif data.startswith(b"\x89PNG\r\n\x1a\n"):
+        kind = "image/png"
+    else:
+        raise UploadRejected("仅支持PDF、JPG、PNG格式的文件", errors={"file": ["仅支持PDF、JPG、PNG格式"]})
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise UploadRejected("图片文件已损坏，请重新上传", errors={"file": ["图片文件已损坏"]}) from None
+    return kind
+
+
+def read_limited(stream, max_bytes: int) -> bytes:
+    data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise PayloadTooLarge(
+            f"单个文件不能超过{max_bytes // (1024 * 1024) or 1}MB", errors={"file": [f"文件超过{max_bytes}字节"]}
+        )
+    if not data:
+        raise UploadRejected("文件为空", errors={"file": ["文件为空"]})
+    return data
+
+
+def add_file(material: CaseMaterial, stream) -> CaseFile:
+    """Check and store one file for `material` (the caller holds the case lock and commits)."""
+    max_bytes, max_files = limits()
+    if len(material.files) >= max_files:
+        raise TooManyFiles(f"每项材料最多上传{max_files}个文件")
+    data = read_limited(stream, max_bytes)
+    content_type = sniff(data)
+    key = f"cases/{material.case_id}/{material.position}/{secrets.token_urlsafe(12)}.{_EXTENSIONS[content_type]}"
+    get_storage().put(key, data, content_type=content_type)
+    record = CaseFile(
+        storage_key=key, content_type=content_type, size=len(data), sha256=hashlib.sha256(data).hexdigest()
+    )
+    material.files.append(record)
+    return record

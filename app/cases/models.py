@@ -1,0 +1,127 @@
+"""Case tables: the case itself (a draft until submitted), its materials with how each is met,
+uploaded files, the timeline, submit idempotency keys and the case-number sequences.
+
+Materials and the form schema are copied from the guide when the draft is created, so a catalog
+change (or an item taken offline) does not alter an application under way. Timestamps are naive UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.cases.states import CaseStatus
+from app.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Case(db.Model):
+    __tablename__ = "cases"
+    __table_args__ = (sa.Index("ix_cases_account_status", "account_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"))
+    service_code: Mapped[str] = mapped_column(sa.String(64))
+    service_name: Mapped[str] = mapped_column(sa.String(200))
+    department_code: Mapped[str] = mapped_column(sa.String(64))
+    department_name: Mapped[str] = mapped_column(sa.String(200))
+    status: Mapped[str] = mapped_column(sa.String(32), default=CaseStatus.DRAFT)
+    required_level: Mapped[int] = mapped_column(default=3)
+    # the item's form schema when the draft was started: the case is checked against it
+    form_schema: Mapped[dict] = mapped_column(sa.JSON)
+    form_data: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    case_number: Mapped[str | None] = mapped_column(sa.String(40), unique=True)
+    applicant_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    credit_flag: Mapped[str | None] = mapped_column(sa.String(32))
+    correction_note: Mapped[str | None] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column()
+
+    materials: Mapped[list[CaseMaterial]] = relationship(
+        back_populates="case", order_by="CaseMaterial.position", cascade="all, delete-orphan"
+    )
+    timeline: Mapped[list[CaseEvent]] = relationship(order_by="CaseEvent.id", cascade="all, delete-orphan")
+
+
+class CaseMaterial(db.Model):
+    """One material of the checklist and how the citizen meets it: `method` is None (not yet),
+    "licence" (授权用证), "commitment" (告知承诺) or "upload"."""
+
+    __tablename__ = "case_materials"
+    __table_args__ = (sa.UniqueConstraint("case_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"))
+    position: Mapped[int] = mapped_column()
+    name: Mapped[str] = mapped_column(sa.String(200))
+    material_type_code: Mapped[str] = mapped_column(sa.String(32))
+    licence_type_code: Mapped[str | None] = mapped_column(sa.String(32))
+    required: Mapped[bool] = mapped_column()
+    commitment_allowed: Mapped[bool] = mapped_column()
+    method: Mapped[str | None] = mapped_column(sa.String(16))
+    licence_id: Mapped[int | None] = mapped_column()
+    authorisation_id: Mapped[int | None] = mapped_column()
+    commitment_version: Mapped[str | None] = mapped_column(sa.String(64))
+    commitment_accepted_at: Mapped[datetime | None] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="materials")
+    files: Mapped[list[CaseFile]] = relationship(order_by="CaseFile.id", cascade="all, delete-orphan")
+
+
+class CaseFile(db.Model):
+    __tablename__ = "case_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    material_id: Mapped[int] = mapped_column(sa.ForeignKey("case_materials.id"), index=True)
+    storage_key: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    content_type: Mapped[str] = mapped_column(sa.String(64))
+    size: Mapped[int] = mapped_column()
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CaseEvent(db.Model):
+    """One timeline entry: a state move of the case, by whom, with an optional note."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)
+    action: Mapped[str] = mapped_column(sa.String(32))
+    from_status: Mapped[str] = mapped_column(sa.String(32))
+    to_status: Mapped[str] = mapped_column(sa.String(32))
+    actor: Mapped[str] = mapped_column(sa.String(64))
+    note: Mapped[str | None] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SubmitRequest(db.Model):
+    """A client's Idempotency-Key on submit: unique per account, pointing at the case it moved."""
+
+    __tablename__ = "case_submit_requests"
+    __table_args__ = (sa.UniqueConstraint("account_id", "idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"))
+    idempotency_key: Mapped[str] = mapped_column(sa.String(64))
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CaseNumberSequence(db.Model):
+    """The last number issued per prefix and day ("YQX-20261122"), bumped under a row lock."""
+
+    __tablename__ = "case_number_sequences"
+
+    prefix: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    last_value: Mapped[int] = mapped_column(default=0)
+
+
+TABLES = ("case_submit_requests", "case_events", "case_files", "case_materials", "cases", "case_number_sequences")

@@ -1,0 +1,324 @@
+"""The cases core's public functions for the citizen side: drafts, form, materials, uploads,
+submit (idempotent), withdraw, and reading one's own cases. Another person's case is always
+"not found". Every function that changes something commits; results are plain dicts.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from app.cases import files, numbering, transitions
+from app.cases.commitments import commitment_for
+from app.cases.errors import (
+    CaseNotFound,
+    CommitmentRefused,
+    CommitmentTextChanged,
+    CreditBlocked,
+    IdempotencyKeyMissing,
+    IdempotencyKeyReused,
+    LicenceTypeMismatch,
+    MaterialNotFound,
+    MethodNotAllowed,
+    NotEditable,
+    NotReady,
+)
+from app.cases.models import Case, CaseMaterial, SubmitRequest, utcnow
+from app.cases.presenters import detail as _detail
+from app.cases.presenters import met as _met
+from app.cases.presenters import summary as _summary
+from app.cases.states import EDITABLE, CaseStatus
+from app.catalog import service as catalog
+from app.credit import service as credit
+from app.extensions import db
+from app.identity import service as identity
+from app.identity.tokens import Principal
+from app.licences import service as licences
+
+LEVEL_REALNAME = 3
+LEVEL_FACE = 4
+_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+
+
+def required_level_for(guide: dict) -> int:
+    """Items whose result is a 证照 or that charge fees need a fresh face check (level 4);
+    the others need real name (level 3)."""
+    if guide["result"].get("type") == "证照" or not guide["fees"]["free"]:
+        return LEVEL_FACE
+    return LEVEL_REALNAME
+
+
+def _actor(principal: Principal) -> str:
+    return f"citizen:{principal.account_id}"
+
+
+def _resident_hash(account_id: int) -> str | None:
+    """The keyed ID hash of the account's verified identity (the registry's id_hash), if any."""
+    from app.identity.models import VerifiedIdentity
+
+    return db.session.scalar(sa.select(VerifiedIdentity.id_hash).where(VerifiedIdentity.account_id == account_id))
+
+
+def _own_case(principal: Principal, case_id: int) -> Case:
+    case = db.session.scalar(sa.select(Case).where(Case.id == case_id, Case.account_id == principal.account_id))
+    if case is None:
+        raise CaseNotFound()
+    return case
+
+
+def _locked_editable(principal: Principal, case_id: int) -> Case:
+    case = transitions.lock_case(case_id, account_id=principal.account_id)
+    if case.status not in EDITABLE:
+        raise NotEditable(errors={"status": {"current": case.status}})
+    return case
+
+
+def _material(case: Case, position: int) -> CaseMaterial:
+    for material in case.materials:
+        if material.position == position:
+            return material
+    raise MaterialNotFound()
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _wallet(case: Case) -> list[dict] | None:
+    """The caller's e-licences, when the checklist can still offer them."""
+    if case.status not in EDITABLE or not any(m.licence_type_code for m in case.materials):
+        return None
+    return licences.wallet_for_account(case.account_id)
+
+
+def get_application(principal: Principal, case_id: int) -> dict:
+    """One of the caller's drafts or cases, with its checklist and timeline."""
+    case = _own_case(principal, case_id)
+    return _detail(case, wallet=_wallet(case))
+
+
+def list_applications(principal: Principal, *, status: str | None = None, page: int = 1, page_size: int = 20) -> dict:
+    """The caller's drafts and cases, newest first, optionally of one status."""
+    where = [Case.account_id == principal.account_id]
+    if status is not None:
+        where.append(Case.status == status)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Case).where(*where))
+    rows = db.session.scalars(
+        sa.select(Case).where(*where).order_by(Case.id.desc()).offset((page - 1) * page_size).limit(page_size)
+    )
+    return {"items": [_summary(c) for c in rows], "total": total, "page": page, "page_size": page_size}
+
+
+# ---------------------------------------------------------------- drafts
+
+
+def create_draft(principal: Principal, service_code: str) -> dict:
+    """A new draft for an active item: its form schema and its materials checklist."""
+    guide = catalog.get_service(service_code)
+    case = Case(
+        account_id=principal.account_id,
+        service_code=guide["code"],
+        service_name=guide["name"],
+        department_code=guide["department"]["code"],
+        department_name=guide["department"]["name"],
+        status=CaseStatus.DRAFT,
+        required_level=required_level_for(guide),
+        form_schema=guide["form_schema"],
+        form_data={},
+        materials=[
+            CaseMaterial(
+                position=m["position"],
+                name=m["name"],
+                material_type_code=m["material_type"]["code"],
+                licence_type_code=(m["licence_type"] or {}).get("code"),
+                required=m["required"],
+                commitment_allowed=m["commitment_allowed"],
+            )
+            for m in guide["materials"]
+        ],
+    )
+    db.session.add(case)
+    db.session.commit()
+    return _detail(case, wallet=_wallet(case))
+
+
+def save_form(principal: Principal, case_id: int, changes: dict) -> dict:
+    """Merge `changes` into the form (a null value clears a field). Saving an incomplete form is
+    allowed; the detail lists its field errors, and submit refuses until there are none."""
+    case = _locked_editable(principal, case_id)
+    data = dict(case.form_data or {})
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    case.form_data = data
+    case.updated_at = utcnow()
+    db.session.commit()
+    return _detail(case, wallet=_wallet(case))
+
+
+def choose_method(principal: Principal, case_id: int, position: int, choice: dict) -> dict:
+    """Say how one material is met: {"method": "licence", "licence_id"} authorises use of one of
+    the caller's e-licences for this case; {"method": "commitment", "accept": true,
+    "text_version"} accepts the current commitment text; {"method": "upload"} means files."""
+    method = choice["method"]
+    granted = None
+    if method == "licence":
+        # The licences core records the authorisation in its own transaction (it commits), so
+        # it is asked before the case row is locked; the case is re-checked under the lock.
+        granted = _authorise_licence(principal, case_id, position, choice["licence_id"])
+    case = _locked_editable(principal, case_id)
+    material = _material(case, position)
+    if method == "licence":
+        _reset(material)
+        material.method = "licence"
+        material.licence_id = granted["licence_id"]
+        material.authorisation_id = granted["authorisation_id"]
+    elif method == "commitment":
+        _commit(principal, material, choice)
+    else:
+        _reset(material)
+        material.method = "upload"
+    case.updated_at = utcnow()
+    db.session.commit()
+    return _detail(case, wallet=_wallet(case))
+
+
+def _authorise_licence(principal: Principal, case_id: int, position: int, licence_id: int) -> dict:
+    case = _own_case(principal, case_id)
+    if case.status not in EDITABLE:
+        raise NotEditable(errors={"status": {"current": case.status}})
+    material = _material(case, position)
+    if not material.licence_type_code:
+        raise MethodNotAllowed("这项材料不能用电子证照代替", errors={"method": ["这项材料不能用电子证照代替"]})
+    wanted = material.licence_type_code
+    purpose = f"{case.service_name}（申请{case.id}，材料{position}）"
+    mismatch = LicenceTypeMismatch(errors={"licence_id": ["所选证照与该材料不符"]})
+    # a licence of another type is refused before any authorisation is recorded; one not in
+    # the wallet is left to authorise_use, which answers not found
+    held = next((lic for lic in licences.wallet_for_account(principal.account_id) if lic["id"] == licence_id), None)
+    if held is not None and held["licence_type"]["code"] != wanted:
+        raise mismatch
+    granted = licences.authorise_use(account_id=principal.account_id, licence_id=licence_id, purpose=purpose)
+    if granted["licence_type_code"] != wanted:
+        raise mismatch
+    return {"licence_id": int(granted["licence_id"]), "authorisation_id": int(granted["authorisation_id"])}
+
+
+def _reset(material: CaseMaterial) -> None:
+    material.method = None
+    material.licence_id = material.authorisation_id = None
+    material.commitment_version = None
+    material.commitment_accepted_at = None
+
+
+def _commit(principal: Principal, material: CaseMaterial, choice: dict) -> None:
+    if not material.commitment_allowed:
+        raise MethodNotAllowed("这项材料不适用告知承诺", errors={"method": ["这项材料不适用告知承诺"]})
+    if choice.get("accept") is not True:
+        raise MethodNotAllowed("请阅读并同意承诺书", errors={"accept": ["请阅读并同意承诺书"]})
+    current = commitment_for(material.material_type_code, material.name)
+    if choice.get("text_version") != current["version"]:
+        raise CommitmentTextChanged(errors={"text_version": {"current": current["version"]}})
+    resident_hash = _resident_hash(principal.account_id)
+    if resident_hash is None or not credit.check(resident_hash).commitment_allowed:
+        raise CommitmentRefused()
+    _reset(material)
+    material.method = "commitment"
+    material.commitment_version = current["version"]
+    material.commitment_accepted_at = utcnow()
+
+
+def upload_file(principal: Principal, case_id: int, position: int, stream) -> dict:
+    """Store one file (PDF, JPEG or PNG by content) for a material; the material is then met by
+    upload unless the citizen chose another way."""
+    case = _locked_editable(principal, case_id)
+    material = _material(case, position)
+    files.add_file(material, stream)
+    if material.method is None:
+        material.method = "upload"
+    case.updated_at = utcnow()
+    db.session.commit()
+    return _detail(case, wallet=_wallet(case))
+
+
+# ---------------------------------------------------------------- submit and withdraw
+
+
+def _missing(case: Case) -> dict:
+    errors: dict = {}
+    form_errors = catalog.form_errors(case.form_schema, case.form_data or {})
+    if form_errors:
+        errors["form"] = form_errors
+    unmet = {str(m.position): [f"{m.name}：尚未提供"] for m in case.materials if m.required and not _met(m)}
+    if unmet:
+        errors["materials"] = unmet
+    return errors
+
+
+def submit(principal: Principal, case_id: int, *, idempotency_key: str | None) -> dict:
+    """Submit a draft, or resubmit after a correction request. The Idempotency-Key is stored
+    with the move, unique per account: a repeat returns the same case, never a second one."""
+    if not idempotency_key or not _IDEMPOTENCY_KEY.match(idempotency_key):
+        raise IdempotencyKeyMissing(errors={"headers": {"Idempotency-Key": ["8–64位字母、数字或 _ . : -"]}})
+    case = transitions.lock_case(case_id, account_id=principal.account_id)
+    seen = _seen(principal.account_id, idempotency_key)
+    if seen is not None:
+        return _repeat(seen, case)
+    action = "resubmit" if case.status == CaseStatus.CORRECTION_REQUESTED else "submit"
+    transitions.guard(case, action)
+    fresh = case.required_level >= LEVEL_FACE
+    identity.require_level(principal, case.required_level, fresh=fresh)
+    missing = _missing(case)
+    if missing:
+        raise NotReady(errors=missing)
+    resident_hash = _resident_hash(principal.account_id)
+    status = credit.check(resident_hash) if resident_hash else None
+    if status is None or status.blocked:
+        raise CreditBlocked()
+    if not status.commitment_allowed and any(m.method == "commitment" for m in case.materials):
+        raise CommitmentRefused()
+    case.credit_flag = status.flag
+    case.applicant_hash = resident_hash
+    if action == "submit":
+        now = utcnow()
+        case.case_number = numbering.next_number(case.department_code, now)
+        case.submitted_at = now
+        transitions.submit(case, actor=_actor(principal))
+    else:
+        case.correction_note = None
+        transitions.resubmit(case, actor=_actor(principal))
+    db.session.add(SubmitRequest(account_id=principal.account_id, idempotency_key=idempotency_key, case_id=case.id))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # the same key won a race on another case of this account
+        db.session.rollback()
+        seen = _seen(principal.account_id, idempotency_key)
+        if seen is None:
+            raise
+        return _repeat(seen, _own_case(principal, case_id))
+    return _detail(case)
+
+
+def _seen(account_id: int, key: str) -> SubmitRequest | None:
+    return db.session.scalar(
+        sa.select(SubmitRequest).where(SubmitRequest.account_id == account_id, SubmitRequest.idempotency_key == key)
+    )
+
+
+def _repeat(seen: SubmitRequest, case: Case) -> dict:
+    if seen.case_id != case.id:
+        raise IdempotencyKeyReused()
+    db.session.rollback()  # release the row lock: nothing to change
+    return _detail(db.session.get(Case, case.id))
+
+
+def withdraw(principal: Principal, case_id: int) -> dict:
+    """Withdraw a submitted case before a decision is made."""
+    case = transitions.lock_case(case_id, account_id=principal.account_id)
+    transitions.withdraw(case, actor=_actor(principal))
+    db.session.commit()
+    return _detail(case)

@@ -1,0 +1,1 @@
+"""Staff accounts of the core platform: hall window clerks, reviewers, department heads."""

@@ -1,0 +1,61 @@
+"""`flask staff …`: create staff accounts; demo staff for development."""
+
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import with_appcontext
+
+from app.errors import DomainError
+from app.extensions import db
+from app.staff import service
+from app.staff.models import StaffRole, StaffUser
+
+# Development only (`flask staff seed` refuses to run in production).
+DEMO_PASSWORD = "Zsb-Demo-2026"  # noqa: S105 - published demo password, refused in production
+DEMO_STAFF = (
+    ("yqx-zwfw-clerk", "窗口受理员（演示）", "YQX-ZWFW", StaffRole.WINDOW_CLERK),
+    ("yqx-mz-reviewer", "民政审核员（演示）", "YQX-MZ", StaffRole.REVIEWER),
+    ("yqx-mz-head", "民政局负责人（演示）", "YQX-MZ", StaffRole.DEPARTMENT_HEAD),
+)
+
+
+@click.group("staff", help="Staff accounts (工作人员).")
+def staff_cli():
+    pass
+
+
+@staff_cli.command("create")
+@click.option("--username", required=True)
+@click.option("--department", required=True, help="Department code, e.g. YQX-MZ.")
+@click.option("--role", required=True, type=click.Choice([r.value for r in StaffRole]))
+@click.option("--display-name", default="")
+@click.password_option(help="Prompted for (twice) when not given.")
+@with_appcontext
+def create_command(username: str, department: str, role: str, display_name: str, password: str):
+    """Create a staff account."""
+    try:
+        out = service.create_staff(
+            username=username, password=password, department_code=department, role=role, display_name=display_name
+        )
+    except DomainError as exc:
+        raise click.ClickException(f"{exc.error}: {exc.message}") from None
+    click.echo(f"created staff {out['username']} ({out['role']}, {out['department_code']})")
+
+
+@staff_cli.command("seed")
+@with_appcontext
+def seed_command():
+    """Create the demo staff accounts (development only; idempotent)."""
+    if current_app.config.get("ENV_NAME") == "production":
+        raise click.ClickException("demo staff are not created in production")
+    created = 0
+    for username, name, department, role in DEMO_STAFF:
+        if db.session.scalar(sa.select(StaffUser.id).where(StaffUser.username == username)) is not None:
+            continue
+        service.create_staff(
+            username=username, password=DEMO_PASSWORD, department_code=department, role=role, display_name=name
+        )
+        created += 1
+    click.echo(f"staff: {created} demo accounts created (password {DEMO_PASSWORD})")

@@ -1,0 +1,117 @@
+"""Schemas of the citizen applications API (drafts, materials, submit)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+from app.cases.states import CaseStatus
+from app.web.schemas import BaseSchema, PageQuerySchema
+
+F = ma.fields
+
+
+class DraftCreateSchema(BaseSchema):
+    service_code = F.String(required=True, validate=ma.validate.Length(min=1, max=64))
+
+
+class FormPatchSchema(BaseSchema):
+    form = F.Dict(
+        keys=F.String(validate=ma.validate.Length(min=1, max=64)),
+        required=True,
+        metadata={"description": "fields to save; a null value clears a field"},
+    )
+
+
+class MaterialChoiceSchema(BaseSchema):
+    method = F.String(required=True, validate=ma.validate.OneOf(["licence", "commitment", "upload"]))
+    licence_id = F.Integer(validate=ma.validate.Range(min=1))
+    accept = F.Boolean()
+    text_version = F.String(validate=ma.validate.Length(min=1, max=64))
+
+    @ma.validates_schema
+    def _fields_of_method(self, data, **kwargs):
+        needed = {"licence": {"licence_id"}, "commitment": {"accept", "text_version"}, "upload": set()}
+        allowed = needed[data["method"]] | {"method"}
+        errors = {name: ["此项为必填项"] for name in needed[data["method"]] if name not in data}
+        errors.update({name: ["此方式不需要该项"] for name in data if name not in allowed})
+        if errors:
+            raise ma.ValidationError(errors)
+
+
+class FileUploadSchema(BaseSchema):
+    file = F.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class ApplicationQuerySchema(PageQuerySchema):
+    status = F.String(validate=ma.validate.OneOf([s.value for s in CaseStatus]))
+
+
+class AppCommitmentSchema(ma.Schema):
+    version = F.String()
+    text = F.String()
+
+
+class AppLicenceOptionSchema(ma.Schema):
+    id = F.Integer()
+    name = F.String()
+    holder_masked = F.String(allow_none=True)
+
+
+class AppMaterialOptionsSchema(ma.Schema):
+    licences = F.List(F.Nested(AppLicenceOptionSchema), metadata={"description": "usable e-licences (授权用证)"})
+    commitment = F.Nested(AppCommitmentSchema, allow_none=True, metadata={"description": "告知承诺, where allowed"})
+    upload = F.Boolean()
+
+
+class AppFileSchema(ma.Schema):
+    id = F.Integer()
+    content_type = F.String()
+    size = F.Integer()
+    created_at = F.String()
+
+
+class AppMaterialSchema(ma.Schema):
+    position = F.Integer()
+    name = F.String()
+    material_type_code = F.String()
+    licence_type_code = F.String(allow_none=True)
+    required = F.Boolean()
+    commitment_allowed = F.Boolean()
+    method = F.String(allow_none=True)
+    met = F.Boolean()
+    licence_id = F.Integer(allow_none=True)
+    commitment_version = F.String(allow_none=True)
+    commitment_accepted_at = F.String(allow_none=True)
+    files = F.List(F.Nested(AppFileSchema))
+    options = F.Nested(AppMaterialOptionsSchema)
+
+
+class AppTimelineEntrySchema(ma.Schema):
+    action = F.String()
+    from_status = F.String()
+    to_status = F.String()
+    note = F.String(allow_none=True)
+    at = F.String()
+
+
+class ApplicationSummarySchema(ma.Schema):
+    id = F.Integer()
+    status = F.String()
+    case_number = F.String(allow_none=True, metadata={"description": "办件编号, once submitted"})
+    service_code = F.String()
+    service_name = F.String()
+    department_name = F.String()
+    created_at = F.String()
+    updated_at = F.String()
+    submitted_at = F.String(allow_none=True)
+
+
+class ApplicationSchema(ApplicationSummarySchema):
+    department_code = F.String()
+    required_level = F.Integer(metadata={"description": "assurance level submit needs (4 = fresh face check)"})
+    form_schema = F.Dict()
+    form_data = F.Dict()
+    form_errors = F.Dict(metadata={"description": "field errors of the saved form; submit needs none"})
+    materials = F.List(F.Nested(AppMaterialSchema))
+    correction_note = F.String(allow_none=True)
+    timeline = F.List(F.Nested(AppTimelineEntrySchema))

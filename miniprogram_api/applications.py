@@ -1,0 +1,96 @@
+"""Citizen applications (网上申报): drafts, form, materials checklist, uploads, submit, withdraw."""
+
+from __future__ import annotations
+
+from flask import request
+from flask.views import MethodView
+
+from app.cases import service as cases
+from app.web.api import PlatformBlueprint as Blueprint
+from app.web.schemas import page_of
+from miniprogram_api.application_schemas import (
+    ApplicationQuerySchema,
+    ApplicationSchema,
+    ApplicationSummarySchema,
+    DraftCreateSchema,
+    FileUploadSchema,
+    FormPatchSchema,
+    MaterialChoiceSchema,
+)
+from miniprogram_api.security import current_principal, require_level
+
+blp = Blueprint("applications", __name__, description="Applications (网上申报与办件)")
+
+LEVEL = 3  # real name: drafts are tied to a verified person (credit, commitments)
+
+
+@blp.route("/applications")
+class Applications(MethodView):
+    @require_level(LEVEL)
+    @blp.arguments(ApplicationQuerySchema, location="query", as_kwargs=True)
+    @blp.response(200, page_of(ApplicationSummarySchema))
+    def get(self, **query):
+        """My drafts and cases, newest first"""
+        return cases.list_applications(current_principal(), **query)
+
+    @require_level(LEVEL)
+    @blp.arguments(DraftCreateSchema)
+    @blp.response(201, ApplicationSchema)
+    def post(self, body):
+        """Start a draft application for a service item"""
+        return cases.create_draft(current_principal(), body["service_code"])
+
+
+@blp.route("/applications/<int:case_id>")
+class Application(MethodView):
+    @require_level(LEVEL)
+    @blp.response(200, ApplicationSchema)
+    def get(self, case_id):
+        """One of my applications, with its materials checklist and timeline"""
+        return cases.get_application(current_principal(), case_id)
+
+    @require_level(LEVEL)
+    @blp.arguments(FormPatchSchema)
+    @blp.response(200, ApplicationSchema)
+    def patch(self, body, case_id):
+        """Save form fields (incomplete forms are saved; their errors are listed)"""
+        return cases.save_form(current_principal(), case_id, body["form"])
+
+
+@blp.route("/applications/<int:case_id>/materials/<int:position>")
+class Material(MethodView):
+    @require_level(LEVEL)
+    @blp.arguments(MaterialChoiceSchema)
+    @blp.response(200, ApplicationSchema)
+    def put(self, body, case_id, position):
+        """Choose how a material is met: e-licence, commitment or upload"""
+        return cases.choose_method(current_principal(), case_id, position, body)
+
+
+@blp.route("/applications/<int:case_id>/materials/<int:position>/files")
+class MaterialFiles(MethodView):
+    @require_level(LEVEL)
+    @blp.arguments(FileUploadSchema, location="files")
+    @blp.response(201, ApplicationSchema)
+    def post(self, body, case_id, position):
+        """Upload a file for a material (PDF, JPEG or PNG, judged by content)"""
+        return cases.upload_file(current_principal(), case_id, position, body["file"].stream)
+
+
+@blp.route("/applications/<int:case_id>/submit")
+class Submit(MethodView):
+    @require_level(LEVEL)
+    @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "required": True, "schema": {"type": "string"}}])
+    @blp.response(200, ApplicationSchema)
+    def post(self, case_id):
+        """Submit (or resubmit after a correction request); repeat-safe with Idempotency-Key"""
+        return cases.submit(current_principal(), case_id, idempotency_key=request.headers.get("Idempotency-Key"))
+
+
+@blp.route("/applications/<int:case_id>/withdraw")
+class Withdraw(MethodView):
+    @require_level(LEVEL)
+    @blp.response(200, ApplicationSchema)
+    def post(self, case_id):
+        """Withdraw a submitted application before a decision"""
+        return cases.withdraw(current_principal(), case_id)

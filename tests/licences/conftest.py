@@ -1,0 +1,29 @@
+"""Licence test fixtures: the identity API client and clean slates (licence tables first, then
+the identity tables and Redis keys the identity tests reset)."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.licences.models import TABLES
+from tests.identity.conftest import _wipe as _wipe_identity
+from tests.identity.conftest import actx, api, identity_app  # noqa: F401 - fixtures reused
+
+
+def _wipe(app) -> None:
+    with app.app_context():
+        db.session.rollback()
+        for table in TABLES:
+            db.session.execute(sa.text(f"DELETE FROM {table}"))
+        db.session.commit()
+        db.session.remove()
+    _wipe_identity(app)
+
+
+@pytest.fixture(autouse=True)
+def _clean(app):
+    _wipe(app)
+    yield
+    _wipe(app)
