@@ -126,6 +126,10 @@ class Config:
     CASE_UPLOAD_MAX_FILES = int(os.environ.get("CASE_UPLOAD_MAX_FILES", "5"))
     STORAGE_DIR = os.environ.get("STORAGE_DIR", str(VAR_DIR / "files"))
 
+    # --- supervision (电子监察): the working-day calendar deadlines use, and when a case turns yellow
+    WORK_CALENDAR = os.environ.get("WORK_CALENDAR", "CN")
+    SUPERVISION_YELLOW_DAYS = int(os.environ.get("SUPERVISION_YELLOW_DAYS", "1"))
+
     # --- staff
     STAFF_TOKEN_TTL = int(os.environ.get("STAFF_TOKEN_TTL", str(8 * 3600)))
     STAFF_MAX_FAILED_LOGINS = 5

@@ -1,0 +1,78 @@
+"""Schemas of the staff case endpoints."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields as F
+from marshmallow import validate as V
+
+from app.cases.states import CaseStatus
+from app.web.schemas import BaseSchema, PageQuerySchema, page_of
+
+SUPERVISION = {"description": "green | yellow (≤ SUPERVISION_YELLOW_DAYS working days left) | red (overdue)"}
+
+
+class QueueQuerySchema(PageQuerySchema):
+    status = F.String(validate=V.OneOf([s.value for s in CaseStatus if s != CaseStatus.DRAFT]))
+    overdue = F.Boolean(metadata={"description": "true: only red cases; false: only the others"})
+
+
+class CaseActionSchema(BaseSchema):
+    note = F.String(
+        validate=V.Length(max=500), metadata={"description": "required for reject, request_correction, deny"}
+    )
+
+
+class QueueItemSchema(ma.Schema):
+    id = F.Integer()
+    case_number = F.String()
+    service_code = F.String()
+    service_name = F.String()
+    status = F.String()
+    applicant_masked = F.String()
+    submitted_at = F.String(allow_none=True)
+    promised_time_limit = F.Integer(allow_none=True)
+    deadline = F.String(allow_none=True, metadata={"format": "date"})
+    working_days_left = F.Integer(allow_none=True)
+    supervision = F.String(allow_none=True, metadata=SUPERVISION)
+
+
+WorkQueuePageSchema = page_of(QueueItemSchema)
+
+
+class TimelineEntrySchema(ma.Schema):
+    action = F.String()
+    from_status = F.String()
+    to_status = F.String()
+    actor = F.String()
+    note = F.String(allow_none=True)
+    at = F.String()
+
+
+class StaffMaterialSchema(ma.Schema):
+    position = F.Integer()
+    name = F.String()
+    material_type_code = F.String()
+    licence_type_code = F.String(allow_none=True)
+    required = F.Boolean()
+    commitment_allowed = F.Boolean()
+    method = F.String(allow_none=True, metadata={"description": "licence | commitment | upload"})
+    met = F.Boolean()
+    licence_id = F.Integer(allow_none=True)
+    commitment_version = F.String(allow_none=True)
+    commitment_accepted_at = F.String(allow_none=True)
+    files = F.List(F.Dict())
+
+
+class StaffCaseSchema(QueueItemSchema):
+    department_code = F.String()
+    department_name = F.String()
+    required_level = F.Integer()
+    credit_flag = F.String(allow_none=True)
+    form_schema = F.Dict()
+    form_data = F.Dict()
+    correction_note = F.String(allow_none=True)
+    created_at = F.String()
+    updated_at = F.String()
+    materials = F.List(F.Nested(StaffMaterialSchema))
+    timeline = F.List(F.Nested(TimelineEntrySchema))

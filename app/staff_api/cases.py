@@ -1,0 +1,44 @@
+"""Department work queue (with electronic supervision), case detail and the staff moves."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from app.cases import queue
+from app.cases import staff as case_staff
+from app.staff_api.case_schemas import CaseActionSchema, QueueQuerySchema, StaffCaseSchema, WorkQueuePageSchema
+from app.staff_api.security import current_staff, require_staff
+from app.web.api import PlatformBlueprint as Blueprint
+
+blp = Blueprint("staff_cases", __name__, description="Staff API: cases (办件)")
+
+_ACTIONS = ",".join(sorted(case_staff.ACTIONS))
+
+
+@blp.route("/departments/<string:department_code>/cases")
+class WorkQueue(MethodView):
+    @require_staff()
+    @blp.arguments(QueueQuerySchema, location="query", as_kwargs=True)
+    @blp.response(200, WorkQueuePageSchema)
+    def get(self, department_code: str, **query):
+        """My department's work queue with promised deadlines and supervision colours"""
+        return queue.department_queue(department_code, **query)
+
+
+@blp.route("/cases/<int:case_id>")
+class StaffCase(MethodView):
+    @require_staff()
+    @blp.response(200, StaffCaseSchema)
+    def get(self, case_id: int):
+        """One case of my department: form, materials and how each is met, timeline"""
+        return case_staff.get_case(current_staff(), case_id)
+
+
+@blp.route(f"/cases/<int:case_id>/<any({_ACTIONS}):action>")
+class StaffCaseAction(MethodView):
+    @require_staff()
+    @blp.arguments(CaseActionSchema)
+    @blp.response(200, StaffCaseSchema)
+    def post(self, body: dict, case_id: int, action: str):
+        """Move a case: accept, reject, request_correction (clerks and up); approve, deny, conclude (reviewers, heads)"""
+        return case_staff.move(current_staff(), case_id, action, note=body.get("note"))
