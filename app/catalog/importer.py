@@ -70,8 +70,18 @@ class _Row:
     key: str | None = None
 
 
-def _line_of(text: str, index: int) -> int:
-    return text.count("\n", 0, index) + 1
+class _LineCounter:
+    """Line numbers of increasing offsets, counted incrementally (the file is read once)."""
+
+    def __init__(self, text: str):
+        self.text, self.index, self.line = text, 0, 1
+
+    def __call__(self, index: int) -> int:
+        if index < self.index:  # a step back: count afresh (rare; error paths only)
+            self.index, self.line = 0, 1
+        self.line += self.text.count("\n", self.index, index)
+        self.index = index
+        return self.line
 
 
 def _read_json(text: str) -> list[_Row]:
@@ -83,6 +93,7 @@ def _read_json(text: str) -> list[_Row]:
         return ws(text, i).end()
 
     rows: list[_Row] = []
+    _line_of = _LineCounter(text)
     try:
         i = skip(0)
         if text[i : i + 1] != "{":
@@ -93,16 +104,16 @@ def _read_json(text: str) -> list[_Row]:
             key, i = decoder.raw_decode(text, i)
             i = skip(i)
             if text[i : i + 1] != ":":
-                raise CatalogFileError(f"line {_line_of(text, i)}: expected ':'")
+                raise CatalogFileError(f"line {_line_of(i)}: expected ':'")
             i = skip(i + 1)
             if key in SECTIONS:
                 if text[i : i + 1] != "[":
-                    raise CatalogFileError(f"line {_line_of(text, i)}: section {key!r} must be a list")
+                    raise CatalogFileError(f"line {_line_of(i)}: section {key!r} must be a list")
                 i = skip(i + 1)
                 while text[i : i + 1] != "]":
                     start = i
                     value, i = decoder.raw_decode(text, i)
-                    rows.append(_Row(key, _line_of(text, start), value))
+                    rows.append(_Row(key, _line_of(start), value))
                     i = skip(i)
                     if text[i : i + 1] == ",":
                         i = skip(i + 1)
@@ -397,11 +408,14 @@ def import_catalog(
         db.session.rollback()
         return report
     try:
-        if progress_factory is not None:
-            with progress_factory(len(valid)) as bar:
-                _write(valid, report, bar.update)
-        else:
-            _write(valid, report, None)
+        # Reference look-ups must not flush a half-built item (NOT NULL department_id); _write
+        # flushes after every whole row itself.
+        with db.session.no_autoflush:
+            if progress_factory is not None:
+                with progress_factory(len(valid)) as bar:
+                    _write(valid, report, bar.update)
+            else:
+                _write(valid, report, None)
         bump_revision()
         db.session.commit()
     except Exception:

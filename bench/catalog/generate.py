@@ -17,6 +17,7 @@ import json
 import random
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from bench.catalog import vocab
@@ -94,15 +95,15 @@ class Dataset:
     items: list[PlannedItem]
     names: Counter = field(default_factory=Counter)
 
-    @property
+    @cached_property
     def codes(self) -> list[str]:
         return [p.code for p in self.items]
 
-    @property
+    @cached_property
     def department_codes(self) -> list[str]:
         return [d.code for d in self.departments]
 
-    @property
+    @cached_property
     def theme_codes(self) -> list[str]:
         return [t[0] for t in vocab.THEMES]
 

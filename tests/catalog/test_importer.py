@@ -161,3 +161,43 @@ def test_seed_command_is_idempotent(app, fresh_catalog):
     assert "items +0/" in result.output
     with app.app_context():
         assert _count(m.ServiceItem) == before
+
+
+def test_a_new_item_referring_to_departments_already_in_the_database(app, tmp_path, fresh_catalog):
+    """Items-only files (CSV always is one) create new items against existing reference rows."""
+    runner = app.test_cli_runner()
+    src = json.loads(GOOD.read_text(encoding="utf-8"))
+    assert runner.invoke(args=["catalog", "import", str(GOOD)]).exit_code == 0
+    new = dict(src["items"][0], implementation_code="1153992100000000TX0000000000099", name="测试事项丙新增")
+    items_only = tmp_path / "new.json"
+    items_only.write_text(json.dumps({"items": [new]}, ensure_ascii=False), encoding="utf-8")
+    result = runner.invoke(args=["catalog", "import", str(items_only)])
+    assert result.exit_code == 0, result.output
+    assert "items +1/~0" in result.output
+    as_csv = tmp_path / "new.csv"
+    csv_item = dict(new, implementation_code="1153992100000000TX0000000000098", name="测试事项丁新增")
+    with as_csv.open("w", encoding="utf-8", newline="") as fh:
+        from app.catalog.formats import CSV_COLUMNS
+        from app.catalog.importer import _csv_row
+
+        writer = csv.DictWriter(fh, fieldnames=CSV_COLUMNS)
+        writer.writeheader()
+        writer.writerow(_csv_row(csv_item))
+    result = runner.invoke(args=["catalog", "import", str(as_csv)])
+    assert result.exit_code == 0, result.output
+    assert "items +1/~0" in result.output
+    with app.app_context():
+        assert _count(m.ServiceItem, m.ServiceItem.name.in_(["测试事项丙新增", "测试事项丁新增"])) == 2
+
+
+def test_line_numbers_stay_right_deep_into_a_large_file(app, tmp_path, fresh_catalog):
+    src = json.loads(GOOD.read_text(encoding="utf-8"))
+    items = []
+    for n in range(300):
+        items.append(dict(src["items"][0], implementation_code=f"1153992100000000TX{n:013d}", name=f"测试批量事项{n}"))
+    items[250]["promised_time_limit"] = 99  # one bad row deep in the file
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps({**src, "items": items}, ensure_ascii=False, indent=2), encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["catalog", "import", str(path)])
+    assert result.exit_code != 0
+    assert f":line {_item_start_line(path, '测试批量事项250')}:" in result.output
