@@ -35,9 +35,14 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     redis_ext.init_app(app)
     api.init_app(app)
 
+    from app import events
+
+    events.install_commit_hook()
+
     _register_models()
     _register_blueprints(app)
     _register_cli(app)
+    _register_features(app)
     _register_swagger_assets(app)
     return app
 
@@ -86,6 +91,18 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(staff_cli)
     app.cli.add_command(workdays_cli)
     app.cli.add_command(credit_cli)
+
+
+def _register_features(app: Flask) -> None:
+    """The packages around the core (architecture.md): each registers its models, blueprints,
+    CLI commands and event subscriptions in its own `init_app`. The factory is the composition
+    root; the core's domain packages never import them."""
+    import delivery
+    import notifications
+    import payments
+
+    for feature in (payments, notifications, delivery):
+        feature.init_app(app)
 
 
 def _register_swagger_assets(app: Flask) -> None:

@@ -7,7 +7,7 @@ Start it with `rq worker --worker-class app.worker.AppWorker --with-scheduler --
 
 from __future__ import annotations
 
-from rq.worker import Worker
+from rq.worker import SimpleWorker, Worker
 
 
 class AppWorker(Worker):
@@ -42,3 +42,50 @@ class AppWorker(Worker):
 def ping() -> str:
     """A no-op job used by the readiness smoke test of the worker."""
     return "pong"
+
+
+class InProcessWorker(SimpleWorker):
+    """Runs jobs in the calling process, inside its app context (tests, `drain`)."""
+
+    jobs_run = 0
+
+    def perform_job(self, job, queue, execution):
+        from app.extensions import db
+
+        self.jobs_run += 1
+        try:
+            return super().perform_job(job, queue, execution)
+        finally:
+            db.session.remove()
+
+
+def drain(queues: tuple[str, ...] | list[str] | None = None, *, max_jobs: int | None = None) -> int:
+    """Run the queued jobs in this process, inside the current app context, until the queues are
+    empty (a burst). For tests and scripts; production runs `rq worker`. Jobs a failed job
+    re-schedules (rq Retry with an interval) wait for the scheduler and are not run here.
+    Returns the number of jobs run."""
+    from rq import Queue
+
+    from app.extensions import redis_ext
+    from app.queues import Queues
+
+    connection = redis_ext.client
+    names = list(queues or Queues.ALL)
+    worker = InProcessWorker([Queue(n, connection=connection) for n in names], connection=connection)
+    worker.work(burst=True, max_jobs=max_jobs, logging_level="WARNING", with_scheduler=False)
+    return worker.jobs_run
+
+
+def clear_queues() -> None:
+    """Empty every queue and its scheduled/failed registries (tests start from nothing)."""
+    from rq import Queue
+
+    from app.extensions import redis_ext
+    from app.queues import Queues
+
+    for name in Queues.ALL:
+        queue = Queue(name, connection=redis_ext.client)
+        queue.empty()
+        for registry in (queue.scheduled_job_registry, queue.failed_job_registry, queue.deferred_job_registry):
+            for job_id in registry.get_job_ids():
+                registry.remove(job_id, delete_job=True)

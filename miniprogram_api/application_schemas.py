@@ -109,6 +109,7 @@ class ApplicationSummarySchema(ma.Schema):
 class ApplicationSchema(ApplicationSummarySchema):
     department_code = F.String()
     required_level = F.Integer(metadata={"description": "assurance level submit needs (4 = fresh face check)"})
+    fee_fen = F.Integer(metadata={"description": "fee due on submit, in fen (0: free); paid in the app"})
     form_schema = F.Dict()
     form_data = F.Dict()
     form_errors = F.Dict(metadata={"description": "field errors of the saved form; submit needs none"})

@@ -47,6 +47,7 @@ import json
 import re
 import secrets
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -63,6 +64,9 @@ INITIALIZE = "alipay.user.certify.open.initialize"
 CERTIFY = "alipay.user.certify.open.certify"
 QUERY = "alipay.user.certify.open.query"
 METHODS = (OAUTH, INITIALIZE, CERTIFY, QUERY)
+# Methods that other simulator modules add (payments, mini-program messages):
+# name -> handler(state, app_id, biz, params) -> the response payload, or raise AlipayError.
+EXTRA_METHODS: dict[str, Callable[[AlipayState, str, dict, dict], dict]] = {}
 OUTER_ORDER_NO = re.compile(r"^[0-9A-Za-z]{1,32}$")
 CERT_NO = re.compile(r"^\d{17}[\dXx]$")
 BIZ_CODES = ("FACE", "CERT_PHOTO", "CERT_PHOTO_FACE", "SMART_FACE")
@@ -83,8 +87,19 @@ class AlipayError(Exception):
         self.code, self.sub_code, self.sub_msg = code, sub_code, sub_msg
 
 
+def register_method(name: str):
+    """Decorator: add a gateway method to the simulator (see EXTRA_METHODS)."""
+
+    def decorate(handler):
+        EXTRA_METHODS[name] = handler
+        return handler
+
+    return decorate
+
+
 def response_key(method: str) -> str:
-    return method.replace(".", "_") + "_response" if method in METHODS else "error_response"
+    known = method in METHODS or method in EXTRA_METHODS
+    return method.replace(".", "_") + "_response" if known else "error_response"
 
 
 def sign_content(params: dict[str, str]) -> str:
@@ -137,6 +152,8 @@ def create_alipay_sandbox(state: AlipayState) -> Flask:
                 return answer(method, initialize(params["app_id"], biz))
             if method == CERTIFY:
                 return certify_page(params["app_id"], biz)
+            if method in EXTRA_METHODS:
+                return answer(method, EXTRA_METHODS[method](state, params["app_id"], biz, params))
             return answer(method, query(params["app_id"], biz))
         except AlipayError as exc:
             return failure(method, exc)
@@ -149,8 +166,9 @@ def create_alipay_sandbox(state: AlipayState) -> Flask:
             raise AlipayError("40002", "isv.invalid-app-id", "无效的AppID参数")
         if not method:
             raise AlipayError("40001", "isv.missing-method", "缺少方法名参数")
-        if method not in METHODS:
-            raise AlipayError("40002", "isv.invalid-method", f"不存在的方法名（sandbox 只实现了 {', '.join(METHODS)}）")
+        if method not in METHODS and method not in EXTRA_METHODS:
+            known = ", ".join((*METHODS, *EXTRA_METHODS))
+            raise AlipayError("40002", "isv.invalid-method", f"不存在的方法名（sandbox 只实现了 {known}）")
         if not params.get("sign"):
             raise AlipayError("40001", "isv.missing-signature", "缺少签名参数")
         if params.get("sign_type") != "RSA2":

@@ -102,6 +102,12 @@ def main() -> int:
             cwd=ROOT,
             env=env,
         ),
+        # periodic jobs (outbox sweep, reconciliation, route queries …): cron_config.py
+        subprocess.Popen(
+            [str(bin_dir / "rq"), "cron", "cron_config.py", "--url", env["REDIS_URL"]],
+            cwd=ROOT,
+            env=env,
+        ),
     ]
     log(f"API on http://{host}:{port}  (docs: http://{host}:{port}/docs)  — Ctrl-C stops everything")
 

@@ -39,6 +39,8 @@ class Case(db.Model):
     applicant_hash: Mapped[str | None] = mapped_column(sa.String(64))
     credit_flag: Mapped[str | None] = mapped_column(sa.String(32))
     correction_note: Mapped[str | None] = mapped_column(sa.String(500))
+    # the fee due in fen (0: free), fixed when the draft is started; payments/ charges it
+    fee_fen: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column()

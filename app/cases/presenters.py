@@ -77,6 +77,7 @@ def detail(case: Case, *, wallet: list[dict] | None = None) -> dict:
         **summary(case),
         "department_code": case.department_code,
         "required_level": case.required_level,
+        "fee_fen": case.fee_fen,
         "form_schema": schema,
         "form_data": case.form_data or {},
         "form_errors": catalog.form_errors(schema, case.form_data or {}),

@@ -50,6 +50,15 @@ def required_level_for(guide: dict) -> int:
     return LEVEL_REALNAME
 
 
+def fee_due_for(guide: dict) -> int:
+    """The fee charged on submit, in fen: the item's first fee standard (the common case — e.g.
+    首次申领, 住宅类). Alternatives and extras listed after it are settled at the window."""
+    fees = guide["fees"]
+    if fees.get("free", True) or not fees.get("items"):
+        return 0
+    return int(fees["items"][0]["amount_fen"])
+
+
 def _actor(principal: Principal) -> str:
     return f"citizen:{principal.account_id}"
 
@@ -124,6 +133,7 @@ def create_draft(principal: Principal, service_code: str) -> dict:
         department_name=guide["department"]["name"],
         status=CaseStatus.DRAFT,
         required_level=required_level_for(guide),
+        fee_fen=fee_due_for(guide),
         form_schema=guide["form_schema"],
         form_data={},
         materials=[
@@ -286,7 +296,10 @@ def submit(principal: Principal, case_id: int, *, idempotency_key: str | None) -
         now = utcnow()
         case.case_number = numbering.next_number(case.department_code, now)
         case.submitted_at = now
-        transitions.submit(case, actor=_actor(principal))
+        if case.fee_fen > 0:
+            transitions.await_payment(case, actor=_actor(principal))
+        else:
+            transitions.submit(case, actor=_actor(principal))
     else:
         case.correction_note = None
         transitions.resubmit(case, actor=_actor(principal))
@@ -314,6 +327,36 @@ def _repeat(seen: SubmitRequest, case: Case) -> dict:
         raise IdempotencyKeyReused()
     db.session.rollback()  # release the row lock: nothing to change
     return _detail(db.session.get(Case, case.id))
+
+
+def mark_paid(case_id: int, *, actor: str, payload: dict | None = None) -> bool:
+    """For payments/: the fee of a case is confirmed paid. Locks the case and moves it from
+    payment_pending to submitted in the caller's transaction (the caller commits together with
+    its own order change). False, and nothing changed, when the case is no longer awaiting
+    payment (already paid, withdrawn …)."""
+    case = transitions.lock_case(case_id)
+    if case.status != CaseStatus.PAYMENT_PENDING:
+        return False
+    transitions.pay(case, actor=actor, payload=payload)
+    return True
+
+
+def case_facts(case_id: int) -> dict:
+    """For payments/, delivery/ and notifications/: the essentials of a case (no personal data)."""
+    case = db.session.get(Case, case_id)
+    if case is None:
+        raise CaseNotFound()
+    return {
+        "id": case.id,
+        "account_id": case.account_id,
+        "status": case.status,
+        "case_number": case.case_number,
+        "service_code": case.service_code,
+        "service_name": case.service_name,
+        "department_code": case.department_code,
+        "department_name": case.department_name,
+        "fee_fen": case.fee_fen,
+    }
 
 
 def withdraw(principal: Principal, case_id: int) -> dict:

@@ -123,8 +123,15 @@ def move(principal: staff.StaffPrincipal, case_id: int, action: str, *, note: st
         )
         db.session.commit()
         raise
-    if issued is not None:
-        _note_issued(principal, case, issued)
+    if action == "approve":
+        _note_result(_actor(principal), case, issued)
+        if issued is not None:
+            staff.record(
+                staff_id=principal.staff_id,
+                department_code=principal.department_code,
+                action="licence.issue",
+                target=issued["identifier"][:100],
+            )
     db.session.commit()
     return _staff_view(case)
 
@@ -154,35 +161,35 @@ def _issue_result(case: Case) -> dict | None:
     )
 
 
-def _note_issued(principal: staff.StaffPrincipal, case: Case, issued: dict) -> None:
-    """The issued licence on the timeline, in the audit and in the outbox (the caller commits)."""
-    name = issued["licence_type"]["name"]
-    db.session.add(
-        CaseEvent(
-            case_id=case.id,
-            action="issue_licence",
-            from_status=CaseStatus.APPROVED,
-            to_status=CaseStatus.APPROVED,
-            actor=_actor(principal),
-            note=f"已签发电子证照：{name}（{issued['identifier']}）",
+def _note_result(actor: str, case: Case, issued: dict | None) -> None:
+    """The result is issued: the e-licence (if any) on the timeline, and `case.result_issued` in
+    the outbox — delivery/ mails the paper result, notifications/ tells the citizen (the caller
+    commits)."""
+    licence = None
+    if issued is not None:
+        name = issued["licence_type"]["name"]
+        db.session.add(
+            CaseEvent(
+                case_id=case.id,
+                action="issue_licence",
+                from_status=CaseStatus.APPROVED,
+                to_status=CaseStatus.APPROVED,
+                actor=actor,
+                note=f"已签发电子证照：{name}（{issued['identifier']}）",
+            )
         )
-    )
-    staff.record(
-        staff_id=principal.staff_id,
-        department_code=principal.department_code,
-        action="licence.issue",
-        target=issued["identifier"][:100],
-    )
+        licence = {"id": issued["id"], "licence_type_code": issued["licence_type"]["code"], "name": name}
     outbox.emit(
-        "case.licence_issued",
+        "case.result_issued",
         aggregate_type="case",
         aggregate_id=case.id,
         payload={
             "case_id": case.id,
             "case_number": case.case_number,
             "account_id": case.account_id,
-            "licence_id": issued["id"],
-            "licence_type_code": issued["licence_type"]["code"],
+            "service_code": case.service_code,
+            "department_code": case.department_code,
+            "licence": licence,
         },
     )
     db.session.flush()

@@ -1,7 +1,7 @@
 """One function per move of a case. Each locks the case row, checks the guard and hands over to
 `_move`, the one place that writes the status, the timeline entry and the outbox event — all in
-the caller's transaction. The staff moves (accept … conclude) have no HTTP API yet; the staff
-API will call these.
+the caller's transaction. The staff API (app/cases/staff.py) makes the staff moves, payments/
+makes `pay` through `app.cases.service.confirm_payment`.
 """
 
 from __future__ import annotations
@@ -73,8 +73,18 @@ def resubmit(case: Case, *, actor: str) -> CaseEvent:
     return _move(case, "resubmit", actor=actor)
 
 
+def await_payment(case: Case, *, actor: str) -> CaseEvent:
+    """draft → payment_pending: an item that charges a fee is submitted, the fee is due."""
+    return _move(case, "await_payment", actor=actor, payload={"fee_fen": case.fee_fen})
+
+
+def pay(case: Case, *, actor: str, note: str | None = None, payload: dict | None = None) -> CaseEvent:
+    """payment_pending → submitted: the provider confirmed the payment."""
+    return _move(case, "pay", actor=actor, note=note, payload=payload)
+
+
 def withdraw(case: Case, *, actor: str, note: str | None = None) -> CaseEvent:
-    """submitted / accepted / correction_requested → withdrawn (until a decision is made)."""
+    """payment_pending / submitted / accepted / correction_requested → withdrawn (until a decision)."""
     return _move(case, "withdraw", actor=actor, note=note)
 
 
@@ -98,6 +108,17 @@ def request_correction(case: Case, *, actor: str, note: str) -> CaseEvent:
     event = _move(case, "request_correction", actor=actor, note=note)
     case.correction_note = note
     return event
+
+
+def instant_approve(case: Case, *, actor: str, note: str, rules: list[str]) -> CaseEvent:
+    """submitted → approved by the item's instant-approval rules (秒批); `note` says which."""
+    return _move(case, "instant_approve", actor=actor, note=note, payload={"rules": rules})
+
+
+def revoke(case: Case, *, actor: str, note: str) -> CaseEvent:
+    """→ revoked: a commitment was found false (撤销); the reason is required."""
+    _require_note(note)
+    return _move(case, "revoke", actor=actor, note=note)
 
 
 def approve(case: Case, *, actor: str, note: str | None = None) -> CaseEvent:

@@ -20,6 +20,10 @@ MOVES = {
     "submit": transitions.submit,
     "resubmit": transitions.resubmit,
     "withdraw": transitions.withdraw,
+    "await_payment": transitions.await_payment,
+    "pay": transitions.pay,
+    "instant_approve": transitions.instant_approve,
+    "revoke": transitions.revoke,
     **transitions.STAFF_MOVES,
 }
 
@@ -45,8 +49,10 @@ def make_case(*, status: CaseStatus = CaseStatus.DRAFT) -> Case:
 
 def _call(action: str, case: Case):
     kwargs = {"actor": "test"}
-    if action in {"reject", "request_correction", "deny"}:
+    if action in {"reject", "request_correction", "deny", "revoke"}:
         kwargs["note"] = "理由"
+    if action == "instant_approve":
+        kwargs.update(note="秒批", rules=["age_at_least"])
     return MOVES[action](case, **kwargs)
 
 

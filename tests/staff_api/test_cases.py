@@ -73,7 +73,7 @@ def test_end_to_end_submit_accept_approve_conclude(api, identity_app):
             "case.submit",
             "case.accept",
             "case.approve",
-            "case.licence_issued",
+            "case.result_issued",
             "case.conclude",
         ]
         with_source = db.session.scalar(sa.select(ELicence).where(ELicence.source_ref == case["case_number"]))
