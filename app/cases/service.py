@@ -10,6 +10,7 @@ import re
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from app import outbox
 from app.cases import files, numbering, transitions
 from app.cases.commitments import commitment_for
 from app.cases.errors import (
@@ -25,7 +26,7 @@ from app.cases.errors import (
     NotEditable,
     NotReady,
 )
-from app.cases.models import Case, CaseMaterial, SubmitRequest, utcnow
+from app.cases.models import Case, CaseEvent, CaseMaterial, SubmitRequest, utcnow
 from app.cases.presenters import detail as _detail
 from app.cases.presenters import met as _met
 from app.cases.presenters import summary as _summary
@@ -339,6 +340,42 @@ def mark_paid(case_id: int, *, actor: str, payload: dict | None = None) -> bool:
         return False
     transitions.pay(case, actor=actor, payload=payload)
     return True
+
+
+def record_step(
+    case_id: int,
+    action: str,
+    *,
+    actor: str,
+    note: str,
+    event_type: str | None = None,
+    payload: dict | None = None,
+) -> None:
+    """For payments/ and delivery/: a step that does not change the case's status (a refund, a
+    parcel handed to the courier …) on the case's timeline, and optionally an outbox event, in
+    the caller's transaction (the caller commits)."""
+    case = db.session.get(Case, case_id)
+    if case is None:
+        raise CaseNotFound()
+    db.session.add(
+        CaseEvent(
+            case_id=case.id, action=action, from_status=case.status, to_status=case.status, actor=actor, note=note
+        )
+    )
+    if event_type is not None:
+        outbox.emit(
+            event_type,
+            aggregate_type="case",
+            aggregate_id=case.id,
+            payload={
+                "case_id": case.id,
+                "case_number": case.case_number,
+                "account_id": case.account_id,
+                "service_code": case.service_code,
+                **(payload or {}),
+            },
+        )
+    db.session.flush()
 
 
 def case_facts(case_id: int) -> dict:

@@ -107,6 +107,10 @@ def test_licence_result_items_need_a_fresh_face_check(api, sandbox, identity_app
         identity_app.config["STEP_UP_MAX_AGE"] = 600
     resp = submit(api, face, draft["id"])
     assert resp.status_code == 200, resp.get_json()
+    # the item charges 20 yuan: the case waits for its payment, then it is submitted
+    body = resp.get_json()
+    assert (body["status"], body["fee_fen"]) == ("payment_pending", 2000)
+    assert [e["action"] for e in body["timeline"]] == ["await_payment"]
 
 
 def test_serious_bad_credit_blocks_and_general_is_flagged(api, actx):
