@@ -79,6 +79,7 @@ class AppMaterialSchema(ma.Schema):
     commitment_allowed = F.Boolean()
     method = F.String(allow_none=True)
     met = F.Boolean()
+    needs_correction = F.Boolean(metadata={"description": "named in the correction request: provide it again"})
     licence_id = F.Integer(allow_none=True)
     commitment_version = F.String(allow_none=True)
     commitment_accepted_at = F.String(allow_none=True)

@@ -169,6 +169,9 @@ class ServiceGuideSchema(ma.Schema):
     channels = F.Nested(ChannelsSchema)
     visits = F.Integer()
     instant = F.Boolean()
+    instant_rules = F.List(
+        F.Dict(), metadata={"description": "秒批 rules: when all hold the application is approved at once"}
+    )
     delivery_options = F.List(F.String())
     keywords = F.List(F.String())
     consult = F.String()

@@ -41,6 +41,8 @@ class Case(db.Model):
     correction_note: Mapped[str | None] = mapped_column(sa.String(500))
     # the fee due in fen (0: free), fixed when the draft is started; payments/ charges it
     fee_fen: Mapped[int] = mapped_column(default=0, server_default="0")
+    # the item's instant-approval rules when the draft was started ([]: an officer decides)
+    instant_rules: Mapped[list | None] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column()
@@ -71,6 +73,8 @@ class CaseMaterial(db.Model):
     authorisation_id: Mapped[int | None] = mapped_column()
     commitment_version: Mapped[str | None] = mapped_column(sa.String(64))
     commitment_accepted_at: Mapped[datetime | None] = mapped_column()
+    # named in the officer's correction request (补正): the citizen must provide it again
+    needs_correction: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     case: Mapped[Case] = relationship(back_populates="materials")

@@ -46,6 +46,7 @@ def _material_view(material: CaseMaterial, wallet: list[dict] | None) -> dict:
         "commitment_allowed": material.commitment_allowed,
         "method": material.method,
         "met": met(material),
+        "needs_correction": material.needs_correction,
         "licence_id": material.licence_id if material.method == "licence" else None,
         "commitment_version": material.commitment_version if material.method == "commitment" else None,
         "commitment_accepted_at": _iso(material.commitment_accepted_at) if material.method == "commitment" else None,

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from app import outbox
-from app.cases import files, numbering, transitions
+from app.cases import corrections, files, instant, numbering, transitions
 from app.cases.commitments import commitment_for
 from app.cases.errors import (
     CaseNotFound,
@@ -66,9 +66,7 @@ def _actor(principal: Principal) -> str:
 
 def _resident_hash(account_id: int) -> str | None:
     """The keyed ID hash of the account's verified identity (the registry's id_hash), if any."""
-    from app.identity.models import VerifiedIdentity
-
-    return db.session.scalar(sa.select(VerifiedIdentity.id_hash).where(VerifiedIdentity.account_id == account_id))
+    return identity.id_hash_of(account_id)
 
 
 def _own_case(principal: Principal, case_id: int) -> Case:
@@ -135,6 +133,7 @@ def create_draft(principal: Principal, service_code: str) -> dict:
         status=CaseStatus.DRAFT,
         required_level=required_level_for(guide),
         fee_fen=fee_due_for(guide),
+        instant_rules=guide.get("instant_rules") or [],
         form_schema=guide["form_schema"],
         form_data={},
         materials=[
@@ -192,6 +191,7 @@ def choose_method(principal: Principal, case_id: int, position: int, choice: dic
     else:
         _reset(material)
         material.method = "upload"
+    corrections.clear_mark(material)
     case.updated_at = utcnow()
     db.session.commit()
     return _detail(case, wallet=_wallet(case))
@@ -250,6 +250,7 @@ def upload_file(principal: Principal, case_id: int, position: int, stream) -> di
     files.add_file(material, stream)
     if material.method is None:
         material.method = "upload"
+    corrections.clear_mark(material)
     case.updated_at = utcnow()
     db.session.commit()
     return _detail(case, wallet=_wallet(case))
@@ -264,6 +265,7 @@ def _missing(case: Case) -> dict:
     if form_errors:
         errors["form"] = form_errors
     unmet = {str(m.position): [f"{m.name}：尚未提供"] for m in case.materials if m.required and not _met(m)}
+    unmet.update(corrections.still_to_correct(case))
     if unmet:
         errors["materials"] = unmet
     return errors
@@ -301,6 +303,7 @@ def submit(principal: Principal, case_id: int, *, idempotency_key: str | None) -
             transitions.await_payment(case, actor=_actor(principal))
         else:
             transitions.submit(case, actor=_actor(principal))
+            instant.try_instant(case)
     else:
         case.correction_note = None
         transitions.resubmit(case, actor=_actor(principal))
@@ -339,6 +342,7 @@ def mark_paid(case_id: int, *, actor: str, payload: dict | None = None) -> bool:
     if case.status != CaseStatus.PAYMENT_PENDING:
         return False
     transitions.pay(case, actor=actor, payload=payload)
+    instant.try_instant(case)
     return True
 
 

@@ -6,6 +6,7 @@ import marshmallow as ma
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from app.catalog.instant_rules import rule_errors
 from app.catalog.models import (
     AUDIENCES,
     DELIVERY_OPTIONS,
@@ -132,6 +133,7 @@ class ItemRow(_Strict):
     channels = ma.fields.Nested(Channels, required=True)
     visits = ma.fields.Integer(required=True, validate=ma.validate.Range(min=0, max=5))
     instant = ma.fields.Boolean(load_default=False)
+    instant_rules = ma.fields.List(ma.fields.Raw(), load_default=list)
     delivery_options = ma.fields.List(
         _text(validate=ma.validate.OneOf(DELIVERY_OPTIONS)), required=True, validate=_nonempty
     )
@@ -147,6 +149,11 @@ class ItemRow(_Strict):
             errors["promised_time_limit"] = ["must not exceed statutory_time_limit"]
         if data["visits"] == 0 and not data["channels"]["fully_online"]:
             errors["visits"] = ["visits 0 means fully online: channels.fully_online must be true"]
+        rule_problems = rule_errors(data["instant_rules"])
+        if rule_problems:
+            errors["instant_rules"] = rule_problems
+        elif data["instant_rules"] and not data["instant"]:
+            errors["instant_rules"] = ["instant rules need instant: true"]
         if len(set(data["delivery_options"])) != len(data["delivery_options"]):
             errors["delivery_options"] = ["duplicate option"]
         try:
@@ -181,6 +188,7 @@ CSV_JSON_KEYS = (
     "channels",
     "delivery_options",
     "keywords",
+    "instant_rules",
 )
 CSV_INT_KEYS = ("statutory_time_limit", "promised_time_limit", "visits", "popularity")
 CSV_BOOL_KEYS = ("instant",)
@@ -206,6 +214,7 @@ CSV_COLUMNS = (
     "channels",
     "visits",
     "instant",
+    "instant_rules",
     "delivery_options",
     "keywords",
     "consult",

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.catalog import models as m
+from app.catalog.instant_rules import effective_rules
 from app.extensions import db
 
 BATCH = 500
@@ -104,6 +105,7 @@ def build_guide(i: m.ServiceItem) -> dict:
         "channels": {"fully_online": i.fully_online, "mobile": i.mobile},
         "visits": i.visits,
         "instant": i.instant,
+        "instant_rules": effective_rules(i.instant, i.instant_rules),
         "delivery_options": list(i.delivery_options),
         "keywords": list(i.keywords),
         "consult": i.consult,

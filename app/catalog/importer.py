@@ -361,6 +361,7 @@ def _write_item(d: dict, by_code: dict, report: ImportReport) -> m.ServiceItem:
     item.mobile = d["channels"]["mobile"]
     item.visits = d["visits"]
     item.instant = d["instant"]
+    item.instant_rules = d["instant_rules"] or None
     item.delivery_options = d["delivery_options"]
     item.keywords = d["keywords"]
     item.consult = d["consult"]
@@ -502,6 +503,7 @@ def item_document(i: m.ServiceItem) -> dict:
         "channels": {"fully_online": i.fully_online, "mobile": i.mobile},
         "visits": i.visits,
         "instant": i.instant,
+        "instant_rules": list(i.instant_rules or []),
         "delivery_options": list(i.delivery_options),
         "keywords": list(i.keywords),
         "consult": i.consult,
@@ -526,6 +528,9 @@ def write_export(out: io.TextIOBase, fmt: str = "json") -> int:
 def _csv_row(item: dict) -> dict:
     row = {}
     for col in CSV_COLUMNS:
+        if col not in item:  # an optional key the item does not carry: an empty cell
+            row[col] = ""
+            continue
         value = item[col]
         if col in CSV_JSON_KEYS:
             row[col] = json.dumps(value, ensure_ascii=False)

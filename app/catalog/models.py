@@ -119,6 +119,8 @@ class ServiceItem(db.Model):
     mobile: Mapped[bool] = mapped_column(default=False)
     visits: Mapped[int] = mapped_column(default=1)
     instant: Mapped[bool] = mapped_column(default=False)
+    # declarative instant-approval rules (app/catalog/instant_rules.py); None: the defaults
+    instant_rules: Mapped[list | None] = mapped_column(sa.JSON)
     delivery_options: Mapped[list] = mapped_column(sa.JSON)
     keywords: Mapped[list] = mapped_column(sa.JSON, default=list)
     consult: Mapped[str] = mapped_column(sa.Text, default="")

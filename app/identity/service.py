@@ -9,8 +9,9 @@ be at most STEP_UP_MAX_AGE seconds old (`require_level(..., fresh=True)`).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
+import sqlalchemy as sa
 from flask import current_app
 
 from app import ratelimit
@@ -245,3 +246,34 @@ def add_resident(*, name: str, id_number: str) -> Resident:
 def seed_residents(path=None) -> tuple[int, int]:
     """Load the demo residents (idempotent). Returns (added, already present)."""
     return registry.seed_residents(path or registry.SEED_FILE)
+
+
+# ---------------------------------------------------------------- for other cores
+
+
+def id_hash_of(account_id: int) -> str | None:
+    """The keyed hash of the account's verified ID number (the registry's id_hash), if any.
+    Other cores key their records (credit, licences, case applicants) by it."""
+    from app.identity.models import VerifiedIdentity
+
+    return db.session.scalar(sa.select(VerifiedIdentity.id_hash).where(VerifiedIdentity.account_id == account_id))
+
+
+def resident_id_of(account_id: int) -> int | None:
+    """The population-registry entry of the account's verified identity, if any."""
+    from app.identity.models import VerifiedIdentity
+
+    return db.session.scalar(sa.select(VerifiedIdentity.resident_id).where(VerifiedIdentity.account_id == account_id))
+
+
+def birth_date_of(account_id: int) -> date | None:
+    """The birth date encoded in the account's verified ID number (never the number itself)."""
+    from stdnum.cn import ric
+
+    from app import crypto
+    from app.identity.models import VerifiedIdentity
+
+    enc = db.session.scalar(sa.select(VerifiedIdentity.id_enc).where(VerifiedIdentity.account_id == account_id))
+    if enc is None:
+        return None
+    return ric.get_birth_date(crypto.decrypt(enc, context=registry.ID_CONTEXT))

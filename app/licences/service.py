@@ -187,8 +187,11 @@ def issue(
     valid_until: date | None = None,
     source_ref: str | None = None,
     issued_on: date | None = None,
+    commit: bool = True,
 ) -> dict:
-    """Issue a licence to a resident (commits); returns its wallet summary.
+    """Issue a licence to a resident (commits, unless `commit=False`: then the caller's
+    transaction carries it — the cases core issues results with the move that decides them);
+    returns its wallet summary.
 
     `essentials` is the licence's face (登记事项) as flat key/value pairs; a "licence_number"
     key, if given, is taken out as the licence number. Without it, ID-numbered licences
@@ -236,7 +239,8 @@ def issue(
     licence.identifier = identifiers.build(type_code=licence_type.code, issuer_uscc=issuer.uscc, serial=licence.id)
     db.session.flush()
     out = _summary(licence)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     log.info("licence issued", extra={"licence_id": out["id"], "licence_type": licence_type.code})
     return out
 
@@ -247,6 +251,20 @@ def _set_status(licence: ELicence, status: LicenceStatus, *, reason: str | None 
         licence.revoked_at = utcnow()
         licence.revoke_reason = reason
     log.info("licence status %s", status.value, extra={"licence_id": licence.id})
+
+
+def revoke_issued_for(source_ref: str, reason: str) -> list[str]:
+    """Revoke the valid licences issued as the result of a case (source_ref = its case number)
+    in the caller's transaction (no commit); their identifiers."""
+    rows = db.session.scalars(
+        sa.select(ELicence)
+        .where(ELicence.source_ref == source_ref, ELicence.status != LicenceStatus.REVOKED)
+        .with_for_update()
+    ).all()
+    for licence in rows:
+        _set_status(licence, LicenceStatus.REVOKED, reason=(reason or "")[:200])
+    db.session.flush()
+    return [licence.identifier for licence in rows]
 
 
 def revoke(licence_id: int, reason: str) -> None:

@@ -19,7 +19,15 @@ class QueueQuerySchema(PageQuerySchema):
 
 class CaseActionSchema(BaseSchema):
     note = F.String(
-        validate=V.Length(max=500), metadata={"description": "required for reject, request_correction, deny"}
+        validate=V.Length(max=500), metadata={"description": "required for reject, request_correction, deny, revoke"}
+    )
+    materials = F.List(
+        F.Integer(validate=V.Range(min=0)),
+        validate=V.Length(max=50),
+        metadata={
+            "description": "request_correction: positions of the materials to provide again; "
+            "revoke: the commitments found false (default: all of the case's commitments)"
+        },
     )
 
 
@@ -58,6 +66,7 @@ class StaffMaterialSchema(ma.Schema):
     commitment_allowed = F.Boolean()
     method = F.String(allow_none=True, metadata={"description": "licence | commitment | upload"})
     met = F.Boolean()
+    needs_correction = F.Boolean()
     licence_id = F.Integer(allow_none=True)
     commitment_version = F.String(allow_none=True)
     commitment_accepted_at = F.String(allow_none=True)

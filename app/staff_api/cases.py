@@ -40,5 +40,8 @@ class StaffCaseAction(MethodView):
     @blp.arguments(CaseActionSchema)
     @blp.response(200, StaffCaseSchema)
     def post(self, body: dict, case_id: int, action: str):
-        """Move a case: accept, reject, request_correction (clerks and up); approve, deny, conclude (reviewers, heads)"""
-        return case_staff.move(current_staff(), case_id, action, note=body.get("note"))
+        """Move a case: accept, reject, request_correction (clerks and up); approve, deny, conclude, revoke (reviewers, heads)
+
+        revoke: a commitment (告知承诺) was found false — the case is revoked (撤销), the e-licence
+        it produced is revoked and the false commitment is recorded against the applicant's credit."""
+        return case_staff.move(current_staff(), case_id, action, note=body.get("note"), materials=body.get("materials"))

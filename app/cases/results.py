@@ -1,0 +1,75 @@
+"""Issuing a case's result when it is approved — by an officer or by the instant-approval rules:
+the e-licence (when the item's result carries a licence type) goes into the applicant's wallet,
+the timeline says so, and `case.result_issued` goes into the outbox (delivery/ mails the paper
+result, notifications/ tells the citizen). Everything happens in the caller's transaction, so
+the approval and its result are committed together or not at all.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app import outbox
+from app.cases.models import Case, CaseEvent
+from app.cases.states import CaseStatus
+from app.catalog.models import LicenceType, ServiceItem
+from app.extensions import db
+from app.identity import service as identity
+from app.licences import service as licences
+
+
+def issue_licence(case: Case) -> dict | None:
+    """Issue the item's e-licence to the applicant, issued by the item's department (no commit).
+    None when the item's result carries no licence type, or the applicant has no registry entry
+    (the window then issues on paper)."""
+    licence_type = db.session.scalar(
+        sa.select(LicenceType.code)
+        .join(ServiceItem, ServiceItem.result_licence_type_id == LicenceType.id)
+        .where(ServiceItem.implementation_code == case.service_code)
+    )
+    if licence_type is None:
+        return None
+    resident_id = identity.resident_id_of(case.account_id)
+    if resident_id is None:
+        return None
+    return licences.issue(
+        resident_id=resident_id,
+        licence_type_code=licence_type,
+        issuer_department_code=case.department_code,
+        essentials={"service_name": case.service_name, "case_number": case.case_number},
+        source_ref=case.case_number,
+        commit=False,
+    )
+
+
+def note_result(actor: str, case: Case, issued: dict | None) -> None:
+    """The issued licence (if any) on the timeline and `case.result_issued` in the outbox."""
+    licence = None
+    if issued is not None:
+        name = issued["licence_type"]["name"]
+        db.session.add(
+            CaseEvent(
+                case_id=case.id,
+                action="issue_licence",
+                from_status=CaseStatus.APPROVED,
+                to_status=CaseStatus.APPROVED,
+                actor=actor,
+                note=f"已签发电子证照：{name}（{issued['identifier']}）",
+            )
+        )
+        licence = {"id": issued["id"], "licence_type_code": issued["licence_type"]["code"], "name": name}
+    outbox.emit(
+        "case.result_issued",
+        aggregate_type="case",
+        aggregate_id=case.id,
+        payload={
+            "case_id": case.id,
+            "case_number": case.case_number,
+            "account_id": case.account_id,
+            "service_code": case.service_code,
+            "department_code": case.department_code,
+            "licence": licence,
+        },
+    )
+    db.session.flush()
+    db.session.refresh(case, ["timeline"])
