@@ -54,6 +54,8 @@ def valid_form(schema: dict) -> dict:
             out[name] = prop.get("minimum", 0)
         elif "pattern" in prop:
             out[name] = "13800138000"
+        elif prop.get("format") == "date":
+            out[name] = "1944-05-16"
         else:
             out[name] = "测" * max(prop.get("minLength", 2), 2)
     return out

@@ -201,3 +201,38 @@ def test_line_numbers_stay_right_deep_into_a_large_file(app, tmp_path, fresh_cat
     result = app.test_cli_runner().invoke(args=["catalog", "import", str(path)])
     assert result.exit_code != 0
     assert f":line {_item_start_line(path, '测试批量事项250')}:" in result.output
+
+
+def test_instant_rules_are_checked_imported_and_shown_in_the_guide(app, tmp_path, fresh_catalog, client):
+    runner = app.test_cli_runner()
+    src = json.loads(GOOD.read_text(encoding="utf-8"))
+    assert runner.invoke(args=["catalog", "import", str(GOOD)]).exit_code == 0
+    base = dict(src["items"][0], instant=True, channels={"fully_online": True, "mobile": True}, visits=0)
+    bad = [
+        dict(base, implementation_code="1153992100000000TX0000000000097", instant_rules=[{"rule": "vip"}]),
+        dict(
+            base,
+            implementation_code="1153992100000000TX0000000000096",
+            instant=False,
+            instant_rules=[{"rule": "no_uploads"}],
+        ),
+    ]
+    path = tmp_path / "bad_rules.json"
+    path.write_text(json.dumps({"items": bad}, ensure_ascii=False), encoding="utf-8")
+    result = runner.invoke(args=["catalog", "import", str(path)])
+    assert result.exit_code != 0
+    assert "instant_rules" in result.output and "unknown rule" in result.output
+    assert "instant rules need instant: true" in result.output
+    rules = [{"rule": "age_at_least", "years": 60}, {"rule": "no_credit_record"}]
+    good = dict(base, implementation_code="1153992100000000TX0000000000095", instant_rules=rules)
+    path.write_text(json.dumps({"items": [good]}, ensure_ascii=False), encoding="utf-8")
+    result = runner.invoke(args=["catalog", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        item = db.session.scalar(
+            sa.select(m.ServiceItem).where(m.ServiceItem.implementation_code == good["implementation_code"])
+        )
+        assert item.instant_rules == rules
+        db.session.remove()
+    guide = client.get(f"/api/v1/services/{good['implementation_code']}").get_json()
+    assert guide["instant"] is True and guide["instant_rules"] == rules
