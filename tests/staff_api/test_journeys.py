@@ -226,3 +226,42 @@ def test_revoke_needs_a_commitment(api, identity_app):
     head = staff_token(api, identity_app, department=case["department_code"], role="department_head")
     assert_error(act(api, head, case["id"], "revoke", "不实"), 422, "NOT_A_COMMITMENT")
     assert api.get(f"{APPS}/{case['id']}", headers=bearer(token)).get_json()["status"] == "submitted"
+
+
+def test_concurrent_repeats_of_an_instant_submit_issue_one_licence(api, identity_app):
+    import threading
+
+    import pytest
+
+    with identity_app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite serialises writers on the whole file; row locks are tested on PostgreSQL")
+    id_card = issue(identity_app, person=person("林晓岚"))
+    token = citizen(api)
+    draft = create_draft(api, token, code=HUJI)
+    fill_form(api, token, draft)
+    _use_licence(api, token, draft["id"], 0, id_card["id"])
+    results: list = []
+    barrier = threading.Barrier(6)
+
+    def worker():
+        client = identity_app.test_client()
+        barrier.wait()
+        resp = submit(client, token, draft["id"], key="instant-race-0001")
+        results.append((resp.status_code, resp.get_json().get("status")))
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [(200, "approved")] * 6
+    with identity_app.app_context():
+        number = db.session.scalar(sa.text("SELECT case_number FROM cases WHERE id = :id"), {"id": draft["id"]})
+        issued = db.session.scalar(
+            sa.select(sa.func.count()).select_from(ELicence).where(ELicence.source_ref == number)
+        )
+        assert issued == 1
+        types = [e.event_type for e in events_for("case", draft["id"])]
+        assert types == ["case.submit", "case.instant_approve", "case.result_issued"]
+        db.session.remove()

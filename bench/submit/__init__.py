@@ -1,0 +1,1 @@
+"""Submit benchmark: applications submitted with an e-licence meeting their material (`make bench-submit`)."""

@@ -1,0 +1,5 @@
+import sys
+
+from bench.submit.run import main
+
+sys.exit(main())
