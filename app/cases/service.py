@@ -10,7 +10,6 @@ import re
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from app import outbox
 from app.cases import corrections, files, instant, numbering, transitions
 from app.cases.commitments import commitment_for
 from app.cases.errors import (
@@ -367,18 +366,7 @@ def record_step(
         )
     )
     if event_type is not None:
-        outbox.emit(
-            event_type,
-            aggregate_type="case",
-            aggregate_id=case.id,
-            payload={
-                "case_id": case.id,
-                "case_number": case.case_number,
-                "account_id": case.account_id,
-                "service_code": case.service_code,
-                **(payload or {}),
-            },
-        )
+        transitions.emit_case_event(case, event_type, payload)
     db.session.flush()
 
 
