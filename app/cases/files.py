@@ -7,13 +7,15 @@ from __future__ import annotations
 import hashlib
 import io
 import secrets
+from contextlib import contextmanager
 
 from flask import current_app
 from PIL import Image, UnidentifiedImageError
 
 from app.cases.errors import PayloadTooLarge, TooManyFiles, UploadRejected
 from app.cases.models import CaseFile, CaseMaterial
-from app.storage import get_storage
+from app.extensions import db
+from app.storage import discard_quietly, get_storage
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_FILES = 5
@@ -73,3 +75,20 @@ def add_file(material: CaseMaterial, stream) -> CaseFile:
     )
     material.files.append(record)
     return record
+
+
+@contextmanager
+def discard_on_error(*records: CaseFile):
+    """Around the rest of the upload's transaction, up to its commit: when the database refuses
+    it, roll back and delete the objects just stored, so no object is left that no row references
+    (the error then goes on to the envelope).
+
+    What this cannot cover is the process dying between the put and the commit: such an object's
+    key (cases/<case id>/<position>/<token>.<ext>) has no case_files row; a sweep comparing a
+    listing of the store with case_files.storage_key finds it (README: S3 storage)."""
+    try:
+        yield
+    except BaseException:
+        db.session.rollback()
+        discard_quietly([record.storage_key for record in records])
+        raise
