@@ -533,8 +533,10 @@ def handle(state: S3State, request: Request) -> tuple[Response, str]:
             )
         except sigv4.SigV4Error as exc:
             raise S3Error(exc.code, exc.message, status=exc.status, **exc.extra) from None
-        if operation == "PutObject" and state._take_corruption() and body:
-            body = body[:-1] + bytes([body[-1] ^ 0x01])
+        if operation == "PutObject" and body and state._take_corruption():
+            # flip a data byte: the first one of an aws-chunked body, else the last one
+            at = body.find(b"\r\n") + 2 if verified.payload_hash == sigv4.STREAMING_UNSIGNED_TRAILER else len(body) - 1
+            body = body[:at] + bytes([body[at] ^ 0x01]) + body[at + 1 :]
         if len(verified.payload_hash) == 64:
             computed = hashlib.sha256(body).hexdigest()
             if computed != verified.payload_hash:
