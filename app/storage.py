@@ -56,6 +56,8 @@ class Storage(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
+    def list(self, prefix: str = "") -> Iterator[tuple[str, float]]: ...
+
 
 def _check_key(key: str) -> str:
     if not _KEY.match(key) or ".." in key.split("/"):
@@ -108,6 +110,16 @@ class LocalStorage:
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
+
+    def list(self, prefix: str = "") -> Iterator[tuple[str, float]]:
+        """(key, modified time) of every stored file whose key starts with `prefix`."""
+        if not self.root.is_dir():
+            return
+        for path in sorted(self.root.rglob("*")):
+            if path.is_file() and not path.name.startswith(".upload-"):
+                key = path.relative_to(self.root).as_posix()
+                if key.startswith(prefix):
+                    yield key, path.stat().st_mtime
 
 
 def get_storage() -> Storage:

@@ -252,6 +252,15 @@ class S3Storage:
             return False
         return True
 
+    def list(self, prefix: str = "") -> Iterator[tuple[str, float]]:
+        """(key, modified time) of every object under S3_PREFIX + `prefix` (ListObjectsV2 pages)."""
+        base = f"{self.settings.prefix}/" if self.settings.prefix else ""
+        paginator = self.client.get_paginator("list_objects_v2")
+        with self._errors("list", base + prefix):
+            for page in paginator.paginate(Bucket=self.settings.bucket, Prefix=base + prefix):
+                for item in page.get("Contents", []):
+                    yield item["Key"][len(base) :], item["LastModified"].timestamp()
+
     def _delete_quietly(self, object_key: str) -> None:
         try:
             self.client.delete_object(Bucket=self.settings.bucket, Key=object_key)

@@ -84,8 +84,8 @@ def discard_on_error(*records: CaseFile):
     (the error then goes on to the envelope).
 
     What this cannot cover is the process dying between the put and the commit: such an object's
-    key (cases/<case id>/<position>/<token>.<ext>) has no case_files row; a sweep comparing a
-    listing of the store with case_files.storage_key finds it (README: S3 storage)."""
+    key (cases/<case id>/<position>/<token>.<ext>) has no case_files row: `flask storage orphans`
+    (app/storage_sweep.py) finds and removes it."""
     try:
         yield
     except BaseException:
