@@ -42,7 +42,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import formatdate
-from urllib.parse import unquote
+from urllib.parse import quote_plus, unquote
 from xml.sax.saxutils import escape
 
 from werkzeug.datastructures import Headers
@@ -473,9 +473,14 @@ def _list_objects_v2(state: S3State, request: Request, bucket: str) -> Response:
         objects = state.buckets[bucket]
         page = [(k, objects[k]) for k in keys[:max_keys]]
     truncated = len(keys) > max_keys
+    url_encoded = args.get("encoding-type") == "url"  # boto3 asks for it and decodes (unquote_plus)
+
+    def out(value: str) -> str:
+        return escape(quote_plus(value, safe="/") if url_encoded else value)
+
     parts = [
         '<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">',
-        f"<Name>{escape(bucket)}</Name><Prefix>{escape(prefix)}</Prefix><KeyCount>{len(page)}</KeyCount>",
+        f"<Name>{escape(bucket)}</Name><Prefix>{out(prefix)}</Prefix><KeyCount>{len(page)}</KeyCount>",
         f"<MaxKeys>{max_keys}</MaxKeys><IsTruncated>{'true' if truncated else 'false'}</IsTruncated>",
     ]
     if token:
@@ -487,9 +492,11 @@ def _list_objects_v2(state: S3State, request: Request, bucket: str) -> Response:
     for key, obj in page:
         modified = datetime.fromtimestamp(obj.last_modified, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
         parts.append(
-            f"<Contents><Key>{escape(key)}</Key><LastModified>{modified}</LastModified>"
+            f"<Contents><Key>{out(key)}</Key><LastModified>{modified}</LastModified>"
             f"<ETag>&quot;{obj.etag}&quot;</ETag><Size>{len(obj.data)}</Size><StorageClass>STANDARD</StorageClass></Contents>"
         )
+    if url_encoded:
+        parts.append("<EncodingType>url</EncodingType>")
     parts.append("</ListBucketResult>")
     return Response("".join(parts).encode(), status=200, content_type="application/xml")
 
