@@ -138,6 +138,29 @@ def test_a_database_failure_after_the_put_leaves_no_object(api, identity_app, bu
     assert upload(api, token, draft["id"], 0).status_code == 201  # and the next upload works
 
 
+def test_a_commit_that_fails_after_applying_keeps_the_object(api, identity_app, bucket):
+    """The database applied the commit but the app saw an error (the answer was lost): the row
+    names the object, so it must stay."""
+    token = citizen(api)
+    draft = create_draft(api, token)
+    failures = []
+
+    def lost_answer(session):
+        if not failures:
+            failures.append(True)
+            raise ConnectionResetError("connection lost after COMMIT (test)")
+
+    sa.event.listen(db.session, "after_commit", lost_answer)
+    try:
+        resp = upload(api, token, draft["id"], 0)
+    finally:
+        sa.event.remove(db.session, "after_commit", lost_answer)
+    assert resp.status_code == 500 and failures, resp.get_json()
+    rows = case_files(identity_app)
+    assert len(rows) == 1 and list(bucket.objects()) == [rows[0].storage_key]
+    assert [call["operation"] for call in bucket.calls.recent(1)] == ["PutObject"]  # no delete
+
+
 def _postgres(app) -> bool:
     with app.app_context():
         return db.engine.dialect.name == "postgresql"
