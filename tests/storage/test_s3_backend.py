@@ -263,3 +263,15 @@ def test_keys_needing_encoding_are_signed_and_stored_as_sent(sandbox, bucket):
     # listings come URL-encoded (encoding-type=url, as boto3 asks) and decode to the keys stored
     listed = client.list_objects_v2(Bucket=sim.BUCKET, Prefix="dir/a b+")
     assert [o["Key"] for o in listed["Contents"]] == ["dir/a b+c.txt"] and listed["Prefix"] == "dir/a b+"
+
+
+def test_a_store_whose_clock_is_off_refuses_and_that_is_unavailable(sandbox, bucket):
+    import time
+
+    bucket.clock = lambda: time.time() + 3600
+    try:
+        with pytest.raises(StorageUnavailable) as info:
+            storage(sandbox, max_attempts=1).put("cases/1/0/a.pdf", PDF, content_type="application/pdf")
+    finally:
+        bucket.clock = time.time
+    assert "RequestTimeTooSkewed" in info.value.detail and bucket.objects() == {}
