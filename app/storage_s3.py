@@ -279,6 +279,7 @@ def storage_for(app: Flask) -> S3Storage:
     if storage is None:
         problems = settings.problems()
         if problems:
+            log.error("STORAGE_BACKEND=s3 is misconfigured: %s", "; ".join(problems))
             raise StorageUnavailable("; ".join(problems))
         with _lock:
             storage = cache.get(settings) or cache.setdefault(settings, S3Storage(settings))

@@ -190,3 +190,14 @@ def test_concurrent_uploads_at_the_limit_leave_no_orphans(api, identity_app, buc
     assert sorted(results, key=str) == sorted([(201, None)] * 2 + [(409, "TOO_MANY_FILES")] * 4, key=str), results
     rows = case_files(identity_app)
     assert len(rows) == 2 and sorted(bucket.objects()) == sorted(row.storage_key for row in rows)
+
+
+def test_the_local_folder_failing_is_503_as_well(api, identity_app, tmp_path):
+    """The same envelope whichever backend fails: here STORAGE_DIR is a file, not a folder."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    token = citizen(api)
+    draft = create_draft(api, token)
+    identity_app.config["STORAGE_DIR"] = str(blocker)
+    assert_error(upload(api, token, draft["id"], 0), 503, "STORAGE_UNAVAILABLE")
+    assert case_files(identity_app) == [] and material(api, token, draft["id"])["files"] == []
