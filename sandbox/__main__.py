@@ -25,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--wechat-port", type=int, default=int(os.environ.get("SANDBOX_WECHAT_PORT", "9101")))
     parser.add_argument("--alipay-port", type=int, default=int(os.environ.get("SANDBOX_ALIPAY_PORT", "9102")))
+    parser.add_argument("--s3-port", type=int, default=int(os.environ.get("SANDBOX_S3_PORT", "9105")))
     parser.add_argument("--key-dir", default=str(DEFAULT_KEY_DIR))
     parser.add_argument("--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)
@@ -34,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         host=args.host,
         wechat_port=args.wechat_port,
         alipay_port=args.alipay_port,
+        s3_port=args.s3_port,
         key_dir=args.key_dir,
         quiet=not args.verbose,
     ).start()
@@ -41,8 +43,12 @@ def main(argv: list[str] | None = None) -> int:
     out.write("# 掌上办 provider sandbox — paste into the shell that runs the API:\n")
     for key, value in server.env().items():
         out.write(f"export {key}={shlex.quote(value)}\n")
+    out.write("# S3-compatible storage for uploads (add STORAGE_BACKEND=s3 to use it):\n")
+    for key, value in server.s3_settings.items():
+        out.write(f"export {key}={shlex.quote(str(value))}\n")
     out.write(f"# WeChat phone page:  {server.wechat_url}/sandbox/   (login codes: <user>:<anything>)\n")
     out.write(f"# Alipay calls:       {server.alipay_url}/sandbox/calls\n")
+    out.write(f"# S3 objects / calls: {server.s3_url}/_sandbox/objects  {server.s3_url}/_sandbox/calls\n")
     out.write("# Ctrl-C stops.\n")
     out.flush()
 

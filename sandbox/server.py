@@ -24,6 +24,7 @@ from sandbox.alipay import create_alipay_sandbox
 from sandbox.alipay_state import AlipayState
 from sandbox.common import QuietRequestHandler
 from sandbox.keys import SandboxKeys
+from sandbox.s3 import S3State, create_s3_sandbox
 from sandbox.wechat import create_wechat_sandbox
 from sandbox.wechat_state import MINIPROGRAM, OPEN, WeChatState
 
@@ -106,6 +107,27 @@ class SandboxControl:
     def alipay_calls(self, limit: int = 50) -> list[dict]:
         return self._get(f"{self.alipay_url}/sandbox/calls", limit=limit)["items"]
 
+    # S3 (controls under /_sandbox: bucket names cannot start with "_")
+    s3_url: str
+
+    def s3_fail_next(self, code: str = "SlowDown", *, operation: str = "", times: int = 1) -> dict:
+        return self._post(f"{self.s3_url}/_sandbox/fail-next", {"code": code, "operation": operation, "times": times})
+
+    def s3_corrupt_next_upload(self, times: int = 1) -> dict:
+        return self._post(f"{self.s3_url}/_sandbox/corrupt-next-upload", {"times": times})
+
+    def s3_corrupt_object(self, key: str, bucket: str | None = None) -> dict:
+        return self._post(f"{self.s3_url}/_sandbox/corrupt", {"key": key, **({"bucket": bucket} if bucket else {})})
+
+    def s3_clear(self) -> dict:
+        return self._post(f"{self.s3_url}/_sandbox/clear", {})
+
+    def s3_objects(self, bucket: str | None = None) -> list[dict]:
+        return self._get(f"{self.s3_url}/_sandbox/objects", **({"bucket": bucket} if bucket else {}))["items"]
+
+    def s3_calls(self, limit: int = 50) -> list[dict]:
+        return self._get(f"{self.s3_url}/_sandbox/calls", limit=limit)["items"]
+
 
 class SandboxServer(SandboxControl):
     """The WeChat and Alipay simulators on `host`, ports 0 = any free port.
@@ -119,6 +141,7 @@ class SandboxServer(SandboxControl):
         host: str = "127.0.0.1",
         wechat_port: int = 0,
         alipay_port: int = 0,
+        s3_port: int = 0,
         key_dir: str | os.PathLike | None = None,
         quiet: bool = True,
     ):
@@ -139,9 +162,15 @@ class SandboxServer(SandboxControl):
         self._threads: list[threading.Thread] = []
         self.wechat_url = f"http://{host}:{self._servers[0].server_port}"
         self.alipay_url = f"http://{host}:{self._servers[1].server_port}"
+        # S3-compatible object storage (sandbox/s3.py): uploads with STORAGE_BACKEND=s3
+        self.s3 = S3State()
+        self._servers.append(
+            make_server(host, s3_port, create_s3_sandbox(self.s3), threaded=True, request_handler=handler)
+        )
+        self.s3_url = f"http://{host}:{self._servers[-1].server_port}"
 
     def start(self) -> SandboxServer:
-        for name, server in zip(("wechat", "alipay"), self._servers, strict=True):
+        for name, server in zip(("wechat", "alipay", "s3"), self._servers, strict=True):
             thread = threading.Thread(target=server.serve_forever, name=f"sandbox-{name}", daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -181,6 +210,21 @@ class SandboxServer(SandboxControl):
             "ALIPAY_PUBLIC_KEY": public_key,
             "ALIPAY_SERVER_URL": f"{self.alipay_url}/gateway.do",
             "ALIPAY_CERTIFY_RETURN_URL": f"{self.alipay_url}/sandbox/certify-done",
+        }
+
+    @property
+    def s3_settings(self) -> dict:
+        """S3_* values pointing at the S3 simulator; uploads go there with STORAGE_BACKEND=s3 (kept
+        apart from `settings`, which leaves the storage backend alone)."""
+        from sandbox import s3
+
+        return {
+            "S3_ENDPOINT_URL": self.s3_url,
+            "S3_REGION": s3.REGION,
+            "S3_BUCKET": s3.BUCKET,
+            "S3_ACCESS_KEY_ID": s3.ACCESS_KEY,
+            "S3_SECRET_ACCESS_KEY": s3.SECRET_KEY,
+            "S3_ADDRESSING_STYLE": "path",
         }
 
     def env(self) -> dict[str, str]:

@@ -33,7 +33,9 @@ def start_sandbox(env: dict):
     forced = _on(env.get("SANDBOX"))
     wechat = forced or not env.get("WECHAT_APPID")
     alipay = forced or not env.get("ALIPAY_APP_ID")
-    if not (wechat or alipay):
+    # uploads in the S3 simulator: STORAGE_BACKEND=s3 without a bucket of its own (or SANDBOX=1)
+    s3 = (env.get("STORAGE_BACKEND") or "").lower() == "s3" and (forced or not env.get("S3_BUCKET"))
+    if not (wechat or alipay or s3):
         return None
     from sandbox.server import SandboxServer
 
@@ -41,6 +43,7 @@ def start_sandbox(env: dict):
         key_dir=VAR_DIR / "sandbox",
         wechat_port=int(env.get("SANDBOX_WECHAT_PORT") or 0),
         alipay_port=int(env.get("SANDBOX_ALIPAY_PORT") or 0),
+        s3_port=int(env.get("SANDBOX_S3_PORT") or 0),
     ).start()
     settings = server.env()
     providers = []
@@ -50,6 +53,9 @@ def start_sandbox(env: dict):
     if alipay:
         env.update({k: v for k, v in settings.items() if k.startswith("ALIPAY_")})
         providers.append(f"Alipay {server.alipay_url}/gateway.do")
+    if s3:
+        env.update({k: str(v) for k, v in server.s3_settings.items()})
+        providers.append(f"S3 {server.s3_url} (bucket {server.s3_settings['S3_BUCKET']})")
     env["SANDBOX"] = "1"
     reason = "SANDBOX=1" if forced else "no real credentials configured"
     log(f"sandbox providers on {'; '.join(providers)}; {reason}")

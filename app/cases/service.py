@@ -246,12 +246,13 @@ def upload_file(principal: Principal, case_id: int, position: int, stream) -> di
     upload unless the citizen chose another way."""
     case = _locked_editable(principal, case_id)
     material = _material(case, position)
-    files.add_file(material, stream)
+    record = files.add_file(material, stream)
     if material.method is None:
         material.method = "upload"
-    corrections.clear_mark(material)
-    case.updated_at = utcnow()
-    db.session.commit()
+    with files.discard_on_error(record):
+        corrections.clear_mark(material)
+        case.updated_at = utcnow()
+        db.session.commit()
     return _detail(case, wallet=_wallet(case))
 
 
