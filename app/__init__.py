@@ -91,6 +91,9 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(staff_cli)
     app.cli.add_command(workdays_cli)
     app.cli.add_command(credit_cli)
+    from app.engagement import register as register_engagement
+
+    register_engagement(app)
 
 
 def _register_features(app: Flask) -> None:

@@ -1,0 +1,10 @@
+"""Mounts the staff engagement endpoints: ratings, complaints, check-in, figures."""
+
+from __future__ import annotations
+
+
+def register(api, url_prefix: str) -> None:
+    from app.staff_api.evaluations import blp as evaluations_blp
+
+    for blp in (evaluations_blp,):
+        api.register_blueprint(blp, url_prefix=url_prefix)

@@ -1,0 +1,31 @@
+"""Response schemas of the staff engagement endpoints (ratings, complaints, appointments, figures)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields as F
+
+
+class StaffFollowupSchema(ma.Schema):
+    status = F.String(metadata={"description": "open | replied | closed"})
+    due_on = F.String(metadata={"format": "date"})
+    overdue = F.Boolean()
+    reply = F.String(allow_none=True)
+    replied_at = F.String(allow_none=True)
+    resolved = F.Boolean(allow_none=True)
+    resolved_at = F.String(allow_none=True)
+
+
+class StaffEvaluationSchema(ma.Schema):
+    id = F.Integer()
+    case_id = F.Integer()
+    case_number = F.String(allow_none=True)
+    service_code = F.String()
+    service_name = F.String()
+    department_code = F.String()
+    score = F.Integer(metadata={"description": "5 非常满意 … 1 非常不满意"})
+    label = F.String()
+    answers = F.Dict()
+    comment = F.String(allow_none=True)
+    created_at = F.String()
+    followup = F.Nested(StaffFollowupSchema, allow_none=True)

@@ -1,0 +1,10 @@
+"""Mounts the engagement endpoints: ratings, appointments, complaints, public figures."""
+
+from __future__ import annotations
+
+
+def register(api, url_prefix: str) -> None:
+    from miniprogram_api.evaluations import blp as evaluations_blp
+
+    for blp in (evaluations_blp,):
+        api.register_blueprint(blp, url_prefix=url_prefix)
