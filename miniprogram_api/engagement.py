@@ -4,7 +4,11 @@ from __future__ import annotations
 
 
 def register(api, url_prefix: str) -> None:
+    from miniprogram_api.appointments import blp as appointments_blp
     from miniprogram_api.evaluations import blp as evaluations_blp
 
-    for blp in (evaluations_blp,):
+    for blp in (
+        evaluations_blp,
+        appointments_blp,
+    ):
         api.register_blueprint(blp, url_prefix=url_prefix)

@@ -29,3 +29,24 @@ class StaffEvaluationSchema(ma.Schema):
     comment = F.String(allow_none=True)
     created_at = F.String()
     followup = F.Nested(StaffFollowupSchema, allow_none=True)
+
+
+class StaffSlotSchema(ma.Schema):
+    id = F.Integer()
+    hall_code = F.String()
+    hall_name = F.String()
+    window_number = F.String()
+    window_name = F.String()
+    day = F.String(metadata={"format": "date"})
+    starts = F.String()
+    ends = F.String()
+
+
+class StaffAppointmentSchema(ma.Schema):
+    id = F.Integer()
+    status = F.String()
+    service_code = F.String()
+    service_name = F.String()
+    case_id = F.Integer(allow_none=True)
+    slot = F.Nested(StaffSlotSchema)
+    checked_in_at = F.String(allow_none=True)

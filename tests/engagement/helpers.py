@@ -49,3 +49,57 @@ def read(app, fn):
             return fn()
         finally:
             db.session.remove()
+
+
+# ---------------------------------------------------------------- appointments
+
+ID_FIRST = "1153992101967557720000107010001"  # 居民身份证首次申领, YQX-GA
+MARRIAGE = "1153992102507040050000207010001"  # 内地居民结婚登记, YQX-MZ
+TEST_HALL = {
+    "code": "T-HALL",
+    "name": "测试政务服务大厅",
+    "address": "测试路1号",
+    "department_code": "YQX-ZWFW",
+    "windows": [
+        {"number": "A01", "name": "公安窗口", "department_code": "YQX-GA", "items": [ID_FIRST]},
+        {"number": "B01", "name": "民政窗口", "department_code": "YQX-MZ", "items": [MARRIAGE]},
+    ],
+}
+
+
+def china_now():
+    from app.appointments.service import china_now as now
+
+    return now()
+
+
+def make_slot(app, *, at, capacity: int = 3, window: str = "A01", minutes: int = 30, booked: int = 0) -> int:
+    """A slot of the test hall's `window` starting at `at` (an aware China datetime)."""
+    from datetime import time, timedelta
+
+    from app.appointments.models import Slot
+    from app.appointments.seed import ensure_halls
+
+    with app.app_context():
+        windows = {w.number: w for w in ensure_halls([TEST_HALL])}
+        end = at + timedelta(minutes=minutes)
+        ends = end.time() if end.date() == at.date() else time(23, 59, 59)
+        slot = Slot(
+            window_id=windows[window].id,
+            day=at.date(),
+            starts=at.time().replace(microsecond=0),
+            ends=ends.replace(microsecond=0),
+            capacity=capacity,
+            booked=booked,
+        )
+        db.session.add(slot)
+        db.session.commit()
+        out = slot.id
+        db.session.remove()
+    return out
+
+
+def account_of(app, token: str) -> int:
+    import jwt
+
+    return int(jwt.decode(token, options={"verify_signature": False})["sub"])
