@@ -5,9 +5,11 @@ from __future__ import annotations
 
 def register(api, url_prefix: str) -> None:
     from app.staff_api.appointments import blp as appointments_blp
+    from app.staff_api.complaints import blp as complaints_blp
     from app.staff_api.evaluations import blp as evaluations_blp
 
     for blp in (
+        complaints_blp,
         evaluations_blp,
         appointments_blp,
     ):
