@@ -141,7 +141,7 @@ def _joined(where, *, lock: bool = False):
         .where(*where)
     )
     if lock:
-        query = query.with_for_update(of=Appointment)
+        query = query.with_for_update(of=Appointment).execution_options(populate_existing=True)
     return query
 
 
@@ -269,7 +269,9 @@ def book(
             raise errors.ItemNotServed("所选办件与预约事项不一致", errors={"case_id": ["所选办件与预约事项不一致"]})
     guide = catalog.get_service(service_code)
     # the lock: concurrent bookings of this slot queue here until this transaction ends
-    slot = db.session.scalar(sa.select(Slot).where(Slot.id == slot_id).with_for_update())
+    slot = db.session.scalar(
+        sa.select(Slot).where(Slot.id == slot_id).with_for_update().execution_options(populate_existing=True)
+    )
     if slot is None:
         raise errors.SlotNotFound()
     window = db.session.get(HallWindow, slot.window_id)
@@ -385,6 +387,36 @@ def check_in(principal: staff.StaffPrincipal, department_code: str, *, code: str
     out = _out(appt, slot, window, hall)
     db.session.commit()
     return out
+
+
+def department_day(principal: staff.StaffPrincipal, department_code: str, *, day: date | None = None) -> dict:
+    """The appointments at the department's windows on one day (default today), by start time,
+    with the applicant's masked name (commits the audit row). The check-in code is not shown:
+    the citizen shows it."""
+    from app.cases.queue import masked_applicants
+
+    staff.require_department(principal, department_code)
+    day = day or china_now().date()
+    rows = db.session.execute(
+        _joined([HallWindow.department_code == department_code, Slot.day == day]).order_by(
+            Slot.starts, HallWindow.number, Appointment.id
+        )
+    ).all()
+    names = masked_applicants({appt.account_id for appt, *_ in rows})
+    items = []
+    for appt, slot, window, hall in rows:
+        out = _out(appt, slot, window, hall)
+        out.pop("checkin_code")
+        out["applicant_masked"] = names.get(appt.account_id, "")
+        items.append(out)
+    staff.record(
+        staff_id=principal.staff_id,
+        department_code=principal.department_code,
+        action="appointment.list",
+        target=day.isoformat(),
+    )
+    db.session.commit()
+    return {"day": day.isoformat(), "items": items}
 
 
 # ---------------------------------------------------------------- reminders

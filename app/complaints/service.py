@@ -154,7 +154,7 @@ def submit(
 def _own(principal: Principal, complaint_id: int, *, lock: bool = False) -> Complaint:
     query = sa.select(Complaint).where(Complaint.id == complaint_id, Complaint.account_id == principal.account_id)
     if lock:
-        query = query.with_for_update()
+        query = query.with_for_update().execution_options(populate_existing=True)
     complaint = db.session.scalar(query)
     if complaint is None:
         raise errors.ComplaintNotFound()
@@ -237,7 +237,12 @@ def department_queue(
 def answer(principal: staff.StaffPrincipal, complaint_id: int, *, text: str) -> dict:
     """Answer a consultation or complaint of the caller's department, once (commits, audited;
     emits `complaint.answered`). Another department's is "not found"."""
-    complaint = db.session.scalar(sa.select(Complaint).where(Complaint.id == complaint_id).with_for_update())
+    complaint = db.session.scalar(
+        sa.select(Complaint)
+        .where(Complaint.id == complaint_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if complaint is None or complaint.department_code != principal.department_code:
         db.session.rollback()
         raise errors.ComplaintNotFound()

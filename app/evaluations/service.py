@@ -154,7 +154,7 @@ def _own(principal: Principal, case_id: int, *, lock: bool = False) -> tuple[Eva
         .where(Evaluation.case_id == case_id, Case.account_id == principal.account_id)
     )
     if lock:
-        query = query.with_for_update(of=Evaluation)
+        query = query.with_for_update(of=Evaluation).execution_options(populate_existing=True)
     row = db.session.execute(query).first()
     if row is None:
         raise EvaluationNotFound()
@@ -220,6 +220,7 @@ def reply(principal: staff.StaffPrincipal, evaluation_id: int, *, text: str) -> 
         .join(Case, Case.id == Evaluation.case_id)
         .where(Evaluation.id == evaluation_id)
         .with_for_update(of=Evaluation)
+        .execution_options(populate_existing=True)
     ).first()
     if row is None or row[0].department_code != principal.department_code:
         db.session.rollback()

@@ -50,6 +50,12 @@ class StaffAppointmentSchema(ma.Schema):
     case_id = F.Integer(allow_none=True)
     slot = F.Nested(StaffSlotSchema)
     checked_in_at = F.String(allow_none=True)
+    applicant_masked = F.String()
+
+
+class StaffAppointmentDaySchema(ma.Schema):
+    day = F.String(metadata={"format": "date"})
+    items = F.List(F.Nested(StaffAppointmentSchema))
 
 
 class StaffComplaintSchema(ma.Schema):

@@ -250,6 +250,11 @@ def test_check_in_with_todays_code_in_my_department(api, identity_app):
     assert resp.status_code == 200 and resp.get_json()["status"] == "checked_in", resp.get_json()
     assert_error(api.post(url, json={"code": "123456"}, headers=clerk), 409, "ALREADY_CHECKED_IN")
     assert read(identity_app, lambda: db.session.get(Appointment, appt_id).status) == "checked_in"
+    day = api.get(f"{BASE}/departments/YQX-GA/appointments", headers=clerk).get_json()
+    assert [(i["id"], i["status"], i["applicant_masked"]) for i in day["items"]] == [(appt_id, "checked_in", "**岚")]
+    assert "checkin_code" not in day["items"][0]
+    assert api.get(f"{BASE}/departments/YQX-MZ/appointments", headers=mz).get_json()["items"] == []
+    assert_error(api.get(f"{BASE}/departments/YQX-GA/appointments", headers=mz), 403, "DEPARTMENT_SCOPE")
     audited = read(
         identity_app,
         lambda: db.session.scalar(
