@@ -59,3 +59,7 @@ bench-submit: $(STAMP) ## Submit benchmark with e-licence reuse and instant appr
 
 clean: ## Remove var/ (local database, embedded Redis, uploads)
 	rm -rf var/*
+
+.PHONY: bench-engage
+bench-engage: $(STAMP) ## Booking benchmark: hot-slot contention, own slots, slot list vs bare Flask (needs PostgreSQL and Redis)
+	$(BIN)/python -m bench.engage $(BENCH_ARGS)
