@@ -83,7 +83,7 @@ def _payload(c: Complaint, case: Case | None) -> dict:
     if case is not None:
         out.update(case_id=case.id, case_number=case.case_number, service_name=case.service_name)
     elif c.service_code:
-        out.update(service_code=c.service_code)
+        out.update(service_code=c.service_code, service_name=c.subject_name)
     return out
 
 

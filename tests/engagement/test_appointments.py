@@ -262,3 +262,22 @@ def test_check_in_with_todays_code_in_my_department(api, identity_app):
         ),
     )
     assert audited == 1
+
+
+def test_the_cron_job_runs_on_a_worker(api, identity_app, monkeypatch):
+    from rq import Queue
+
+    from app.extensions import redis_ext
+    from app.queues import Queues
+    from app.worker import clear_queues, drain
+
+    monkeypatch.setitem(identity_app.config, "APPOINTMENT_REMINDER_HOUR", 0)
+    slot_id = make_slot(identity_app, at=in_days(1, hour=15), capacity=2)
+    appt = book(api, citizen(api), slot_id).get_json()
+    with identity_app.app_context():
+        clear_queues()
+        Queue(Queues.LOW, connection=redis_ext.client).enqueue(jobs.send_reminders)
+        Queue(Queues.LOW, connection=redis_ext.client).enqueue(jobs.send_reminders)
+        assert drain([Queues.LOW]) == 2
+        db.session.remove()
+    assert [p["appointment_id"] for p in payloads(identity_app, "appointment.reminder")] == [appt["id"]]
