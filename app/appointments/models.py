@@ -85,10 +85,15 @@ class Appointment(db.Model):
     __table_args__ = (
         sa.Index("ix_appointments_account_status", "account_id", "status"),
         sa.Index("ix_appointments_slot_status", "slot_id", "status"),
+        # a code names one appointment in its hall on its day
+        sa.UniqueConstraint("hall_id", "day", "checkin_code"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slot_id: Mapped[int] = mapped_column(sa.ForeignKey("appointment_slots.id"))
+    # the slot's hall and day, copied so the check-in code can be unique per hall and day
+    hall_id: Mapped[int] = mapped_column(sa.ForeignKey("appointment_halls.id"))
+    day: Mapped[date] = mapped_column(sa.Date)
     account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"))
     service_code: Mapped[str] = mapped_column(sa.String(64))
     service_name: Mapped[str] = mapped_column(sa.String(200))

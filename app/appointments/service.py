@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
 from app import outbox
 from app.appointments import errors
@@ -233,16 +234,28 @@ def _payload(appt: Appointment, slot: Slot, window: HallWindow, hall: Hall, case
 def _new_code(hall_id: int, day: date) -> str:
     taken = set(
         db.session.scalars(
-            sa.select(Appointment.checkin_code)
-            .join(Slot, Slot.id == Appointment.slot_id)
-            .join(HallWindow, HallWindow.id == Slot.window_id)
-            .where(HallWindow.hall_id == hall_id, Slot.day == day)
+            sa.select(Appointment.checkin_code).where(Appointment.hall_id == hall_id, Appointment.day == day)
         )
     )
     while True:
         code = f"{secrets.randbelow(1_000_000):06d}"
         if code not in taken:
             return code
+
+
+def _insert_with_code(appt: Appointment, attempts: int = 5) -> None:
+    """Insert the appointment with a fresh check-in code; a code drawn at the same moment by a
+    booking of another slot in the same hall (unique per hall and day) is drawn again."""
+    for attempt in range(attempts):
+        appt.checkin_code = _new_code(appt.hall_id, appt.day)
+        try:
+            with db.session.begin_nested():
+                db.session.add(appt)
+                db.session.flush()
+            return
+        except IntegrityError:
+            if attempt == attempts - 1:
+                raise
 
 
 def book(
@@ -305,10 +318,10 @@ def book(
         service_name=guide["name"],
         case_id=case.id if case else None,
         status=S.BOOKED,
-        checkin_code=_new_code(hall.id, slot.day),
+        hall_id=hall.id,
+        day=slot.day,
     )
-    db.session.add(appt)
-    db.session.flush()
+    _insert_with_code(appt)
     outbox.emit(
         "appointment.booked",
         aggregate_type="appointment",

@@ -2,7 +2,7 @@
 
 Revision ID: 0016_engagement
 Revises: 0012_instant_rules
-Create Date: 2026-12-04 13:40:43.591814
+Create Date: 2026-12-04 14:23:45.295086
 
 """
 from alembic import op
@@ -125,6 +125,8 @@ def upgrade():
     op.create_table('appointments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('slot_id', sa.Integer(), nullable=False),
+    sa.Column('hall_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
     sa.Column('account_id', sa.Integer(), nullable=False),
     sa.Column('service_code', sa.String(length=64), nullable=False),
     sa.Column('service_name', sa.String(length=200), nullable=False),
@@ -138,8 +140,10 @@ def upgrade():
     sa.Column('reminded_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_appointments_account_id_accounts')),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_appointments_case_id_cases')),
+    sa.ForeignKeyConstraint(['hall_id'], ['appointment_halls.id'], name=op.f('fk_appointments_hall_id_appointment_halls')),
     sa.ForeignKeyConstraint(['slot_id'], ['appointment_slots.id'], name=op.f('fk_appointments_slot_id_appointment_slots')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_appointments'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_appointments')),
+    sa.UniqueConstraint('hall_id', 'day', 'checkin_code', name=op.f('uq_appointments_hall_id_day_checkin_code'))
     )
     with op.batch_alter_table('appointments', schema=None) as batch_op:
         batch_op.create_index('ix_appointments_account_status', ['account_id', 'status'], unique=False)

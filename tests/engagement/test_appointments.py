@@ -146,8 +146,11 @@ def _past_appointment(app, account_id: int, *, days_ago: int, status: str = "boo
     slot_id = make_slot(app, at=in_days(-days_ago), capacity=5)
 
     def insert():
+        slot = db.session.get(Slot, slot_id)
         appt = Appointment(
             slot_id=slot_id,
+            hall_id=slot.window.hall_id,
+            day=slot.day,
             account_id=account_id,
             service_code=ID_FIRST,
             service_name="居民身份证首次申领",
@@ -223,8 +226,11 @@ def test_check_in_with_todays_code_in_my_department(api, identity_app):
 
     def insert(slot_id, code):
         def run():
+            slot = db.session.get(Slot, slot_id)
             appt = Appointment(
                 slot_id=slot_id,
+                hall_id=slot.window.hall_id,
+                day=slot.day,
                 account_id=account,
                 service_code=ID_FIRST,
                 service_name="居民身份证首次申领",
@@ -281,3 +287,30 @@ def test_the_cron_job_runs_on_a_worker(api, identity_app, monkeypatch):
         assert drain([Queues.LOW]) == 2
         db.session.remove()
     assert [p["appointment_id"] for p in payloads(identity_app, "appointment.reminder")] == [appt["id"]]
+
+
+def test_a_check_in_code_is_unique_per_hall_and_day(api, identity_app):
+    from sqlalchemy.exc import IntegrityError
+
+    first = make_slot(identity_app, at=in_days(2, hour=9), capacity=2)
+    second = make_slot(identity_app, at=in_days(2, hour=10), capacity=2, window="B01")
+    account = account_of(identity_app, citizen(api))
+
+    def insert_twice():
+        for slot_id in (first, second):
+            slot = db.session.get(Slot, slot_id)
+            db.session.add(
+                Appointment(
+                    slot_id=slot_id,
+                    hall_id=slot.window.hall_id,
+                    day=slot.day,
+                    account_id=account,
+                    service_code=ID_FIRST,
+                    service_name="居民身份证首次申领",
+                    checkin_code="777777",
+                )
+            )
+            db.session.flush()
+
+    with pytest.raises(IntegrityError):
+        read(identity_app, insert_twice)
