@@ -314,3 +314,19 @@ def test_a_check_in_code_is_unique_per_hall_and_day(api, identity_app):
 
     with pytest.raises(IntegrityError):
         read(identity_app, insert_twice)
+
+
+def test_booking_for_an_application(api, identity_app):
+    from tests.cases.helpers import create_draft
+
+    slot_id = make_slot(identity_app, at=in_days(2), capacity=3)
+    token = citizen(api)
+    own = create_draft(api, token, code=ID_FIRST)
+    other_item = create_draft(api, token)  # 户籍证明开具: not served at this window
+    stranger = citizen(api, name="陈云栖")
+    assert_error(book(api, stranger, slot_id, case_id=own["id"]), 404, "APPLICATION_NOT_FOUND")
+    assert_error(book(api, token, slot_id, case_id=other_item["id"]), 422, "ITEM_NOT_SERVED")
+    resp = book(api, token, slot_id, case_id=own["id"])
+    assert resp.status_code == 201 and resp.get_json()["case_id"] == own["id"]
+    [booked] = payloads(identity_app, "appointment.booked")
+    assert booked["case_id"] == own["id"] and "case_number" in booked
