@@ -51,3 +51,11 @@ class CitizenEvaluationSchema(ma.Schema):
     comment = F.String(allow_none=True)
     created_at = F.String()
     followup = F.Nested(CitizenFollowupSchema, allow_none=True)
+
+
+class AwaitingSchema(ma.Schema):
+    case_id = F.Integer()
+    case_number = F.String(allow_none=True)
+    service_name = F.String()
+    department_name = F.String()
+    status = F.String()

@@ -6,7 +6,13 @@ from flask.views import MethodView
 
 from app.evaluations import service as evaluations
 from app.web.api import PlatformBlueprint as Blueprint
-from miniprogram_api.evaluation_schemas import CitizenEvaluationSchema, EvaluationCreateSchema, ResolutionSchema
+from app.web.schemas import PageQuerySchema, page_of
+from miniprogram_api.evaluation_schemas import (
+    AwaitingSchema,
+    CitizenEvaluationSchema,
+    EvaluationCreateSchema,
+    ResolutionSchema,
+)
 from miniprogram_api.security import current_principal, require_level
 
 blp = Blueprint("evaluations", __name__, description="Ratings (好差评)")
@@ -42,3 +48,13 @@ class Resolution(MethodView):
     def post(self, body: dict, case_id: int):
         """Say whether the department's reply to my bad rating resolved the matter"""
         return evaluations.confirm(current_principal(), case_id, resolved=body["resolved"])
+
+
+@blp.route("/evaluations/awaiting")
+class Awaiting(MethodView):
+    @require_level(LEVEL)
+    @blp.arguments(PageQuerySchema, location="query", as_kwargs=True)
+    @blp.response(200, page_of(AwaitingSchema))
+    def get(self, **query):
+        """My concluded applications not yet rated (待评价), latest first"""
+        return evaluations.awaiting(current_principal(), **query)

@@ -147,6 +147,34 @@ def rate(
     return out
 
 
+def awaiting(principal: Principal, *, page: int = 1, page_size: int = 20) -> dict:
+    """The caller's cases that may be rated and are not yet (待评价), the latest first."""
+    where = [
+        Case.account_id == principal.account_id,
+        Case.status.in_(list(RATEABLE)),
+        ~sa.exists().where(Evaluation.case_id == Case.id),
+    ]
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Case).where(*where))
+    rows = db.session.scalars(
+        sa.select(Case)
+        .where(*where)
+        .order_by(Case.updated_at.desc(), Case.id.desc())
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    ).all()
+    items = [
+        {
+            "case_id": c.id,
+            "case_number": c.case_number,
+            "service_name": c.service_name,
+            "department_name": c.department_name,
+            "status": c.status,
+        }
+        for c in rows
+    ]
+    return {"items": items, "total": total, "page": page, "page_size": page_size}
+
+
 def _own(principal: Principal, case_id: int, *, lock: bool = False) -> tuple[Evaluation, Case]:
     query = (
         sa.select(Evaluation, Case)

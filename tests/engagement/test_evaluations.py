@@ -40,6 +40,9 @@ def events(app, kind: str) -> list[dict]:
 
 def test_good_rating_once_and_never_changed(api, identity_app):
     token, case = concluded_case(api, identity_app)
+    submitted_case(api, token=token)  # still open: not awaiting a rating
+    awaiting = api.get("/api/v1/evaluations/awaiting", headers=bearer(token)).get_json()
+    assert [i["case_id"] for i in awaiting["items"]] == [case["id"]] and awaiting["total"] == 1
     body = {"score": 5, "answers": {"attitude": 5, "efficiency": 4}, "comment": "办理很快"}
     resp = api.post(url(case["id"]), json=body, headers=bearer(token))
     assert resp.status_code == 201, resp.get_json()
@@ -51,6 +54,7 @@ def test_good_rating_once_and_never_changed(api, identity_app):
     assert read(identity_app, lambda: db.session.scalar(sa.select(Evaluation.score))) == 5
     assert events(identity_app, "evaluation.followup_opened") == []
     assert api.get(url(case["id"]), headers=bearer(token)).get_json()["score"] == 5
+    assert api.get("/api/v1/evaluations/awaiting", headers=bearer(token)).get_json()["total"] == 0
 
 
 def test_only_the_applicant_rates(api, identity_app):
