@@ -22,13 +22,14 @@ install: $(STAMP) ## Create .venv and install the pinned requirements
 migrate: $(STAMP) ## Apply the Alembic migrations
 	$(BIN)/flask db upgrade
 
-seed: migrate ## Load the demo data: catalog, residents, licences, credit records, calendar, staff (idempotent)
+seed: migrate ## Load the demo data: catalog, residents, licences, credit records, calendar, staff, halls and slots (idempotent)
 	$(BIN)/flask catalog seed
 	$(BIN)/flask residents seed
 	$(BIN)/flask licences seed
 	$(BIN)/flask credit seed
 	$(BIN)/flask workdays seed
 	$(BIN)/flask staff seed
+	$(BIN)/flask appointments seed
 
 run: seed ## Install, migrate, seed, then serve the API (gunicorn) with an RQ worker until Ctrl-C
 	$(BIN)/python scripts/run_dev.py
@@ -58,3 +59,7 @@ bench-submit: $(STAMP) ## Submit benchmark with e-licence reuse and instant appr
 
 clean: ## Remove var/ (local database, embedded Redis, uploads)
 	rm -rf var/*
+
+.PHONY: bench-engage
+bench-engage: $(STAMP) ## Booking benchmark: hot-slot contention, own slots, slot list vs bare Flask (needs PostgreSQL and Redis)
+	$(BIN)/python -m bench.engage $(BENCH_ARGS)

@@ -11,3 +11,10 @@ from app.queues import Queues
 
 # Outbox events the commit hook could not enqueue (Redis down, a crash between commit and enqueue).
 cron.register(sweep, Queues.HIGH, interval=30, name="outbox-sweep")
+
+# Appointments (app/appointments): the day-before reminder (once per appointment; emits
+# appointment.reminder from APPOINTMENT_REMINDER_HOUR China time) and no-show marking.
+from app.appointments import jobs as appointment_jobs  # noqa: E402
+
+cron.register(appointment_jobs.send_reminders, Queues.LOW, interval=900, name="appointment-reminders")
+cron.register(appointment_jobs.mark_no_shows, Queues.LOW, interval=1800, name="appointment-no-shows")

@@ -94,6 +94,10 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(credit_cli)
     app.cli.add_command(storage_cli)
 
+    from app.engagement import register as register_engagement
+
+    register_engagement(app)
+
 
 def _register_features(app: Flask) -> None:
     """The packages around the core (architecture.md): each registers its models, blueprints,

@@ -23,3 +23,6 @@ def register(api) -> None:
     api.register_blueprint(identity_blp, url_prefix=URL_PREFIX)
     api.register_blueprint(licences_blp, url_prefix=URL_PREFIX)
     api.register_blueprint(applications_blp, url_prefix=URL_PREFIX)
+    from miniprogram_api.engagement import register as register_engagement
+
+    register_engagement(api, URL_PREFIX)

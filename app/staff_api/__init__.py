@@ -13,3 +13,6 @@ def register(api) -> None:
     register_security_scheme(api)
     api.register_blueprint(blp, url_prefix=URL_PREFIX)
     api.register_blueprint(cases_blp, url_prefix=URL_PREFIX)
+    from app.staff_api.engagement import register as register_engagement
+
+    register_engagement(api, URL_PREFIX)
