@@ -24,6 +24,7 @@ from sandbox.alipay import create_alipay_sandbox
 from sandbox.alipay_state import AlipayState
 from sandbox.common import QuietRequestHandler
 from sandbox.keys import SandboxKeys
+from sandbox.sf import SFState, create_sf_sandbox
 from sandbox.wechat import create_wechat_sandbox
 from sandbox.wechat_state import MINIPROGRAM, OPEN, WeChatState
 
@@ -32,6 +33,9 @@ WECHAT_SECRET = "sandbox-miniprogram-secret-0000"  # noqa: S105 - a simulator's 
 WECHAT_OPEN_APPID = "wx0pen00000sandbox"
 WECHAT_OPEN_SECRET = "sandbox-open-platform-secret-00"  # noqa: S105
 ALIPAY_APP_ID = "2021000000000001"
+SF_PARTNER_ID = "ZSB_SANDBOX"
+SF_CHECKWORD = "sandbox-sf-checkword-0000000000"  # noqa: S105 - a simulator's public value
+SF_MONTHLY_CARD = "7551234567"
 
 
 class SandboxControl:
@@ -106,6 +110,28 @@ class SandboxControl:
     def alipay_calls(self, limit: int = 50) -> list[dict]:
         return self._get(f"{self.alipay_url}/sandbox/calls", limit=limit)["items"]
 
+    # SF Express
+    sf_url: str
+
+    def sf_set_push_url(self, url: str) -> dict:
+        response = requests.put(f"{self.sf_url}/sandbox/sf/config", json={"push_url": url}, timeout=5)
+        response.raise_for_status()
+        return response.json()
+
+    def sf_push(self, order_id: str, **options) -> dict:
+        """Release and push routes: count=, all=, route={opCode, remark}, duplicate=, reorder=, silent=."""
+        return self._post(f"{self.sf_url}/sandbox/sf/push", {"order_id": order_id, **options})
+
+    def sf_fail_next(self, **rule) -> dict:
+        """http_status=, errcode= (apiResultCode such as A1009), service=, times= (see sandbox.sf)."""
+        return self._post(f"{self.sf_url}/sandbox/sf/fail-next", rule)
+
+    def sf_orders(self) -> list[dict]:
+        return self._get(f"{self.sf_url}/sandbox/sf/orders")["items"]
+
+    def sf_calls(self, limit: int = 50) -> list[dict]:
+        return self._get(f"{self.sf_url}/sandbox/sf/calls", limit=limit)["items"]
+
 
 class SandboxServer(SandboxControl):
     """The WeChat and Alipay simulators on `host`, ports 0 = any free port.
@@ -119,6 +145,7 @@ class SandboxServer(SandboxControl):
         host: str = "127.0.0.1",
         wechat_port: int = 0,
         alipay_port: int = 0,
+        sf_port: int = 0,
         key_dir: str | os.PathLike | None = None,
         quiet: bool = True,
     ):
@@ -131,17 +158,20 @@ class SandboxServer(SandboxControl):
         self.alipay = AlipayState(
             apps={ALIPAY_APP_ID: self.keys.app.public_pem}, alipay_private_pem=self.keys.alipay.private_pem
         )
+        self.sf = SFState(partner_id=SF_PARTNER_ID, check_word=SF_CHECKWORD)
         handler = QuietRequestHandler if quiet else None
         self._servers = [
             make_server(host, wechat_port, create_wechat_sandbox(self.wechat), threaded=True, request_handler=handler),
             make_server(host, alipay_port, create_alipay_sandbox(self.alipay), threaded=True, request_handler=handler),
+            make_server(host, sf_port, create_sf_sandbox(self.sf), threaded=True, request_handler=handler),
         ]
         self._threads: list[threading.Thread] = []
         self.wechat_url = f"http://{host}:{self._servers[0].server_port}"
         self.alipay_url = f"http://{host}:{self._servers[1].server_port}"
+        self.sf_url = f"http://{host}:{self._servers[2].server_port}"
 
     def start(self) -> SandboxServer:
-        for name, server in zip(("wechat", "alipay"), self._servers, strict=True):
+        for name, server in zip(("wechat", "alipay", "sf"), self._servers, strict=True):
             thread = threading.Thread(target=server.serve_forever, name=f"sandbox-{name}", daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -181,6 +211,10 @@ class SandboxServer(SandboxControl):
             "ALIPAY_PUBLIC_KEY": public_key,
             "ALIPAY_SERVER_URL": f"{self.alipay_url}/gateway.do",
             "ALIPAY_CERTIFY_RETURN_URL": f"{self.alipay_url}/sandbox/certify-done",
+            "SF_API_URL": f"{self.sf_url}/std/service",
+            "SF_PARTNER_ID": SF_PARTNER_ID,
+            "SF_CHECKWORD": SF_CHECKWORD,
+            "SF_MONTHLY_CARD": SF_MONTHLY_CARD,
         }
 
     def env(self) -> dict[str, str]:

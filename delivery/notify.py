@@ -1,0 +1,48 @@
+"""Route pushes from couriers: `POST /delivery/notify/sf`.
+
+The raw body is stored first; the digest (and timestamp window) is checked over the raw
+msgData; the routes are applied idempotently; the answer is in SF's exact format. An error
+answer makes SF push again later, so only a push we could not verify or could not store gets one.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, jsonify, request
+
+from app.extensions import db
+from delivery import tracking
+from delivery.couriers import sf_from_config
+from delivery.couriers.base import PushRejected
+from delivery.couriers.sf import PUSH_OK, push_error
+from delivery.models import RoutePush
+
+log = logging.getLogger(__name__)
+
+blp = Blueprint("delivery_notify", __name__, url_prefix="/delivery/notify")
+
+
+def _store(body: str, *, verified: bool, outcome: str) -> None:
+    db.session.add(RoutePush(provider="sf", body=body, verified=verified, outcome=outcome[:64]))
+    db.session.commit()
+
+
+@blp.post("/sf")
+def sf_route_push():
+    raw = request.get_data(as_text=True)
+    try:
+        batch = sf_from_config().parse_push(request.form.to_dict())
+    except PushRejected as exc:
+        log.warning("SF route push refused: %s", exc)
+        _store(raw, verified=False, outcome=f"refused: {exc}")
+        return jsonify(push_error("验签失败" if "Digest" in str(exc) else "报文有误"))
+    try:
+        result = tracking.apply_routes(batch.routes, courier_name="sf", source="push")
+    except Exception:
+        db.session.rollback()
+        log.exception("SF route push could not be applied")
+        _store(raw, verified=True, outcome="error")
+        return jsonify(push_error("处理失败，请重推")), 500
+    _store(raw, verified=True, outcome=f"added {result['added']} unknown {result['unknown']}")
+    return jsonify(PUSH_OK)
