@@ -56,7 +56,14 @@ def _row(delivery: Delivery, facts: dict) -> dict:
     }
 
 
-def queue(principal: staff.StaffPrincipal, department_code: str, *, status: str | None, page: int, page_size: int):
+def queue(
+    principal: staff.StaffPrincipal,
+    department_code: str,
+    *,
+    status: str | None = None,
+    page: int = 1,
+    page_size: int = 20,
+):
     """Courier orders of my department needing attention (failed first), or of one status."""
     states = (status,) if status else QUEUE_STATES
     where = (Delivery.department_code == department_code, Delivery.status.in_(states))

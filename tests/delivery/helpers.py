@@ -96,3 +96,25 @@ def event_types(app, case_id: int) -> list[str]:
 def timeline(api, token: str, case_id: int) -> list[tuple[str, str]]:
     body = api.get(f"{APPS}/{case_id}", headers=bearer(token)).get_json()
     return [(e["action"], e["to_status"]) for e in body["timeline"]]
+
+
+def ordered_case(api, app) -> tuple[str, dict, str]:
+    """(token, case, our order id): mail chosen, approved, the SF order placed."""
+    token, case, _ = mail_case(api)
+    approve(api, reviewer(api, app), case["id"])
+    run_jobs(app)
+    delivery = row(app, case["id"])
+    assert delivery.status == "ordered", (delivery.status, delivery.last_error)
+    return token, case, delivery.order_id
+
+
+def route_count(app, case_id: int) -> int:
+    from delivery.models import DeliveryRoute
+
+    with app.app_context():
+        delivery_id = db.session.scalar(sa.select(Delivery.id).where(Delivery.case_id == case_id))
+        count = db.session.scalar(
+            sa.select(sa.func.count()).select_from(DeliveryRoute).where(DeliveryRoute.delivery_id == delivery_id)
+        )
+        db.session.remove()
+    return count
