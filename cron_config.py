@@ -8,6 +8,11 @@ from rq import cron
 
 from app.events import sweep
 from app.queues import Queues
+from delivery.jobs import poll_routes
 
 # Outbox events the commit hook could not enqueue (Redis down, a crash between commit and enqueue).
 cron.register(sweep, Queues.HIGH, interval=30, name="outbox-sweep")
+
+# Delivery: ask SF for the routes of parcels silent for DELIVERY_POLL_AFTER_MINUTES (a lost push),
+# and place again the courier orders whose job was lost.
+cron.register(poll_routes, Queues.LOW, interval=600, name="delivery-route-query")

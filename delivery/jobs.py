@@ -16,23 +16,35 @@ def _intervals() -> list[int]:
     return [int(x) for x in current_app.config["DELIVERY_ORDER_RETRY_INTERVALS"]]
 
 
-def enqueue_order(delivery_id: int, *, round_: str = "1") -> None:
-    """One place_order job per (delivery, round): a repeated enqueue of the same round replaces
-    the queued job instead of adding a second one; staff retries start a new round."""
+_PENDING = ("queued", "started", "scheduled", "deferred")
+
+
+def enqueue_order(delivery_id: int, *, round_: str = "1") -> bool:
+    """One place_order job per (delivery, round): while a job of that round is pending, another
+    enqueue adds nothing; staff retries start a new round. True when a job was enqueued."""
     from rq import Queue, Retry
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
 
     from app.extensions import redis_ext
 
+    job_id = f"delivery-order-{delivery_id}-{round_}"
+    try:
+        if Job.fetch(job_id, connection=redis_ext.client).get_status() in _PENDING:
+            return False
+    except NoSuchJobError:
+        pass
     intervals = _intervals()
     retry = Retry(max=len(intervals), interval=intervals) if intervals else None
     Queue(Queues.DEFAULT, connection=redis_ext.client).enqueue(
         "delivery.jobs.place_order",
         delivery_id,
-        job_id=f"delivery-order-{delivery_id}-{round_}",
+        job_id=job_id,
         retry=retry,
         result_ttl=3600,
         failure_ttl=7 * 86400,
     )
+    return True
 
 
 def new_round() -> str:
@@ -55,8 +67,14 @@ def place_order(delivery_id: int) -> str:
 
 
 def poll_routes() -> dict:
-    """Cron: ask the courier for the routes of parcels we have heard nothing about for a while."""
+    """Cron: ask the courier for the routes of parcels we have heard nothing about for a while,
+    and enqueue again the orders left in ORDERING by a lost job (Redis flushed, a crash)."""
     from delivery import tracking
 
     minutes = int(current_app.config["DELIVERY_POLL_AFTER_MINUTES"])
-    return tracking.poll_routes(older_than=timedelta(minutes=minutes))
+    result = tracking.poll_routes(older_than=timedelta(minutes=minutes))
+    stuck = tracking.stuck_orders(older_than=timedelta(minutes=30))
+    for delivery_id, attempts in stuck:
+        enqueue_order(delivery_id, round_=f"sweep{attempts}")
+    result["requeued"] = len(stuck)
+    return result

@@ -290,3 +290,17 @@ def poll_routes(*, older_than: timedelta, limit: int = 200) -> dict:
         delivery.updated_at = utcnow()  # queried now: wait another period before asking again
         db.session.commit()
     return {"queried": seen, "added": added, "failed": failed}
+
+
+def stuck_orders(*, older_than: timedelta, limit: int = 200) -> list[tuple[int, int]]:
+    """(delivery id, attempts) of orders in ORDERING untouched for `older_than`: their job was
+    lost. Re-enqueued under a job id per attempt count, so a sweep repeated meanwhile adds none."""
+    cutoff = utcnow() - older_than
+    rows = db.session.execute(
+        sa.select(Delivery.id, Delivery.order_attempts)
+        .where(Delivery.status == S.ORDERING, Delivery.updated_at < cutoff)
+        .order_by(Delivery.id)
+        .limit(limit)
+    ).all()
+    db.session.rollback()
+    return [(r.id, r.order_attempts) for r in rows]

@@ -33,7 +33,8 @@ def start_sandbox(env: dict):
     forced = _on(env.get("SANDBOX"))
     wechat = forced or not env.get("WECHAT_APPID")
     alipay = forced or not env.get("ALIPAY_APP_ID")
-    if not (wechat or alipay):
+    sf = forced or not env.get("SF_PARTNER_ID")
+    if not (wechat or alipay or sf):
         return None
     from sandbox.server import SandboxServer
 
@@ -41,6 +42,7 @@ def start_sandbox(env: dict):
         key_dir=VAR_DIR / "sandbox",
         wechat_port=int(env.get("SANDBOX_WECHAT_PORT") or 0),
         alipay_port=int(env.get("SANDBOX_ALIPAY_PORT") or 0),
+        sf_port=int(env.get("SANDBOX_SF_PORT") or 0),
     ).start()
     settings = server.env()
     providers = []
@@ -50,6 +52,12 @@ def start_sandbox(env: dict):
     if alipay:
         env.update({k: v for k, v in settings.items() if k.startswith("ALIPAY_")})
         providers.append(f"Alipay {server.alipay_url}/gateway.do")
+    if sf:
+        env.update({k: v for k, v in settings.items() if k.startswith("SF_")})
+        # route pushes go to our own API (gunicorn below); POST /sandbox/sf/push releases them
+        host, port = env.get("HOST", "127.0.0.1"), env.get("PORT", "8000")
+        server.sf.push_url = env.get("SF_PUSH_URL") or f"http://{host}:{port}/delivery/notify/sf"
+        providers.append(f"SF Express {server.sf_url}/std/service (pushes to {server.sf.push_url})")
     env["SANDBOX"] = "1"
     reason = "SANDBOX=1" if forced else "no real credentials configured"
     log(f"sandbox providers on {'; '.join(providers)}; {reason}")
