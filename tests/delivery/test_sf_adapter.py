@@ -87,9 +87,7 @@ def test_the_periodic_job_places_an_order_whose_job_was_lost(api, identity_app, 
         delivery_id = service.result_issued(case["id"])
         clear_queues()  # the job is lost
         db.session.execute(
-            sa.update(Delivery)
-            .where(Delivery.id == delivery_id)
-            .values(updated_at=utcnow() - timedelta(hours=1))
+            sa.update(Delivery).where(Delivery.id == delivery_id).values(updated_at=utcnow() - timedelta(hours=1))
         )
         db.session.commit()
         assert jobs.poll_routes()["requeued"] == 1
