@@ -47,10 +47,7 @@ STATUS_TEXT = {
 
 
 def _own_case(account_id: int, case_id: int) -> dict:
-    try:
-        facts = cases.case_facts(case_id)
-    except CaseNotFound:
-        raise
+    facts = cases.case_facts(case_id)
     if facts["account_id"] != account_id:
         raise CaseNotFound()
     return facts

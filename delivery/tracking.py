@@ -245,8 +245,9 @@ def _apply(delivery: Delivery, routes: list[Route], *, source: str, actor: str) 
     return added
 
 
-def apply_routes(routes: list[Route], *, courier_name: str, source: str) -> dict:
-    """Apply a batch of route updates (a push, a query answer); commits. Counts of what happened."""
+def apply_routes(routes: list[Route], *, courier_name: str, source: str, commit: bool = True) -> dict:
+    """Apply a batch of route updates (a push, a query answer); commits unless told not to (the
+    push endpoint stores the raw push in the same transaction). Counts of what happened."""
     groups: dict[tuple, list[Route]] = defaultdict(list)
     for route in routes:
         groups[(route.order_id, route.waybill_no)].append(route)
@@ -260,7 +261,8 @@ def apply_routes(routes: list[Route], *, courier_name: str, source: str) -> dict
             log.warning("route update for an unknown %s order", courier_name)
             continue
         added += _apply(delivery, batch, source=source, actor=f"courier:{courier_name}")
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return {"added": added, "unknown": unknown, "received": len(routes)}
 
 

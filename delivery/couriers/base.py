@@ -33,7 +33,12 @@ class DuplicateOrder(CourierRejected):
 
 
 class PushRejected(Exception):
-    """A route push whose digest, timestamp or shape is wrong (answered with an error body)."""
+    """A route push whose digest, timestamp or shape is wrong (answered with an error body).
+    `reason`: "digest", "timestamp" or "format"."""
+
+    def __init__(self, message: str, *, reason: str = "format"):
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True)

@@ -222,16 +222,16 @@ class SFExpress(Courier):
         if not msg_data or not timestamp or not given:
             raise PushRejected("msgData, timestamp and msgDigest are required")
         if form.get("partnerID") not in (None, "", self.partner_id):
-            raise PushRejected("unknown partnerID")
+            raise PushRejected("unknown partnerID", reason="digest")
         if not hmac.compare_digest(digest(msg_data, timestamp, self.check_word).encode(), given.encode()):
-            raise PushRejected("msgDigest does not match")
+            raise PushRejected("msgDigest does not match", reason="digest")
         try:
             sent = int(timestamp)
         except ValueError:
             raise PushRejected("bad timestamp") from None
         sent_s = sent / 1000 if sent > 10**11 else sent
         if abs(time.time() - sent_s) > self.push_max_age:
-            raise PushRejected("timestamp outside the accepted window")
+            raise PushRejected("timestamp outside the accepted window", reason="timestamp")
         try:
             body = json.loads(msg_data)
             items = body["Body"]["WaybillRoute"]
