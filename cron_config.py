@@ -8,6 +8,7 @@ from rq import cron
 
 from app.events import sweep
 from app.queues import Queues
+from delivery.jobs import poll_routes
 
 # Outbox events the commit hook could not enqueue (Redis down, a crash between commit and enqueue).
 cron.register(sweep, Queues.HIGH, interval=30, name="outbox-sweep")
@@ -18,3 +19,7 @@ from app.appointments import jobs as appointment_jobs  # noqa: E402
 
 cron.register(appointment_jobs.send_reminders, Queues.LOW, interval=900, name="appointment-reminders")
 cron.register(appointment_jobs.mark_no_shows, Queues.LOW, interval=1800, name="appointment-no-shows")
+
+# Delivery: ask SF for the routes of parcels silent for DELIVERY_POLL_AFTER_MINUTES (a lost push),
+# and place again the courier orders whose job was lost.
+cron.register(poll_routes, Queues.LOW, interval=600, name="delivery-route-query")

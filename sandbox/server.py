@@ -25,6 +25,7 @@ from sandbox.alipay_state import AlipayState
 from sandbox.common import QuietRequestHandler
 from sandbox.keys import SandboxKeys
 from sandbox.s3 import S3State, create_s3_sandbox
+from sandbox.sf import SFState, create_sf_sandbox
 from sandbox.wechat import create_wechat_sandbox
 from sandbox.wechat_state import MINIPROGRAM, OPEN, WeChatState
 
@@ -33,6 +34,9 @@ WECHAT_SECRET = "sandbox-miniprogram-secret-0000"  # noqa: S105 - a simulator's 
 WECHAT_OPEN_APPID = "wx0pen00000sandbox"
 WECHAT_OPEN_SECRET = "sandbox-open-platform-secret-00"  # noqa: S105
 ALIPAY_APP_ID = "2021000000000001"
+SF_PARTNER_ID = "ZSB_SANDBOX"
+SF_CHECKWORD = "sandbox-sf-checkword-0000000000"  # noqa: S105 - a simulator's public value
+SF_MONTHLY_CARD = "7551234567"
 
 
 class SandboxControl:
@@ -127,6 +131,27 @@ class SandboxControl:
 
     def s3_calls(self, limit: int = 50) -> list[dict]:
         return self._get(f"{self.s3_url}/_sandbox/calls", limit=limit)["items"]
+    # SF Express
+    sf_url: str
+
+    def sf_set_push_url(self, url: str) -> dict:
+        response = requests.put(f"{self.sf_url}/sandbox/sf/config", json={"push_url": url}, timeout=5)
+        response.raise_for_status()
+        return response.json()
+
+    def sf_push(self, order_id: str, **options) -> dict:
+        """Release and push routes: count=, all=, route={opCode, remark}, duplicate=, reorder=, silent=."""
+        return self._post(f"{self.sf_url}/sandbox/sf/push", {"order_id": order_id, **options})
+
+    def sf_fail_next(self, **rule) -> dict:
+        """http_status=, errcode= (apiResultCode such as A1009), service=, times= (see sandbox.sf)."""
+        return self._post(f"{self.sf_url}/sandbox/sf/fail-next", rule)
+
+    def sf_orders(self) -> list[dict]:
+        return self._get(f"{self.sf_url}/sandbox/sf/orders")["items"]
+
+    def sf_calls(self, limit: int = 50) -> list[dict]:
+        return self._get(f"{self.sf_url}/sandbox/sf/calls", limit=limit)["items"]
 
 
 class SandboxServer(SandboxControl):
@@ -142,6 +167,7 @@ class SandboxServer(SandboxControl):
         wechat_port: int = 0,
         alipay_port: int = 0,
         s3_port: int = 0,
+        sf_port: int = 0,
         key_dir: str | os.PathLike | None = None,
         quiet: bool = True,
     ):
@@ -154,30 +180,31 @@ class SandboxServer(SandboxControl):
         self.alipay = AlipayState(
             apps={ALIPAY_APP_ID: self.keys.app.public_pem}, alipay_private_pem=self.keys.alipay.private_pem
         )
-        handler = QuietRequestHandler if quiet else None
-        self._servers = [
-            make_server(host, wechat_port, create_wechat_sandbox(self.wechat), threaded=True, request_handler=handler),
-            make_server(host, alipay_port, create_alipay_sandbox(self.alipay), threaded=True, request_handler=handler),
-        ]
+        self.sf = SFState(partner_id=SF_PARTNER_ID, check_word=SF_CHECKWORD)
+        self.s3 = S3State()  # S3-compatible object storage: uploads with STORAGE_BACKEND=s3
+        self._handler = QuietRequestHandler if quiet else None
+        self._servers: dict[str, object] = {}
         self._threads: list[threading.Thread] = []
-        self.wechat_url = f"http://{host}:{self._servers[0].server_port}"
-        self.alipay_url = f"http://{host}:{self._servers[1].server_port}"
-        # S3-compatible object storage (sandbox/s3.py): uploads with STORAGE_BACKEND=s3
-        self.s3 = S3State()
-        self._servers.append(
-            make_server(host, s3_port, create_s3_sandbox(self.s3), threaded=True, request_handler=handler)
-        )
-        self.s3_url = f"http://{host}:{self._servers[-1].server_port}"
+        self.wechat_url = self._serve("wechat", wechat_port, create_wechat_sandbox(self.wechat))
+        self.alipay_url = self._serve("alipay", alipay_port, create_alipay_sandbox(self.alipay))
+        self.sf_url = self._serve("sf", sf_port, create_sf_sandbox(self.sf))
+        self.s3_url = self._serve("s3", s3_port, create_s3_sandbox(self.s3))
+
+    def _serve(self, name: str, port: int, wsgi_app) -> str:
+        """Bind one simulator (port 0: chosen by the OS); it serves from start() on."""
+        server = make_server(self.host, port, wsgi_app, threaded=True, request_handler=self._handler)
+        self._servers[name] = server
+        return f"http://{self.host}:{server.server_port}"
 
     def start(self) -> SandboxServer:
-        for name, server in zip(("wechat", "alipay", "s3"), self._servers, strict=True):
+        for name, server in self._servers.items():
             thread = threading.Thread(target=server.serve_forever, name=f"sandbox-{name}", daemon=True)
             thread.start()
             self._threads.append(thread)
         return self
 
     def stop(self) -> None:
-        for server in self._servers:
+        for server in self._servers.values():
             server.shutdown()
             server.server_close()
         for thread in self._threads:
@@ -210,6 +237,10 @@ class SandboxServer(SandboxControl):
             "ALIPAY_PUBLIC_KEY": public_key,
             "ALIPAY_SERVER_URL": f"{self.alipay_url}/gateway.do",
             "ALIPAY_CERTIFY_RETURN_URL": f"{self.alipay_url}/sandbox/certify-done",
+            "SF_API_URL": f"{self.sf_url}/std/service",
+            "SF_PARTNER_ID": SF_PARTNER_ID,
+            "SF_CHECKWORD": SF_CHECKWORD,
+            "SF_MONTHLY_CARD": SF_MONTHLY_CARD,
         }
 
     @property

@@ -10,6 +10,9 @@ registered in tests/conftest.py).
   `wechat_fail_next(...)`, `alipay_fail_next(...)`, `subscribe_error(43101)`, ...
   Login codes are single-use for the whole session: use `sandbox.wechat_login_code(user)` /
   `sandbox.alipay_auth_code(user)` (or any `<user>:<unique>` string).
+- The same server runs the SF Express simulator (sandbox/sf.py): `.sf_url`, `.sf` (SFState),
+  `sf_set_push_url(url)`, `sf_push(order_id, count=, all=, route=, duplicate=, reorder=, silent=)`,
+  `sf_fail_next(errcode="A1009" | http_status=503, service=, times=)`, `sf_orders()`, `sf_calls()`.
 - `sandbox_app` (session): create_app("testing", **sandbox.settings) on the same database and
   Redis as the `app` fixture (which migrates and seeds them first).
 - `s3_storage`: for one test, uploads go to the sandbox's S3 simulator (STORAGE_BACKEND=s3 on

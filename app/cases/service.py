@@ -395,3 +395,14 @@ def withdraw(principal: Principal, case_id: int) -> dict:
     transitions.withdraw(case, actor=_actor(principal))
     db.session.commit()
     return _detail(case)
+
+
+def conclude_on_delivery(case_id: int, *, actor: str, note: str) -> bool:
+    """For delivery/: the result reached the citizen (signed for, or collected at the hall).
+    Locks the case and concludes it (办结) when it is approved, in the caller's transaction (the
+    caller commits). False, and nothing changed, in any other state."""
+    case = transitions.lock_case(case_id)
+    if case.status != CaseStatus.APPROVED:
+        return False
+    transitions.conclude(case, actor=actor, note=note)
+    return True
