@@ -21,11 +21,14 @@ import requests
 from werkzeug.serving import make_server
 
 from sandbox.alipay import create_alipay_sandbox
+from sandbox.alipay_pay import install_payment_controls
 from sandbox.alipay_state import AlipayState
 from sandbox.common import QuietRequestHandler
 from sandbox.keys import SandboxKeys
 from sandbox.wechat import create_wechat_sandbox
 from sandbox.wechat_state import MINIPROGRAM, OPEN, WeChatState
+from sandbox.wechatpay import create_wechatpay_sandbox
+from sandbox.wechatpay_state import APIV3_KEY, MCHID, MERCHANT_SERIAL, PUBLIC_KEY_ID, WeChatPayKeys, WeChatPayState
 
 WECHAT_APPID = "wx5a4d0b0000sandbox"
 WECHAT_SECRET = "sandbox-miniprogram-secret-0000"  # noqa: S105 - a simulator's public value
@@ -106,6 +109,19 @@ class SandboxControl:
     def alipay_calls(self, limit: int = 50) -> list[dict]:
         return self._get(f"{self.alipay_url}/sandbox/calls", limit=limit)["items"]
 
+    # WeChat Pay and Alipay payments: the citizen pays on the phone (see sandbox/wechatpay.py,
+    # sandbox/alipay_pay.py); notify=False pays without sending the callback (a lost one)
+    def wechatpay_pay(self, out_trade_no: str, *, notify: bool = True) -> dict:
+        return self._post(f"{self.wechatpay_url}/sandbox/pay/{out_trade_no}", {"notify": notify})
+
+    def wechatpay_finish_refund(self, out_refund_no: str, *, status: str = "SUCCESS", notify: bool = True) -> dict:
+        return self._post(
+            f"{self.wechatpay_url}/sandbox/refunds/{out_refund_no}/finish", {"status": status, "notify": notify}
+        )
+
+    def alipay_pay(self, out_trade_no: str, *, notify: bool = True) -> dict:
+        return self._post(f"{self.alipay_url}/sandbox/trade/{out_trade_no}/pay", {"notify": notify})
+
 
 class SandboxServer(SandboxControl):
     """The WeChat and Alipay simulators on `host`, ports 0 = any free port.
@@ -121,6 +137,8 @@ class SandboxServer(SandboxControl):
         alipay_port: int = 0,
         key_dir: str | os.PathLike | None = None,
         quiet: bool = True,
+        wechatpay_port: int = 0,
+        wechatpay_auto_notify_refunds: bool = False,
     ):
         self.host = host
         self.key_dir = Path(key_dir) if key_dir else None
@@ -131,17 +149,31 @@ class SandboxServer(SandboxControl):
         self.alipay = AlipayState(
             apps={ALIPAY_APP_ID: self.keys.app.public_pem}, alipay_private_pem=self.keys.alipay.private_pem
         )
+        self.wechatpay_keys = WeChatPayKeys.load_or_create(self.key_dir) if self.key_dir else WeChatPayKeys.generate()
+        self.wechatpay = WeChatPayState(
+            keys=self.wechatpay_keys,
+            merchants={
+                MCHID: (self.wechatpay_keys.merchant.public_key(), MERCHANT_SERIAL, APIV3_KEY, {WECHAT_APPID}),
+            },
+            auto_notify_refunds=wechatpay_auto_notify_refunds,
+        )
         handler = QuietRequestHandler if quiet else None
+        alipay_app = create_alipay_sandbox(self.alipay)
+        install_payment_controls(alipay_app, self.alipay)
         self._servers = [
             make_server(host, wechat_port, create_wechat_sandbox(self.wechat), threaded=True, request_handler=handler),
-            make_server(host, alipay_port, create_alipay_sandbox(self.alipay), threaded=True, request_handler=handler),
+            make_server(host, alipay_port, alipay_app, threaded=True, request_handler=handler),
+            make_server(
+                host, wechatpay_port, create_wechatpay_sandbox(self.wechatpay), threaded=True, request_handler=handler
+            ),
         ]
         self._threads: list[threading.Thread] = []
         self.wechat_url = f"http://{host}:{self._servers[0].server_port}"
         self.alipay_url = f"http://{host}:{self._servers[1].server_port}"
+        self.wechatpay_url = f"http://{host}:{self._servers[2].server_port}"
 
     def start(self) -> SandboxServer:
-        for name, server in zip(("wechat", "alipay"), self._servers, strict=True):
+        for name, server in zip(("wechat", "alipay", "wechatpay"), self._servers, strict=True):
             thread = threading.Thread(target=server.serve_forever, name=f"sandbox-{name}", daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -181,6 +213,32 @@ class SandboxServer(SandboxControl):
             "ALIPAY_PUBLIC_KEY": public_key,
             "ALIPAY_SERVER_URL": f"{self.alipay_url}/gateway.do",
             "ALIPAY_CERTIFY_RETURN_URL": f"{self.alipay_url}/sandbox/certify-done",
+            **self.wechatpay_settings,
+        }
+
+    @property
+    def wechatpay_settings(self) -> dict:
+        """WECHATPAY_* settings: the merchant key, and both ways of trusting WeChat Pay (its
+        public key and its platform certificate), as a merchant in the middle of a switch has."""
+        keys = self.wechatpay_keys
+        if self.key_dir:
+            keys.write_public(self.key_dir)
+            private_key = str(self.key_dir / "wechatpay_merchant_key.pem")
+            public_key = str(self.key_dir / "wechatpay_public_key.pem")
+        else:
+            private_key, public_key = keys.merchant_private_pem, keys.wechatpay_public_pem
+        return {
+            "WECHATPAY_MCHID": MCHID,
+            "WECHATPAY_APPID": WECHAT_APPID,
+            "WECHATPAY_PRIVATE_KEY": private_key,
+            "WECHATPAY_CERT_SERIAL_NO": MERCHANT_SERIAL,
+            "WECHATPAY_APIV3_KEY": APIV3_KEY,
+            "WECHATPAY_PUBLIC_KEY": public_key,
+            "WECHATPAY_PUBLIC_KEY_ID": PUBLIC_KEY_ID,
+            "WECHATPAY_PLATFORM_CERTS": str(self.key_dir / "wechatpay_platform_certs")
+            if self.key_dir
+            else keys.platform_cert_pem,
+            "WECHATPAY_API_BASE": self.wechatpay_url,
         }
 
     def env(self) -> dict[str, str]:
