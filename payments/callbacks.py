@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import logging
 
+import sqlalchemy as sa
+
 from app.extensions import db
 from payments import gateways, refunds, service
 from payments.gateways.base import Notice, NotificationRejected
-from payments.models import RawNotification
+from payments.models import RawNotification, utcnow
 
 log = logging.getLogger(__name__)
 WECHAT_HEADERS = ("Wechatpay-Serial", "Wechatpay-Signature", "Wechatpay-Timestamp", "Wechatpay-Nonce")
@@ -25,9 +27,23 @@ FAIL_VERIFY = {"code": "FAIL", "message": "验签失败"}
 FAIL_INTERNAL = {"code": "FAIL", "message": "系统繁忙"}
 
 
-def _store(channel: str, headers: dict, body: bytes, *, verified: bool, outcome: str, detail=None, notice=None):
-    raw = RawNotification(
+def _store(
+    channel: str,
+    headers: dict,
+    body: bytes,
+    *,
+    verified: bool,
+    outcome: str,
+    detail=None,
+    notice=None,
+    returning: bool = False,
+) -> int | None:
+    """Insert the raw notification with a Core insert (no unit of work on the hot path); its id
+    only when asked for (alarms name it)."""
+    table = RawNotification.__table__
+    statement = sa.insert(table).values(
         channel=channel,
+        received_at=utcnow(),
         headers=headers,
         body=body.decode("utf-8", "replace"),
         verified=verified,
@@ -36,8 +52,10 @@ def _store(channel: str, headers: dict, body: bytes, *, verified: bool, outcome:
         event_id=notice.event_id if notice else None,
         out_trade_no=(notice.trade.out_trade_no[:64] or None) if notice and notice.trade else None,
     )
-    db.session.add(raw)
-    return raw
+    if returning:
+        return db.session.execute(statement.returning(table.c.id)).scalar_one()
+    db.session.execute(statement)
+    return None
 
 
 def handle_wechat(headers, body: bytes) -> tuple[int, dict | None]:
@@ -89,39 +107,52 @@ def _rejected(channel: str, headers: dict, body: bytes, reason: str, answer):
 
 
 def _process(notice: Notice, headers: dict, body: bytes) -> None:
-    """One transaction: the raw notification and whatever it settles."""
-    raw = _store(notice.channel, headers, body, verified=True, outcome="received", notice=notice)
-    late_refund = None
+    """One transaction: whatever the notification settles, and its raw row (written last, with
+    its outcome, so the common paths cost one statement for it)."""
     if notice.kind == "payment" and notice.trade is not None:
-        order = service.lock_order(out_trade_no=notice.trade.out_trade_no)
-        if order is None or order.channel != notice.channel:
-            db.session.flush()
-            service.raise_alarm(
-                "unknown_order",
-                channel=notice.channel,
-                order=None,
-                detail={"out_trade_no": notice.trade.out_trade_no[:64]},
-                notification_id=raw.id,
-            )
-            raw.outcome = "alarm"
-        elif notice.trade.state != "paid":
-            raw.outcome = "ignored"  # e.g. Alipay's TRADE_CLOSED after a full refund
-        else:
-            if service.mismatches(order, notice.trade):
-                db.session.flush()  # the alarm names the stored notification
-            raw.outcome = service.apply_paid(order, notice.trade, source="notify", notification_id=raw.id)
-            if raw.outcome == "paid_late":
-                late_refund = order.id
+        db.session.info["zsb_payment_alarms"] = []
+        try:
+            outcome = _settle(notice)
+        except Exception:
+            db.session.info.pop("zsb_payment_alarms", None)
+            db.session.info.pop("zsb_paid_late", None)
+            raise
+        alarms = db.session.info.pop("zsb_payment_alarms", None)
+        raw_id = _store(
+            notice.channel, headers, body, verified=True, outcome=outcome, notice=notice, returning=bool(alarms)
+        )
+        for alarm in alarms or ():
+            alarm.notification_id = raw_id
+        order_id = db.session.info.pop("zsb_paid_late", None)
         db.session.commit()
+        if order_id is not None:
+            refunds.enqueue_send(order_id)
     elif notice.kind == "refund" and notice.out_refund_no:
-        raw.outcome = "refund"
+        _store(notice.channel, headers, body, verified=True, outcome="refund", notice=notice)
         db.session.commit()
         _apply_refund_notice(notice)
     else:
-        raw.outcome = "ignored"
+        _store(notice.channel, headers, body, verified=True, outcome="ignored", notice=notice)
         db.session.commit()
-    if late_refund is not None:
-        refunds.enqueue_send(late_refund)
+
+
+def _settle(notice: Notice) -> str:
+    trade = notice.trade
+    known = service.order_state(trade.out_trade_no)
+    if known is None or known.channel != notice.channel:
+        service.raise_alarm(
+            "unknown_order", channel=notice.channel, order=None, detail={"out_trade_no": trade.out_trade_no[:64]}
+        )
+        return "alarm"
+    if trade.state != "paid":
+        return "ignored"  # e.g. Alipay's TRADE_CLOSED after a full refund
+    if known.status in service.SETTLED:
+        return "duplicate"
+    order = service.lock_order(order_id=known.id)  # re-checked under the lock
+    outcome = service.apply_paid(order, trade, source="notify")
+    if outcome == "paid_late":
+        db.session.info["zsb_paid_late"] = order.id
+    return outcome
 
 
 def _apply_refund_notice(notice: Notice) -> None:

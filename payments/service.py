@@ -193,6 +193,14 @@ def get_payment(principal: Principal, case_id: int) -> dict:
 # ---------------------------------------------------------------- settlement
 
 
+def order_state(out_trade_no: str):
+    """(id, status, channel) of an order without locking it, or None. A settled status is final
+    (paid → refunding → refunded), so a duplicate callback needs no lock to be recognised."""
+    return db.session.execute(
+        sa.select(FeeOrder.id, FeeOrder.status, FeeOrder.channel).where(FeeOrder.out_trade_no == out_trade_no)
+    ).first()
+
+
 def lock_order(*, out_trade_no: str | None = None, order_id: int | None = None) -> FeeOrder | None:
     query = sa.select(FeeOrder).with_for_update()
     query = (
@@ -218,8 +226,12 @@ def mismatches(order: FeeOrder, trade: TradeState) -> dict:
     return problems
 
 
-def raise_alarm(kind: str, *, channel: str | None, order: FeeOrder | None, detail: dict, notification_id=None) -> None:
-    """Record an alarm and emit `payment.alarm` (in the caller's transaction)."""
+def raise_alarm(
+    kind: str, *, channel: str | None, order: FeeOrder | None, detail: dict, notification_id=None
+) -> PaymentAlarm:
+    """Record an alarm and emit `payment.alarm` (in the caller's transaction). Alarms raised
+    before their notification row exists are listed for the callback handler to link
+    (session.info["zsb_payment_alarms"], when it asked for them)."""
     alarm = PaymentAlarm(
         kind=kind,
         channel=channel,
@@ -228,6 +240,8 @@ def raise_alarm(kind: str, *, channel: str | None, order: FeeOrder | None, detai
         detail=detail,
     )
     db.session.add(alarm)
+    if notification_id is None and "zsb_payment_alarms" in db.session.info:
+        db.session.info["zsb_payment_alarms"].append(alarm)
     payload = {"kind": kind, "channel": channel, "detail": detail}
     if order is not None:
         facts = cases.case_facts(order.case_id)
@@ -240,9 +254,10 @@ def raise_alarm(kind: str, *, channel: str | None, order: FeeOrder | None, detai
         )
     outbox.emit("payment.alarm", aggregate_type="fee_order", aggregate_id=order.id if order else 0, payload=payload)
     log.warning("payments: alarm %s", kind, extra={"order_id": order.id if order else None})
+    return alarm
 
 
-def apply_paid(order: FeeOrder, trade: TradeState, *, source: str, notification_id: int | None = None) -> str:
+def apply_paid(order: FeeOrder, trade: TradeState, *, source: str) -> str:
     """The provider says `order` (locked) is paid. Returns the outcome: "duplicate" (settled
     before), "alarm" (it does not match our order: nothing marked paid), "paid" (the case moved
     on), "paid_late" (paid, but the case no longer awaited it: a refund is recorded)."""
@@ -250,7 +265,7 @@ def apply_paid(order: FeeOrder, trade: TradeState, *, source: str, notification_
         return "duplicate"
     problems = mismatches(order, trade)
     if problems:
-        raise_alarm("mismatch", channel=order.channel, order=order, detail=problems, notification_id=notification_id)
+        raise_alarm("mismatch", channel=order.channel, order=order, detail=problems)
         return "alarm"
     now = utcnow()
     order.status = OrderStatus.PAID
@@ -267,9 +282,7 @@ def apply_paid(order: FeeOrder, trade: TradeState, *, source: str, notification_
     from payments import refunds
 
     refunds.record_refund(order, reason="案件已不再待缴费（重复或迟到的支付）")
-    raise_alarm(
-        "paid_late", channel=order.channel, order=order, detail={"source": source}, notification_id=notification_id
-    )
+    raise_alarm("paid_late", channel=order.channel, order=order, detail={"source": source})
     return "paid_late"
 
 

@@ -25,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--wechat-port", type=int, default=int(os.environ.get("SANDBOX_WECHAT_PORT", "9101")))
     parser.add_argument("--alipay-port", type=int, default=int(os.environ.get("SANDBOX_ALIPAY_PORT", "9102")))
+    parser.add_argument("--wechatpay-port", type=int, default=int(os.environ.get("SANDBOX_WECHATPAY_PORT", "9103")))
     parser.add_argument("--key-dir", default=str(DEFAULT_KEY_DIR))
     parser.add_argument("--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)
@@ -36,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
         alipay_port=args.alipay_port,
         key_dir=args.key_dir,
         quiet=not args.verbose,
+        wechatpay_port=args.wechatpay_port,
+        wechatpay_auto_notify_refunds=True,
     ).start()
     out = sys.stdout
     out.write("# 掌上办 provider sandbox — paste into the shell that runs the API:\n")
@@ -43,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         out.write(f"export {key}={shlex.quote(value)}\n")
     out.write(f"# WeChat phone page:  {server.wechat_url}/sandbox/   (login codes: <user>:<anything>)\n")
     out.write(f"# Alipay calls:       {server.alipay_url}/sandbox/calls\n")
+    out.write(f"# WeChat Pay — pay an order:  curl -X POST {server.wechatpay_url}/sandbox/pay/<out_trade_no>\n")
+    out.write(f"# Alipay — pay an order:      curl -X POST {server.alipay_url}/sandbox/trade/<out_trade_no>/pay\n")
     out.write("# Ctrl-C stops.\n")
     out.flush()
 

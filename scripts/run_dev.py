@@ -33,7 +33,8 @@ def start_sandbox(env: dict):
     forced = _on(env.get("SANDBOX"))
     wechat = forced or not env.get("WECHAT_APPID")
     alipay = forced or not env.get("ALIPAY_APP_ID")
-    if not (wechat or alipay):
+    wechatpay = forced or not env.get("WECHATPAY_MCHID")
+    if not (wechat or alipay or wechatpay):
         return None
     from sandbox.server import SandboxServer
 
@@ -41,6 +42,8 @@ def start_sandbox(env: dict):
         key_dir=VAR_DIR / "sandbox",
         wechat_port=int(env.get("SANDBOX_WECHAT_PORT") or 0),
         alipay_port=int(env.get("SANDBOX_ALIPAY_PORT") or 0),
+        wechatpay_port=int(env.get("SANDBOX_WECHATPAY_PORT") or 0),
+        wechatpay_auto_notify_refunds=True,
     ).start()
     settings = server.env()
     providers = []
@@ -50,6 +53,11 @@ def start_sandbox(env: dict):
     if alipay:
         env.update({k: v for k, v in settings.items() if k.startswith("ALIPAY_")})
         providers.append(f"Alipay {server.alipay_url}/gateway.do")
+    if wechatpay:
+        env.update({k: v for k, v in settings.items() if k.startswith("WECHATPAY_")})
+        providers.append(f"WeChat Pay {server.wechatpay_url} (pay: POST /sandbox/pay/<out_trade_no>)")
+    # the simulators call back our notify URLs on the dev server
+    env.setdefault("PAYMENTS_NOTIFY_BASE_URL", f"http://{env.get('HOST', '127.0.0.1')}:{env.get('PORT', '8000')}")
     env["SANDBOX"] = "1"
     reason = "SANDBOX=1" if forced else "no real credentials configured"
     log(f"sandbox providers on {'; '.join(providers)}; {reason}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 import pytest
+import sqlalchemy as sa
 
 from payments.models import OrderStatus, PaymentAlarm, RawNotification
 from sandbox import alipay_pay
@@ -108,6 +109,8 @@ def test_wechat_authentic_but_mismatched_is_an_alarm_not_a_payment(api, sandbox,
     assert_unchanged(case_id, out_trade_no)
     assert count(PaymentAlarm, PaymentAlarm.kind == "mismatch") == 1
     assert count(RawNotification, RawNotification.outcome == "alarm") == 1
+    # the alarm names the stored notification
+    assert count(PaymentAlarm, PaymentAlarm.notification_id.in_(sa.select(RawNotification.id))) == 1
     alarm = events("payment.alarm")
     assert len(alarm) == 1 and alarm[0].payload["case_id"] == case_id and alarm[0].payload["account_id"]
     # the real callback still settles it afterwards
