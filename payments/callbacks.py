@@ -138,18 +138,15 @@ def _process(notice: Notice, headers: dict, body: bytes) -> None:
 
 def _settle(notice: Notice) -> str:
     trade = notice.trade
-    known = service.order_state(trade.out_trade_no)
-    if known is None or known.channel != notice.channel:
+    order = service.lock_order(out_trade_no=trade.out_trade_no)
+    if order is None or order.channel != notice.channel:
         service.raise_alarm(
             "unknown_order", channel=notice.channel, order=None, detail={"out_trade_no": trade.out_trade_no[:64]}
         )
         return "alarm"
     if trade.state != "paid":
         return "ignored"  # e.g. Alipay's TRADE_CLOSED after a full refund
-    if known.status in service.SETTLED:
-        return "duplicate"
-    order = service.lock_order(order_id=known.id)  # re-checked under the lock
-    outcome = service.apply_paid(order, trade, source="notify")
+    outcome = service.apply_paid(order, trade, source="notify")  # "duplicate" when settled before
     if outcome == "paid_late":
         db.session.info["zsb_paid_late"] = order.id
     return outcome

@@ -193,14 +193,6 @@ def get_payment(principal: Principal, case_id: int) -> dict:
 # ---------------------------------------------------------------- settlement
 
 
-def order_state(out_trade_no: str):
-    """(id, status, channel) of an order without locking it, or None. A settled status is final
-    (paid → refunding → refunded), so a duplicate callback needs no lock to be recognised."""
-    return db.session.execute(
-        sa.select(FeeOrder.id, FeeOrder.status, FeeOrder.channel).where(FeeOrder.out_trade_no == out_trade_no)
-    ).first()
-
-
 def lock_order(*, out_trade_no: str | None = None, order_id: int | None = None) -> FeeOrder | None:
     query = sa.select(FeeOrder).with_for_update()
     query = (
