@@ -79,3 +79,20 @@ def test_expired_orders_are_closed_and_a_new_one_can_be_paid(api, sandbox, actx,
     pay = sandbox.wechatpay_pay if channel == "wechat" else sandbox.alipay_pay
     pay(fresh)
     assert case_status(case["id"]) == "submitted"
+
+
+def test_the_reconciliation_runs_as_an_rq_job(api, sandbox, actx, reconcile_now):
+    from rq import Queue
+
+    from app.extensions import redis_ext
+    from app.queues import Queues
+    from app.worker import drain
+    from payments.jobs import reconcile as job
+
+    token = payer(api, sandbox, channel="wechat")
+    case = pending_case(api, token)
+    out_trade_no = started(api, token, case["id"], "wechat")["order"]["out_trade_no"]
+    sandbox.wechatpay_pay(out_trade_no, notify=False)
+    Queue(Queues.LOW, connection=redis_ext.client).enqueue(job)
+    assert drain([Queues.LOW]) == 1
+    assert case_status(case["id"]) == "submitted"
