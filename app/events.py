@@ -172,6 +172,8 @@ def _collect(session: Session, flush_context) -> None:
 
 
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint was released (SQLAlchemy fires after_commit for it): wait for the real commit
     rows = session.info.pop("zsb_new_events", None)
     if not rows or not _SUBSCRIBERS:
         return
@@ -196,6 +198,8 @@ def _after_commit(session: Session) -> None:
 
 
 def _after_rollback(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # only a savepoint rolled back: the outer transaction's events still count
     session.info.pop("zsb_new_events", None)
 
 

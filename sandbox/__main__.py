@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         default=os.environ.get("SF_PUSH_URL", "http://127.0.0.1:8000/delivery/notify/sf"),
         help="where the SF simulator pushes route updates (POST /sandbox/sf/push releases them)",
     )
+    parser.add_argument("--wechatpay-port", type=int, default=int(os.environ.get("SANDBOX_WECHATPAY_PORT", "9103")))
     parser.add_argument("--key-dir", default=str(DEFAULT_KEY_DIR))
     parser.add_argument("--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)
@@ -45,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         sf_port=args.sf_port,
         key_dir=args.key_dir,
         quiet=not args.verbose,
+        wechatpay_port=args.wechatpay_port,
+        wechatpay_auto_notify_refunds=True,
     ).start()
     server.sf.push_url = args.sf_push_url
     out = sys.stdout
@@ -58,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     out.write(f"# Alipay calls:       {server.alipay_url}/sandbox/calls\n")
     out.write(f"# S3 objects / calls: {server.s3_url}/_sandbox/objects  {server.s3_url}/_sandbox/calls\n")
     out.write(f"# SF Express:         {server.sf_url}/std/service  (orders: {server.sf_url}/sandbox/sf/orders)\n")
+    out.write(f"# WeChat Pay — pay an order:  curl -X POST {server.wechatpay_url}/sandbox/pay/<out_trade_no>\n")
+    out.write(f"# Alipay — pay an order:      curl -X POST {server.alipay_url}/sandbox/trade/<out_trade_no>/pay\n")
     out.write("# Ctrl-C stops.\n")
     out.flush()
 

@@ -21,6 +21,7 @@ import requests
 from werkzeug.serving import make_server
 
 from sandbox.alipay import create_alipay_sandbox
+from sandbox.alipay_pay import install_payment_controls
 from sandbox.alipay_state import AlipayState
 from sandbox.common import QuietRequestHandler
 from sandbox.keys import SandboxKeys
@@ -28,6 +29,8 @@ from sandbox.s3 import S3State, create_s3_sandbox
 from sandbox.sf import SFState, create_sf_sandbox
 from sandbox.wechat import create_wechat_sandbox
 from sandbox.wechat_state import MINIPROGRAM, OPEN, WeChatState
+from sandbox.wechatpay import create_wechatpay_sandbox
+from sandbox.wechatpay_state import APIV3_KEY, MCHID, MERCHANT_SERIAL, PUBLIC_KEY_ID, WeChatPayKeys, WeChatPayState
 
 WECHAT_APPID = "wx5a4d0b0000sandbox"
 WECHAT_SECRET = "sandbox-miniprogram-secret-0000"  # noqa: S105 - a simulator's public value
@@ -131,6 +134,7 @@ class SandboxControl:
 
     def s3_calls(self, limit: int = 50) -> list[dict]:
         return self._get(f"{self.s3_url}/_sandbox/calls", limit=limit)["items"]
+
     # SF Express
     sf_url: str
 
@@ -153,6 +157,19 @@ class SandboxControl:
     def sf_calls(self, limit: int = 50) -> list[dict]:
         return self._get(f"{self.sf_url}/sandbox/sf/calls", limit=limit)["items"]
 
+    # WeChat Pay and Alipay payments: the citizen pays on the phone (see sandbox/wechatpay.py,
+    # sandbox/alipay_pay.py); notify=False pays without sending the callback (a lost one)
+    def wechatpay_pay(self, out_trade_no: str, *, notify: bool = True) -> dict:
+        return self._post(f"{self.wechatpay_url}/sandbox/pay/{out_trade_no}", {"notify": notify})
+
+    def wechatpay_finish_refund(self, out_refund_no: str, *, status: str = "SUCCESS", notify: bool = True) -> dict:
+        return self._post(
+            f"{self.wechatpay_url}/sandbox/refunds/{out_refund_no}/finish", {"status": status, "notify": notify}
+        )
+
+    def alipay_pay(self, out_trade_no: str, *, notify: bool = True) -> dict:
+        return self._post(f"{self.alipay_url}/sandbox/trade/{out_trade_no}/pay", {"notify": notify})
+
 
 class SandboxServer(SandboxControl):
     """The WeChat and Alipay simulators on `host`, ports 0 = any free port.
@@ -168,6 +185,8 @@ class SandboxServer(SandboxControl):
         alipay_port: int = 0,
         s3_port: int = 0,
         sf_port: int = 0,
+        wechatpay_port: int = 0,
+        wechatpay_auto_notify_refunds: bool = False,
         key_dir: str | os.PathLike | None = None,
         quiet: bool = True,
     ):
@@ -182,11 +201,22 @@ class SandboxServer(SandboxControl):
         )
         self.sf = SFState(partner_id=SF_PARTNER_ID, check_word=SF_CHECKWORD)
         self.s3 = S3State()  # S3-compatible object storage: uploads with STORAGE_BACKEND=s3
+        self.wechatpay_keys = WeChatPayKeys.load_or_create(self.key_dir) if self.key_dir else WeChatPayKeys.generate()
+        self.wechatpay = WeChatPayState(
+            keys=self.wechatpay_keys,
+            merchants={
+                MCHID: (self.wechatpay_keys.merchant.public_key(), MERCHANT_SERIAL, APIV3_KEY, {WECHAT_APPID}),
+            },
+            auto_notify_refunds=wechatpay_auto_notify_refunds,
+        )
+        alipay_app = create_alipay_sandbox(self.alipay)
+        install_payment_controls(alipay_app, self.alipay)
         self._handler = QuietRequestHandler if quiet else None
         self._servers: dict[str, object] = {}
         self._threads: list[threading.Thread] = []
         self.wechat_url = self._serve("wechat", wechat_port, create_wechat_sandbox(self.wechat))
-        self.alipay_url = self._serve("alipay", alipay_port, create_alipay_sandbox(self.alipay))
+        self.alipay_url = self._serve("alipay", alipay_port, alipay_app)
+        self.wechatpay_url = self._serve("wechatpay", wechatpay_port, create_wechatpay_sandbox(self.wechatpay))
         self.sf_url = self._serve("sf", sf_port, create_sf_sandbox(self.sf))
         self.s3_url = self._serve("s3", s3_port, create_s3_sandbox(self.s3))
 
@@ -241,6 +271,7 @@ class SandboxServer(SandboxControl):
             "SF_PARTNER_ID": SF_PARTNER_ID,
             "SF_CHECKWORD": SF_CHECKWORD,
             "SF_MONTHLY_CARD": SF_MONTHLY_CARD,
+            **self.wechatpay_settings,
         }
 
     @property
@@ -256,6 +287,31 @@ class SandboxServer(SandboxControl):
             "S3_ACCESS_KEY_ID": s3.ACCESS_KEY,
             "S3_SECRET_ACCESS_KEY": s3.SECRET_KEY,
             "S3_ADDRESSING_STYLE": "path",
+        }
+
+    @property
+    def wechatpay_settings(self) -> dict:
+        """WECHATPAY_* settings: the merchant key, and both ways of trusting WeChat Pay (its
+        public key and its platform certificate), as a merchant in the middle of a switch has."""
+        keys = self.wechatpay_keys
+        if self.key_dir:
+            keys.write_public(self.key_dir)
+            private_key = str(self.key_dir / "wechatpay_merchant_key.pem")
+            public_key = str(self.key_dir / "wechatpay_public_key.pem")
+        else:
+            private_key, public_key = keys.merchant_private_pem, keys.wechatpay_public_pem
+        return {
+            "WECHATPAY_MCHID": MCHID,
+            "WECHATPAY_APPID": WECHAT_APPID,
+            "WECHATPAY_PRIVATE_KEY": private_key,
+            "WECHATPAY_CERT_SERIAL_NO": MERCHANT_SERIAL,
+            "WECHATPAY_APIV3_KEY": APIV3_KEY,
+            "WECHATPAY_PUBLIC_KEY": public_key,
+            "WECHATPAY_PUBLIC_KEY_ID": PUBLIC_KEY_ID,
+            "WECHATPAY_PLATFORM_CERTS": str(self.key_dir / "wechatpay_platform_certs")
+            if self.key_dir
+            else keys.platform_cert_pem,
+            "WECHATPAY_API_BASE": self.wechatpay_url,
         }
 
     def env(self) -> dict[str, str]:

@@ -36,7 +36,8 @@ def start_sandbox(env: dict):
     # uploads in the S3 simulator: STORAGE_BACKEND=s3 without a bucket of its own (or SANDBOX=1)
     s3 = (env.get("STORAGE_BACKEND") or "").lower() == "s3" and (forced or not env.get("S3_BUCKET"))
     sf = forced or not env.get("SF_PARTNER_ID")
-    if not (wechat or alipay or s3 or sf):
+    wechatpay = forced or not env.get("WECHATPAY_MCHID")
+    if not (wechat or alipay or wechatpay or s3 or sf):
         return None
     from sandbox.server import SandboxServer
 
@@ -46,6 +47,8 @@ def start_sandbox(env: dict):
         alipay_port=int(env.get("SANDBOX_ALIPAY_PORT") or 0),
         s3_port=int(env.get("SANDBOX_S3_PORT") or 0),
         sf_port=int(env.get("SANDBOX_SF_PORT") or 0),
+        wechatpay_port=int(env.get("SANDBOX_WECHATPAY_PORT") or 0),
+        wechatpay_auto_notify_refunds=True,
     ).start()
     settings = server.env()
     providers = []
@@ -64,6 +67,11 @@ def start_sandbox(env: dict):
         host, port = env.get("HOST", "127.0.0.1"), env.get("PORT", "8000")
         server.sf.push_url = env.get("SF_PUSH_URL") or f"http://{host}:{port}/delivery/notify/sf"
         providers.append(f"SF Express {server.sf_url}/std/service (pushes to {server.sf.push_url})")
+    if wechatpay:
+        env.update({k: v for k, v in settings.items() if k.startswith("WECHATPAY_")})
+        providers.append(f"WeChat Pay {server.wechatpay_url} (pay: POST /sandbox/pay/<out_trade_no>)")
+    # the simulators call back our notify URLs on the dev server
+    env.setdefault("PAYMENTS_NOTIFY_BASE_URL", f"http://{env.get('HOST', '127.0.0.1')}:{env.get('PORT', '8000')}")
     env["SANDBOX"] = "1"
     reason = "SANDBOX=1" if forced else "no real credentials configured"
     log(f"sandbox providers on {'; '.join(providers)}; {reason}")

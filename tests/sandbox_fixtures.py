@@ -8,6 +8,11 @@ registered in tests/conftest.py).
   `certify_outcome(certify_id, "pass")`, `tamper_next_alipay_response()`,
   `expire_wechat_tokens()`, `wechat_login_code("alice")`, `alipay_auth_code("alice")`,
   `wechat_fail_next(...)`, `alipay_fail_next(...)`, `subscribe_error(43101)`, ...
+  The WeChat Pay simulator runs beside them (`.wechatpay_url`, `.wechatpay` state,
+  `.wechatpay_keys`; `wechatpay_pay(out_trade_no)`, `wechatpay_finish_refund(out_refund_no)`,
+  `alipay_pay(out_trade_no)` pay on the simulated phone and send the signed callback; see
+  sandbox/wechatpay.py and sandbox/alipay_pay.py). Callbacks need the app served over HTTP:
+  tests/payments/conftest.py `app_server`.
   Login codes are single-use for the whole session: use `sandbox.wechat_login_code(user)` /
   `sandbox.alipay_auth_code(user)` (or any `<user>:<unique>` string).
 - The same server runs the SF Express simulator (sandbox/sf.py): `.sf_url`, `.sf` (SFState),

@@ -32,6 +32,16 @@ SETTINGS = {
     "SF_PARTNER_ID",
     "SF_CHECKWORD",
     "SF_MONTHLY_CARD",
+    # WeChat Pay (payments/): the merchant and both ways of trusting WeChat Pay
+    "WECHATPAY_MCHID",
+    "WECHATPAY_APPID",
+    "WECHATPAY_PRIVATE_KEY",
+    "WECHATPAY_CERT_SERIAL_NO",
+    "WECHATPAY_APIV3_KEY",
+    "WECHATPAY_PUBLIC_KEY",
+    "WECHATPAY_PUBLIC_KEY_ID",
+    "WECHATPAY_PLATFORM_CERTS",
+    "WECHATPAY_API_BASE",
 }
 
 
