@@ -15,6 +15,7 @@ def register(api) -> None:
     from miniprogram_api.catalog import blp as catalog_blp
     from miniprogram_api.identity import blp as identity_blp
     from miniprogram_api.licences import blp as licences_blp
+    from miniprogram_api.notifications import blp as notifications_blp
     from miniprogram_api.security import register_security_scheme
 
     register_security_scheme(api)
@@ -23,3 +24,4 @@ def register(api) -> None:
     api.register_blueprint(identity_blp, url_prefix=URL_PREFIX)
     api.register_blueprint(licences_blp, url_prefix=URL_PREFIX)
     api.register_blueprint(applications_blp, url_prefix=URL_PREFIX)
+    api.register_blueprint(notifications_blp, url_prefix=URL_PREFIX)
