@@ -172,6 +172,8 @@ def _collect(session: Session, flush_context) -> None:
 
 
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint was released: its events go out when the outer transaction commits
     rows = session.info.pop("zsb_new_events", None)
     if not rows or not _SUBSCRIBERS:
         return
@@ -196,7 +198,10 @@ def _after_commit(session: Session) -> None:
 
 
 def _after_rollback(session: Session) -> None:
-    session.info.pop("zsb_new_events", None)
+    # A savepoint rolled back keeps the list: the outer transaction's earlier events are still
+    # to go out (an id rolled back with the savepoint gets a job that finds no event: a no-op).
+    if not session.in_nested_transaction():
+        session.info.pop("zsb_new_events", None)
 
 
 def install_commit_hook() -> None:

@@ -74,9 +74,7 @@ def messages(app, **where) -> list[dict]:
         query = sa.select(Message).order_by(Message.id)
         for key, value in where.items():
             query = query.where(getattr(Message, key) == value)
-        rows = [
-            {c.name: getattr(m, c.name) for c in Message.__table__.columns} for m in db.session.scalars(query)
-        ]
+        rows = [{c.name: getattr(m, c.name) for c in Message.__table__.columns} for m in db.session.scalars(query)]
         db.session.remove()
     return rows
 
