@@ -305,12 +305,14 @@ def create_wechat_sandbox(state: WeChatState) -> Flask:
         data = body()
         if data is None:
             return error(47001)
-        received = {"at": round(time.time(), 3), "outcome": "delivered"}
+        received = {"at": round(time.time(), 3), "outcome": "processing"}
         received.update({k: data.get(k) for k in ("touser", "template_id", "page", "data")})
-        response = subscribe_answer(appid, data, received)
-        with state.lock:
+        with state.lock:  # listed on arrival, so a test sees a request in flight
             state.subscribe_received.append(received)
             del state.subscribe_received[:-1000]
+        response = subscribe_answer(appid, data, received)
+        if received["outcome"] == "processing":
+            received["outcome"] = "delivered"
         return response
 
     def subscribe_answer(appid: str, data: dict, received: dict) -> Response:
@@ -328,9 +330,8 @@ def create_wechat_sandbox(state: WeChatState) -> Flask:
                     received["outcome"] = f"errcode {scripted['errcode']}"
                     return error(int(scripted["errcode"]), "scripted by /sandbox/subscribe/errors")
         answer = subscribe_deliver(appid, data)
-        body_ = answer.get_json()
-        if body_.get("errcode"):
-            received["outcome"] = f"errcode {body_['errcode']}"
+        errcode = answer.get_json().get("errcode")
+        received["outcome"] = f"errcode {errcode}" if errcode else "delivered"
         return answer
 
     def subscribe_deliver(appid: str, data: dict) -> Response:
