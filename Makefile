@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export FLASK_APP := wsgi
 
 .DEFAULT_GOAL := help
-.PHONY: help install migrate seed run worker test test-pg lint format check-migrations bench bench-submit clean
+.PHONY: help install migrate seed run worker test test-pg lint format check-migrations bench bench-submit bench-notifications clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-18s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ bench: $(STAMP) ## Catalog benchmark (needs PostgreSQL; see docs/benchmarks.md)
 
 bench-submit: $(STAMP) ## Submit benchmark with e-licence reuse and instant approval (needs PostgreSQL and Redis; docs/benchmarks.md)
 	$(BIN)/python -m bench.submit $(BENCH_ARGS)
+
+bench-notifications: $(STAMP) ## Notification sends/s to the sandbox with 1 and 2 workers vs RQ no-op jobs (needs PostgreSQL and Redis; docs/benchmarks.md)
+	$(BIN)/python -m bench.notifications $(BENCH_ARGS)
 
 clean: ## Remove var/ (local database, embedded Redis, uploads)
 	rm -rf var/*

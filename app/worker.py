@@ -25,9 +25,15 @@ class AppWorker(Worker):
 
             from app import create_app
 
-            cls._flask_app = create_app()
+            app = create_app()
             # Once here, not lazily in the first job of every (forked) process.
             configure_mappers()
+            # Feature packages register warm-ups (imports, provider clients) in
+            # app.extensions["worker_warmup"]: done in the parent, inherited by every work horse.
+            with app.app_context():
+                for warm_up in app.extensions.get("worker_warmup", ()):
+                    warm_up()
+            cls._flask_app = app
         return cls._flask_app
 
     def perform_job(self, job, queue, execution):

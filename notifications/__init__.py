@@ -35,3 +35,22 @@ def init_app(app: Flask) -> None:
             retry_intervals=(),  # the sweep repairs a lost event job; sends retry on their own
         )
     api.register_blueprint(staff_blp, url_prefix=STAFF_PREFIX)
+    app.extensions.setdefault("worker_warmup", []).append(_warm_up)
+
+
+def _warm_up() -> None:
+    """At worker start (app.worker): import the send path and build the configured channels once,
+    so no job pays for the SDK imports and a forked work horse inherits them."""
+    import logging
+
+    from notifications import dispatch  # noqa: F401
+    from notifications.channels import registry
+    from notifications.channels.base import SendError
+
+    for name in ("wechat", "alipay"):
+        try:
+            registry.get(name)
+        except SendError:
+            continue
+        except Exception:  # a bad key must not stop the worker: the send reports it
+            logging.getLogger(__name__).warning("notifications: %s channel not built at start", name, exc_info=True)

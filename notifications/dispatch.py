@@ -213,50 +213,36 @@ def enqueue_sends(message_ids: list[int], *, connection=None) -> bool:
     return True
 
 
-_CLAIM_COLUMNS = (
-    Message.channel,
-    Message.recipient,
-    Message.template_id,
-    Message.data,
-    Message.page,
-    Message.attempts,
-    Message.account_id,
-)
+_T = Message.__table__
+_CLAIM_COLUMNS = (_T.c.channel, _T.c.recipient, _T.c.template_id, _T.c.data, _T.c.page, _T.c.attempts, _T.c.account_id)
 
 
-def _claim(message_id: int, token: str):
+def _claim(conn, message_id: int, token: str):
+    """One statement, committed on its own: pending (or sending with an expired lease) → sending."""
     now = utcnow()
     lease = timedelta(seconds=int(settings.get("NOTIFICATIONS_LEASE_SECONDS")))
     stmt = (
-        sa.update(Message)
+        sa.update(_T)
         .where(
-            Message.id == message_id,
-            Message.attempts < settings.max_attempts(),
+            _T.c.id == message_id,
+            _T.c.attempts < settings.max_attempts(),
             sa.or_(
-                Message.status == MessageStatus.PENDING,
-                sa.and_(Message.status == MessageStatus.SENDING, Message.lease_until < now),
+                _T.c.status == MessageStatus.PENDING,
+                sa.and_(_T.c.status == MessageStatus.SENDING, _T.c.lease_until < now),
             ),
         )
-        .values(
-            status=MessageStatus.SENDING,
-            attempts=Message.attempts + 1,
-            lease_until=now + lease,
-            claim_token=token,
-        )
+        .values(status=MessageStatus.SENDING, attempts=_T.c.attempts + 1, lease_until=now + lease, claim_token=token)
         .returning(*_CLAIM_COLUMNS)
-        .execution_options(synchronize_session=False)
     )
-    row = db.session.execute(stmt).first()
-    db.session.commit()
-    return row
+    return conn.execute(stmt).first()
 
 
-def _finish(message_id: int, token: str, **values) -> bool:
-    done = db.session.execute(
-        sa.update(Message)
-        .where(Message.id == message_id, Message.claim_token == token, Message.status == MessageStatus.SENDING)
+def _finish(conn, message_id: int, token: str, **values) -> bool:
+    """Record the outcome, only while this claim still holds the row."""
+    done = conn.execute(
+        sa.update(_T)
+        .where(_T.c.id == message_id, _T.c.claim_token == token, _T.c.status == MessageStatus.SENDING)
         .values(lease_until=None, **values)
-        .execution_options(synchronize_session=False)
     )
     return done.rowcount == 1
 
@@ -276,35 +262,40 @@ def _outgoing(row) -> Outgoing:
 def send_message(message_id: int) -> str:
     """The send job: claim, send, record. Returns the outcome ("sent", "failed", "skipped" when
     another worker owns the row or it is done); raises RetryLater after a retryable failure that
-    has attempts left."""
+    has attempts left.
+
+    Claim and record are single statements in autocommit on one pooled connection: one round
+    trip each, no transaction open while the provider is called."""
     token = secrets.token_hex(8)
-    row = _claim(message_id, token)
-    if row is None:
-        return "skipped"
-    try:
-        provider_ref = registry.get(row.channel).send(_outgoing(row))
-    except RetryableSendError as exc:
-        return _retry_or_fail(message_id, token, row, exc)
-    except (PermanentSendError, ChannelNotConfigured) as exc:
-        _fail(message_id, token, row, exc)
-        return "failed"
-    now = utcnow()
-    _finish(
-        message_id,
-        token,
-        status=MessageStatus.SENT,
-        sent_at=now,
-        provider_ref=(provider_ref or None) and str(provider_ref)[:64],
-        error_code=None,
-        error=None,
-        next_attempt_at=None,
-    )
-    db.session.commit()
+    with db.engine.connect() as raw:
+        conn = raw.execution_options(isolation_level="AUTOCOMMIT")
+        row = _claim(conn, message_id, token)
+        if row is None:
+            return "skipped"
+        try:
+            provider_ref = registry.get(row.channel).send(_outgoing(row))
+        except RetryableSendError as exc:
+            return _retry_or_fail(conn, message_id, token, row, exc)
+        except (PermanentSendError, ChannelNotConfigured) as exc:
+            _fail(conn, message_id, token, row, exc)
+            return "failed"
+        _finish(
+            conn,
+            message_id,
+            token,
+            status=MessageStatus.SENT,
+            sent_at=utcnow(),
+            provider_ref=(provider_ref or None) and str(provider_ref)[:64],
+            error_code=None,
+            error=None,
+            next_attempt_at=None,
+        )
     return "sent"
 
 
-def _fail(message_id: int, token: str, row, exc: SendError, *, reason: str | None = None) -> None:
+def _fail(conn, message_id: int, token: str, row, exc: SendError, *, reason: str | None = None) -> None:
     _finish(
+        conn,
         message_id,
         token,
         status=MessageStatus.FAILED,
@@ -315,16 +306,16 @@ def _fail(message_id: int, token: str, row, exc: SendError, *, reason: str | Non
     )
     if isinstance(exc, ConsentRefused) and row.template_id:
         # Refused or used up at the provider: stop spending this consent until the citizen renews it.
-        db.session.execute(
-            sa.update(Subscription)
+        subs = Subscription.__table__
+        conn.execute(
+            sa.update(subs)
             .where(
-                Subscription.account_id == row.account_id,
-                Subscription.channel == row.channel,
-                Subscription.template_id == row.template_id,
+                subs.c.account_id == row.account_id,
+                subs.c.channel == row.channel,
+                subs.c.template_id == row.template_id,
             )
             .values(remaining=0, active=False, updated_at=utcnow())
         )
-    db.session.commit()
     log.info(
         "notification %s failed on %s: %s",
         message_id,
@@ -334,13 +325,14 @@ def _fail(message_id: int, token: str, row, exc: SendError, *, reason: str | Non
     )
 
 
-def _retry_or_fail(message_id: int, token: str, row, exc: RetryableSendError) -> str:
+def _retry_or_fail(conn, message_id: int, token: str, row, exc: RetryableSendError) -> str:
     intervals = settings.retry_intervals()
     attempt = row.attempts  # this attempt's number, 1-based
     if attempt > len(intervals):
-        _fail(message_id, token, row, exc, reason=f"retries exhausted after {attempt} attempts: {exc.detail}")
+        _fail(conn, message_id, token, row, exc, reason=f"retries exhausted after {attempt} attempts: {exc.detail}")
         return "failed"
     _finish(
+        conn,
         message_id,
         token,
         status=MessageStatus.PENDING,
@@ -348,7 +340,6 @@ def _retry_or_fail(message_id: int, token: str, row, exc: RetryableSendError) ->
         error_code=exc.code[:32],
         error=exc.detail[:255],
     )
-    db.session.commit()
     log.info("notification %s: attempt %s failed (%s), retrying", message_id, attempt, exc.code)
     raise RetryLater(f"message {message_id}: {exc.code}") from exc
 
