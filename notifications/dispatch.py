@@ -217,6 +217,22 @@ _T = Message.__table__
 _CLAIM_COLUMNS = (_T.c.channel, _T.c.recipient, _T.c.template_id, _T.c.data, _T.c.page, _T.c.attempts, _T.c.account_id)
 
 
+def _send_engine() -> sa.Engine:
+    """The engine of the send path: autocommit (claim and record are single statements) and no
+    pre-ping — a connection found dead fails the attempt, which is retried on a fresh one and
+    the lease guards the row meanwhile. One round trip per statement, two per send."""
+    app = current_app._get_current_object()
+    engine = app.extensions.get("notifications_send_engine")
+    if engine is None:
+        url = db.engine.url
+        options = {"isolation_level": "AUTOCOMMIT", "pool_pre_ping": False}
+        if url.get_backend_name() == "postgresql":
+            options.update(pool_size=2, max_overflow=2)
+        engine = sa.create_engine(url, **options)
+        app.extensions["notifications_send_engine"] = engine
+    return engine
+
+
 def _claim(conn, message_id: int, token: str):
     """One statement, committed on its own: pending (or sending with an expired lease) → sending."""
     now = utcnow()
@@ -267,8 +283,7 @@ def send_message(message_id: int) -> str:
     Claim and record are single statements in autocommit on one pooled connection: one round
     trip each, no transaction open while the provider is called."""
     token = secrets.token_hex(8)
-    with db.engine.connect() as raw:
-        conn = raw.execution_options(isolation_level="AUTOCOMMIT")
+    with _send_engine().connect() as conn:
         row = _claim(conn, message_id, token)
         if row is None:
             return "skipped"

@@ -1,7 +1,8 @@
 """Notification sends per second to the sandbox, against RQ's no-op job rate, on PostgreSQL.
 
 1. A fresh database `zsb_bench_notify` on 127.0.0.1:5432, migrated (`flask db upgrade heads`).
-2. The WeChat sandbox runs in a child process (`python -m sandbox`-like, on a free port).
+2. The WeChat sandbox runs under gunicorn (gthread, one process, keep-alive: pooled connections
+   as with the real API; werkzeug's development server closes every connection).
 3. Preparation (not timed): citizens are created through the identity core (a WeChat identity
    each) with a long-term consent; one outbox event per message is written and handled by
    `notifications.dispatch.handle_event` — N WeChat messages pending, as after a burst of moves.
@@ -29,6 +30,7 @@ from pathlib import Path
 
 from bench.catalog.cpu import CpuWatch
 from bench.catalog.database import ROOT, BenchDatabase, app_env, migrate
+from bench.catalog.servers import Gunicorn
 
 CLASSES = {"simple": "app.worker.AppSimpleWorker", "fork": "app.worker.AppWorker"}
 
@@ -58,27 +60,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-SANDBOX = """
-import sys, time
-from sandbox.server import SandboxServer
-server = SandboxServer(wechat_port=int(sys.argv[1]), alipay_port=int(sys.argv[2])).start()
-print("ready", flush=True)
-while True:
-    time.sleep(3600)
-"""
+def _sandbox_settings(base_url: str) -> dict:
+    from sandbox.server import WECHAT_APPID, WECHAT_SECRET
 
-
-def _sandbox_settings(wechat_port: int, alipay_port: int) -> dict:
-    from sandbox.server import SandboxServer
-
-    # Only the URLs and the fixed app ids/secrets are needed from a (not started) server object.
-    server = SandboxServer(wechat_port=0, alipay_port=0)
-    settings = dict(server.settings)
-    for s in server._servers:
-        s.server_close()
-    settings["WECHAT_API_BASE"] = f"http://127.0.0.1:{wechat_port}"
-    settings.pop("ALIPAY_APP_ID")  # WeChat only: no Alipay identities in this run
-    return {k: ("1" if v is True else str(v)) for k, v in settings.items() if k.startswith(("WECHAT", "SANDBOX"))}
+    return {"SANDBOX": "1", "WECHAT_APPID": WECHAT_APPID, "WECHAT_SECRET": WECHAT_SECRET, "WECHAT_API_BASE": base_url}
 
 
 def _run_workers(env: dict, worker_class: str, count: int, redis_url: str, log: Path) -> None:
@@ -127,25 +112,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"database {db.name}: recreate, migrate …", flush=True)
     db.recreate()
     migrate(env, log)
-    wechat_port, alipay_port = _free_port(), _free_port()
-    sandbox = subprocess.Popen(
-        [sys.executable, "-c", SANDBOX, str(wechat_port), str(alipay_port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert sandbox.stdout.readline().strip() == "ready"
-        env.update(_sandbox_settings(wechat_port, alipay_port))
-        env["SANDBOX"] = "1"
-        return _bench(args, env, worker_class, log, wechat_port)
-    finally:
-        sandbox.terminate()
-        sandbox.wait(10)
+    with Gunicorn("bench.notifications.sandbox_app:app", env, log, 1, "gthread", 8) as sandbox:
+        env.update(_sandbox_settings(sandbox.base_url))
+        return _bench(args, env, worker_class, log, sandbox.base_url)
 
 
-def _bench(args, env: dict, worker_class: str, log: Path, wechat_port: int) -> int:
+def _bench(args, env: dict, worker_class: str, log: Path, sandbox_url: str) -> int:
     import redis
     import requests
 
@@ -169,16 +141,12 @@ def _bench(args, env: dict, worker_class: str, log: Path, wechat_port: int) -> i
 
             assert dispatch.enqueue_sends(ids)
             db.session.remove()
-        before = len(
-            requests.get(f"http://127.0.0.1:{wechat_port}/sandbox/messages?limit=100000", timeout=10).json()["items"]
-        )
+        before = len(requests.get(f"{sandbox_url}/sandbox/messages?limit=100000", timeout=10).json()["items"])
         with CpuWatch() as cpu:
             _run_workers(env, worker_class, count, args.redis_url, log)
         res = _measure(f"send, {count} worker{'s' if count > 1 else ''}", [f"notify-{i}" for i in ids], args.redis_url)
         res.cpu_other = cpu.share().other
-        delivered = requests.get(f"http://127.0.0.1:{wechat_port}/sandbox/messages?limit=100000", timeout=10).json()[
-            "items"
-        ]
+        delivered = requests.get(f"{sandbox_url}/sandbox/messages?limit=100000", timeout=10).json()["items"]
         problems = _check(app, ids, delivered[before:])
         if problems:
             print("\n".join(problems), file=sys.stderr)

@@ -48,6 +48,7 @@ class WeChatSubscribeChannel:
             prefix="zsb:wechat",
             timeout=timeout,
         )
+        _settle_environment(self._client._http)
 
     def send(self, message: Outgoing) -> str:
         """Send one subscribe message; the msgid WeChat returns."""
@@ -77,6 +78,21 @@ class WeChatSubscribeChannel:
         if not isinstance(result, dict):
             raise RetryableSendError("wechat answered without a JSON object", code="BAD_ANSWER")
         return str(result.get("msgid", ""))
+
+
+def _settle_environment(http) -> None:
+    """requests re-reads proxies and the CA bundle from the environment on every call (two scans of
+    os.environ). Without proxy variables (no_proxy rules would need the per-request lookup) the CA
+    bundle is fixed once here and the per-call lookup switched off."""
+    import os
+    import urllib.request
+
+    if urllib.request.getproxies():
+        return
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle:
+        http.verify = bundle
+    http.trust_env = False
 
 
 def _errcode(exc: WeChatClientException) -> int | None:
