@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export FLASK_APP := wsgi
 
 .DEFAULT_GOAL := help
-.PHONY: help install migrate seed run worker test test-pg lint format check-migrations bench bench-submit bench-delivery bench-payments clean
+.PHONY: help install migrate seed run worker test test-pg lint format check-migrations bench bench-submit bench-delivery bench-payments bench-notifications clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-18s %s\n", $$1, $$2}'
@@ -62,6 +62,9 @@ bench-delivery: $(STAMP) ## SF route pushes per second vs bare Flask (needs Post
 
 bench-payments: $(STAMP) ## Verified payment callbacks per second, WeChat Pay and Alipay (needs PostgreSQL and Redis; docs/benchmarks.md)
 	$(BIN)/python -m bench.payments $(BENCH_ARGS)
+
+bench-notifications: $(STAMP) ## Notification sends/s to the sandbox with 1 and 2 workers vs RQ no-op jobs (needs PostgreSQL and Redis; docs/benchmarks.md)
+	$(BIN)/python -m bench.notifications $(BENCH_ARGS)
 
 clean: ## Remove var/ (local database, embedded Redis, uploads)
 	rm -rf var/*

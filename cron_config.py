@@ -10,6 +10,7 @@ from app.appointments import jobs as appointment_jobs
 from app.events import sweep
 from app.queues import Queues
 from delivery.jobs import poll_routes
+from notifications.jobs import sweep as notifications_sweep
 from payments.jobs import reconcile as payments_reconcile
 
 # Outbox events the commit hook could not enqueue (Redis down, a crash between commit and enqueue).
@@ -26,3 +27,7 @@ cron.register(poll_routes, Queues.LOW, interval=600, name="delivery-route-query"
 
 # Payments: orders without a callback queried and settled, expired orders closed, refunds followed up.
 cron.register(payments_reconcile, Queues.LOW, interval=60, name="payments-reconcile")
+
+# Notifications: events whose job was lost, sends whose job was lost or whose worker died (lease
+# expired), sends out of attempts.
+cron.register(notifications_sweep, Queues.NOTIFICATIONS, interval=30, name="notifications-sweep")

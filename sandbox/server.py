@@ -93,6 +93,14 @@ class SandboxControl:
     def subscribe_messages(self, limit: int = 50) -> list[dict]:
         return self._get(f"{self.wechat_url}/sandbox/messages", limit=limit)["items"]
 
+    def subscribe_received(self, limit: int = 50) -> list[dict]:
+        """Every subscribe-send attempt with its outcome (delivered / errcode <n> / aborted)."""
+        return self._get(f"{self.wechat_url}/sandbox/subscribe/received", limit=limit)["items"]
+
+    def subscribe_hold(self, seconds: float, *, times: int = 1) -> dict:
+        """Hold the next subscribe send(s); a sender gone meanwhile gets nothing delivered."""
+        return self._post(f"{self.wechat_url}/sandbox/subscribe/hold", {"seconds": seconds, "times": times})
+
     def wechat_calls(self, limit: int = 50, path: str | None = None) -> list[dict]:
         params = {"limit": limit, **({"path": path} if path else {})}
         return self._get(f"{self.wechat_url}/sandbox/calls", **params)["items"]
@@ -110,6 +118,17 @@ class SandboxControl:
     def alipay_fail_next(self, **rule) -> dict:
         """http_status=, body=, errcode=, method=, times= (see sandbox.alipay)."""
         return self._post(f"{self.alipay_url}/sandbox/fail-next", rule)
+
+    def alipay_messages(self, limit: int = 50) -> list[dict]:
+        """Mini-program messages delivered (alipay.open.app.mini.templatemessage.send)."""
+        return self._get(f"{self.alipay_url}/sandbox/mini-messages", limit=limit)["items"]
+
+    def alipay_message_error(self, sub_code: str, *, code: str = "40004", times: int = 1) -> dict:
+        payload = {"sub_code": sub_code, "code": code, "times": times}
+        return self._post(f"{self.alipay_url}/sandbox/mini-messages/errors", payload)
+
+    def alipay_message_received(self, limit: int = 50) -> list[dict]:
+        return self._get(f"{self.alipay_url}/sandbox/mini-message/received", limit=limit)["items"]
 
     def alipay_calls(self, limit: int = 50) -> list[dict]:
         return self._get(f"{self.alipay_url}/sandbox/calls", limit=limit)["items"]
