@@ -208,6 +208,10 @@ def event_payload(facts: dict, delivery: Delivery, **extra) -> dict:
     }
 
 
+# Statuses in which an issued result still stands (a revoked case's result is void).
+RESULT_STANDS = frozenset({"approved", "concluded"})
+
+
 def _new_pickup_code() -> str:
     return f"{secrets.randbelow(10**6):06d}"
 
@@ -216,6 +220,8 @@ def result_issued(case_id: int) -> int | None:
     """Fix the delivery of a case whose result was issued (idempotent; commits). Returns the
     delivery id when a courier order is to be placed, else None."""
     facts = cases.case_facts(case_id)
+    if facts["status"] not in RESULT_STANDS:
+        return None  # revoked (or otherwise undone) before this job ran: nothing to hand over
     options = _options(facts["service_code"])
     for _ in range(2):
         delivery = _delivery_of(case_id, lock=True)

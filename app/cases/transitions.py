@@ -17,8 +17,9 @@ from app.extensions import db
 
 def lock_case(case_id: int, *, account_id: int | None = None) -> Case:
     """The case row, locked for update (SELECT … FOR UPDATE on PostgreSQL). With `account_id`,
-    another person's case is reported as not found."""
-    query = sa.select(Case).where(Case.id == case_id).with_for_update()
+    another person's case is reported as not found. The row is re-read even when the session
+    already holds the case, so the guard sees the status another transaction committed."""
+    query = sa.select(Case).where(Case.id == case_id).with_for_update().execution_options(populate_existing=True)
     if account_id is not None:
         query = query.where(Case.account_id == account_id)
     case = db.session.scalar(query)
