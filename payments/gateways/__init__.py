@@ -69,6 +69,12 @@ def check_at_startup(app: Flask) -> None:
         app.extensions[_KEY] = build(app.config, strict_alipay=False)
     except KeyProblem as exc:
         raise RuntimeError(f"payments: {exc}") from exc
+    base = app.config.get("PAYMENTS_NOTIFY_BASE_URL") or ""
+    if app.extensions[_KEY] and app.config.get("ENV_NAME") == "production" and not base.startswith("https://"):
+        raise RuntimeError(
+            "payments: PAYMENTS_NOTIFY_BASE_URL must be our public https:// base URL (providers call "
+            "/payments/notify/<channel> under it)"
+        )
 
 
 def gateway(channel: str):
