@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from app.cases import service as cases
 from app.extensions import db
 from payments import gateways
-from payments.gateways.base import GatewayError, RefundCall, RefundOutcome
+from payments.gateways.base import GatewayError, ProviderUnavailable, RefundCall, RefundOutcome
 from payments.models import FeeOrder, OrderStatus, Refund, RefundStatus, utcnow
 
 log = logging.getLogger(__name__)
@@ -105,6 +105,8 @@ def send(order_id: int) -> str:
     refund.updated_at = utcnow()
     db.session.commit()
     gateway = gateways.gateway(order.channel)
+    if gateway is None:  # the channel's keys are missing here: retry (the reconciliation also does)
+        raise ProviderUnavailable(f"refund: {order.channel} is not configured in this process")
     call = RefundCall(
         out_trade_no=order.out_trade_no,
         out_refund_no=refund.out_refund_no,

@@ -198,7 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--orders", type=int, default=3000, help="orders per channel (default 3000)")
     parser.add_argument("--seconds", type=float, default=15, help="time limit per scenario (default 15)")
     parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers (default 4)")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker (>1: gthread workers)")
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"))
     args = parser.parse_args(argv)
 
@@ -242,7 +243,8 @@ def main(argv: list[str] | None = None) -> int:
     results: list[Result] = []
     paid: dict[str, int] = {}
     total = 0
-    with Gunicorn("wsgi:app", env, log, args.workers, "sync", 1) as api:
+    worker_class = "gthread" if args.threads > 1 else "sync"
+    with Gunicorn("wsgi:app", env, log, args.workers, worker_class, args.threads) as api:
         for channel, build in (("wechat", wechat_calls), ("alipay", alipay_calls)):
             started = time.perf_counter()
             calls = build(server, orders[channel])
@@ -256,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
             again = load(f"{channel} duplicate", api.port, first.sent, args.connections, args.seconds)
             total += first.requests + again.requests
             results += [first, again]
-    with Gunicorn("bench.payments.bare_app:app", env, log, args.workers, "sync", 1) as bare:
+    with Gunicorn("bench.payments.bare_app:app", env, log, args.workers, worker_class, args.threads) as bare:
         body = calls[0][2]
         fake = [("/payments/notify/wechat", {"Content-Type": "application/json"}, body, 204, b"")] * 200_000
         results.append(load("bare Flask (same POST)", bare.port, fake, args.connections, args.seconds))

@@ -80,3 +80,19 @@ def test_platform_certificates_alone_are_enough(settings, sandbox, tmp_path):
         "TRANSACTION.SUCCESS", {"out_trade_no": "X" * 8, "trade_state": "SUCCESS"}, mode="platform_cert"
     )
     assert gateway.verify(headers, body.encode()).trade.state == "paid"
+
+
+def test_a_bad_shared_alipay_key_disables_alipay_payments_with_a_message(app, sandbox, caplog):
+    from app import create_app
+    from payments.errors import ChannelUnavailable
+
+    bad = {**sandbox.settings, "ALIPAY_PUBLIC_KEY": sandbox.keys.app.public_pem}
+    with caplog.at_level("ERROR", logger="payments.gateways"):
+        configured = create_app("testing", **bad)  # identity reports the same key when it is used
+    assert "Alipay payments disabled: ALIPAY_PUBLIC_KEY is the public half of your own app key" in caplog.text
+    with configured.app_context():
+        assert gateways.gateway("alipay") is None and gateways.gateway("wechat") is not None
+        from payments.service import _gateway
+
+        with pytest.raises(ChannelUnavailable):
+            _gateway("alipay")
