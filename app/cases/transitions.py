@@ -1,7 +1,7 @@
 """One function per move of a case. Each locks the case row, checks the guard and hands over to
 `_move`, the one place that writes the status, the timeline entry and the outbox event — all in
 the caller's transaction. The staff API (app/cases/staff.py) makes the staff moves, payments/
-makes `pay` through `app.cases.service.confirm_payment`.
+makes `pay` through `app.cases.service.mark_paid`.
 """
 
 from __future__ import annotations
