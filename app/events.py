@@ -172,6 +172,11 @@ def _collect(session: Session, flush_context) -> None:
 
 
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        # SQLAlchemy 2.1 also fires after_commit when a savepoint is released (instant approval
+        # runs in one): the events wait for the real commit, else their jobs would be enqueued
+        # before the rows are visible (and SQLite would lock against the outer transaction).
+        return
     rows = session.info.pop("zsb_new_events", None)
     if not rows or not _SUBSCRIBERS:
         return
