@@ -173,10 +173,7 @@ def _collect(session: Session, flush_context) -> None:
 
 def _after_commit(session: Session) -> None:
     if session.in_nested_transaction():
-        # SQLAlchemy 2.1 also fires after_commit when a savepoint is released (instant approval
-        # runs in one): the events wait for the real commit, else their jobs would be enqueued
-        # before the rows are visible (and SQLite would lock against the outer transaction).
-        return
+        return  # a savepoint was released (SQLAlchemy fires after_commit for it): wait for the real commit
     rows = session.info.pop("zsb_new_events", None)
     if not rows or not _SUBSCRIBERS:
         return
@@ -201,6 +198,8 @@ def _after_commit(session: Session) -> None:
 
 
 def _after_rollback(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # only a savepoint rolled back: the outer transaction's events still count
     session.info.pop("zsb_new_events", None)
 
 

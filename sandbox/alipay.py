@@ -308,6 +308,9 @@ def create_alipay_sandbox(state: AlipayState) -> Flask:
         return Response(page, content_type="text/html;charset=utf-8")
 
     register_controls(app, state)
+    from sandbox.alipay_messages import register_message_controls  # also registers its method
+
+    register_message_controls(app, state)
     return app
 
 

@@ -57,6 +57,11 @@ class AlipayState:
     tampering: list[str] = field(default_factory=list)
     last_response: str | None = None
     calls: CallLog = field(default_factory=CallLog)
+    # mini-program messages (sandbox.alipay_messages)
+    mini_messages: list[dict] = field(default_factory=list)
+    mini_message_errors: list[dict] = field(default_factory=list)
+    mini_message_holds: list[dict] = field(default_factory=list)
+    mini_message_received: list[dict] = field(default_factory=list)
 
     def __post_init__(self):
         self._private_key = serialization.load_pem_private_key(self.alipay_private_pem.encode(), password=None)

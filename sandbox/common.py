@@ -66,7 +66,10 @@ class CallLog:
 
 
 class QuietRequestHandler(WSGIRequestHandler):
-    """werkzeug's handler without the per-request access line (tests make thousands of calls)."""
+    """werkzeug's handler without the per-request access line (tests make thousands of calls),
+    speaking HTTP/1.1 so that pooled clients keep their connection, as with the real APIs."""
+
+    protocol_version = "HTTP/1.1"
 
     def log_request(self, code="-", size="-"):
         pass

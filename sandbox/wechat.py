@@ -43,7 +43,10 @@ Controls (the "phone" and the test hooks), under `/sandbox`:
   answers that errcode from now on.
 - `POST /sandbox/subscribe/errors` `{"errcode": 43101, "touser"?, "times"?: 1}` — the next
   matching subscribe send answers that errcode (43101, 40003, 40037, 47003, 41030, -1, ...).
-  `GET /sandbox/messages` lists the messages sent.
+  `GET /sandbox/messages` lists the messages delivered; `GET /sandbox/subscribe/received` every
+  attempt with its outcome ("delivered", "errcode <n>", "aborted"); `POST /sandbox/subscribe/hold`
+  `{"seconds", "times"?}` holds the next send(s) that long and drops them if the sender has gone
+  (see sandbox.messages). A 5xx: `/sandbox/fail-next` with `path` `/cgi-bin/message/subscribe/send`.
 - `POST /sandbox/fail-next` `{"http_status"?, "body"?, "errcode"?, "path"?, "times"?}` — the next
   provider call(s) under `path` get an HTTP error, a raw body or an errcode instead.
 - `GET  /sandbox/calls?limit=50&path=/sns` — recent provider calls, personal data masked.
@@ -60,6 +63,7 @@ from flask import Flask, Response, jsonify, request
 
 from sandbox import users
 from sandbox.common import install_call_log, take_failure
+from sandbox.messages import hold, take_hold
 from sandbox.wechat_state import (
     ERRMSG,
     LEGACY_TTL,
@@ -301,6 +305,21 @@ def create_wechat_sandbox(state: WeChatState) -> Flask:
         data = body()
         if data is None:
             return error(47001)
+        received = {"at": round(time.time(), 3), "outcome": "processing"}
+        received.update({k: data.get(k) for k in ("touser", "template_id", "page", "data")})
+        with state.lock:  # listed on arrival, so a test sees a request in flight
+            state.subscribe_received.append(received)
+            del state.subscribe_received[:-1000]
+        response = subscribe_answer(appid, data, received)
+        if received["outcome"] == "processing":
+            received["outcome"] = "delivered"
+        return response
+
+    def subscribe_answer(appid: str, data: dict, received: dict) -> Response:
+        seconds = take_hold(state.subscribe_holds, state.lock)
+        if seconds and not hold(seconds, request.environ):
+            received["outcome"] = "aborted"  # the sender went away: never processed
+            return Response(status=408)
         touser = data.get("touser")
         with state.lock:
             for scripted in state.subscribe_errors:
@@ -308,7 +327,15 @@ def create_wechat_sandbox(state: WeChatState) -> Flask:
                     scripted["times"] -= 1
                     if scripted["times"] <= 0:
                         state.subscribe_errors.remove(scripted)
+                    received["outcome"] = f"errcode {scripted['errcode']}"
                     return error(int(scripted["errcode"]), "scripted by /sandbox/subscribe/errors")
+        answer = subscribe_deliver(appid, data)
+        errcode = answer.get_json().get("errcode")
+        received["outcome"] = f"errcode {errcode}" if errcode else "delivered"
+        return answer
+
+    def subscribe_deliver(appid: str, data: dict) -> Response:
+        touser = data.get("touser")
         if not isinstance(touser, str) or not OPENID.match(touser):
             return error(40003)
         if not data.get("template_id"):
@@ -329,7 +356,9 @@ def create_wechat_sandbox(state: WeChatState) -> Flask:
             state.messages.append(message)
         return ok(msgid=message["msgid"])
 
+    from sandbox.messages import register_hold_controls
     from sandbox.wechat_controls import register_controls
 
     register_controls(app, state)
+    register_hold_controls(app, state, "/sandbox/subscribe")
     return app

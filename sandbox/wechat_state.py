@@ -122,6 +122,8 @@ class WeChatState:
     legacy: dict[str, LegacyResult] = field(default_factory=dict)
     messages: list[dict] = field(default_factory=list)
     subscribe_errors: list[dict] = field(default_factory=list)
+    subscribe_holds: list[dict] = field(default_factory=list)  # sandbox.messages
+    subscribe_received: list[dict] = field(default_factory=list)  # every send attempt, with its outcome
     failures: list[FailureRule] = field(default_factory=list)
     calls: CallLog = field(default_factory=CallLog)
 

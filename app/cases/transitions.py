@@ -42,8 +42,16 @@ def _move(case: Case, action: str, *, actor: str, note: str | None = None, paylo
     case.updated_at = utcnow()
     event = CaseEvent(case_id=case.id, action=action, from_status=source, to_status=target, actor=actor, note=note)
     db.session.add(event)
+    emit_case_event(case, f"case.{action}", {"from": source, "to": target, **(payload or {})})
+    db.session.flush()
+    return event
+
+
+def emit_case_event(case: Case, event_type: str, extra: dict | None = None) -> None:
+    """An outbox event about `case` in the current transaction. Every case event carries who and
+    what it is about, so consumers (notifications, payments, delivery) need not read the case."""
     outbox.emit(
-        f"case.{action}",
+        event_type,
         aggregate_type="case",
         aggregate_id=case.id,
         payload={
@@ -51,13 +59,11 @@ def _move(case: Case, action: str, *, actor: str, note: str | None = None, paylo
             "case_number": case.case_number,
             "account_id": case.account_id,
             "service_code": case.service_code,
-            "from": source,
-            "to": target,
-            **(payload or {}),
+            "service_name": case.service_name,
+            "department_code": case.department_code,
+            **(extra or {}),
         },
     )
-    db.session.flush()
-    return event
 
 
 # ---------------------------------------------------------------- citizen moves

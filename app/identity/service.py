@@ -277,3 +277,95 @@ def birth_date_of(account_id: int) -> date | None:
     if enc is None:
         return None
     return ric.get_birth_date(crypto.decrypt(enc, context=registry.ID_CONTEXT))
+
+
+def payer_id_of(account_id: int, channel: str, app_id: str) -> str | None:
+    """For payments/: who pays at a channel — the account's WeChat openid under the paying
+    mini-program's appid, or its Alipay open_id under the app_id (else its 2088 user_id)."""
+    from app.identity.models import (
+        KIND_ALIPAY_OPEN_ID,
+        KIND_ALIPAY_USER_ID,
+        KIND_WECHAT_OPENID,
+        ChannelIdentity,
+    )
+
+    wanted = {
+        "wechat": [(KIND_WECHAT_OPENID, app_id)],
+        "alipay": [(KIND_ALIPAY_OPEN_ID, app_id), (KIND_ALIPAY_USER_ID, "")],
+    }.get(channel, [])
+    for kind, namespace in wanted:
+        subject = db.session.scalar(
+            sa.select(ChannelIdentity.subject).where(
+                ChannelIdentity.account_id == account_id,
+                ChannelIdentity.kind == kind,
+                ChannelIdentity.namespace == namespace,
+            )
+        )
+        if subject:
+            return subject
+    return None
+
+
+def notification_contacts(account_id: int, *, wechat_appid: str = "", alipay_app_id: str = "") -> dict:
+    """For notifications/: where the account can be reached. `account_id` is the account now
+    holding the identities (an account merged into another is followed); `wechat_openid` is the
+    mini-program openid under `wechat_appid`; `alipay_user_id` the 2088… id, else `alipay_open_id`
+    under `alipay_app_id`; `has_phone` whether a phone is on file (the number itself only through
+    `notification_phone`). Values are None when the channel is not linked."""
+    from app.identity.models import (
+        KIND_ALIPAY_OPEN_ID,
+        KIND_ALIPAY_USER_ID,
+        KIND_PHONE,
+        KIND_WECHAT_OPENID,
+        Account,
+        AccountStatus,
+        ChannelIdentity,
+    )
+
+    account = db.session.get(Account, account_id)
+    for _ in range(5):  # merged chains are short; the bound guards against a cycle
+        if account is None or account.status != AccountStatus.MERGED or account.merged_into_id is None:
+            break
+        account = db.session.get(Account, account.merged_into_id)
+    if account is None:
+        return {
+            "account_id": account_id,
+            "wechat_openid": None,
+            "alipay_user_id": None,
+            "alipay_open_id": None,
+            "has_phone": False,
+        }
+    rows = db.session.execute(
+        sa.select(ChannelIdentity.kind, ChannelIdentity.namespace, ChannelIdentity.subject, ChannelIdentity.channel)
+        .where(ChannelIdentity.account_id == account.id)
+        .order_by(ChannelIdentity.id)
+    ).all()
+
+    def first(kind: str, namespace: str | None = None, channel: str | None = None) -> str | None:
+        for row in rows:
+            if row.kind == kind and (namespace is None or row.namespace == namespace):
+                if channel is None or row.channel == channel:
+                    return row.subject
+        return None
+
+    return {
+        "account_id": account.id,
+        "wechat_openid": first(KIND_WECHAT_OPENID, wechat_appid, "wechat") if wechat_appid else None,
+        "alipay_user_id": first(KIND_ALIPAY_USER_ID),
+        "alipay_open_id": first(KIND_ALIPAY_OPEN_ID, alipay_app_id) if alipay_app_id else None,
+        "has_phone": first(KIND_PHONE) is not None,
+    }
+
+
+def notification_phone(account_id: int) -> str | None:
+    """For notifications/ (SMS): the account's phone number in clear, or None. Never log it."""
+    from app import crypto
+    from app.identity.models import KIND_PHONE, ChannelIdentity
+
+    enc = db.session.scalar(
+        sa.select(ChannelIdentity.phone_enc)
+        .where(ChannelIdentity.account_id == account_id, ChannelIdentity.kind == KIND_PHONE)
+        .order_by(ChannelIdentity.id)
+        .limit(1)
+    )
+    return crypto.decrypt(enc, context=registry.PHONE_CONTEXT) if enc else None

@@ -15,3 +15,6 @@ def register(api) -> None:
     api.register_blueprint(blp, url_prefix=URL_PREFIX)
     api.register_blueprint(cases_blp, url_prefix=URL_PREFIX)
     api.register_blueprint(delivery_blp, url_prefix=URL_PREFIX)
+    from app.staff_api.engagement import register as register_engagement
+
+    register_engagement(api, URL_PREFIX)

@@ -97,7 +97,13 @@ def test_sandbox_key_directory_settings_work(make_app, sandbox, tmp_path):
 
 def test_a_bad_key_in_the_config_says_so(make_app, sandbox):
     settings = {**sandbox.settings, "ALIPAY_PUBLIC_KEY": sandbox.keys.alipay.private_pem}
-    with make_app(**settings).app_context():
+    # the start-up key check (payments builds its gateways then) refuses to start ...
+    with pytest.raises(RuntimeError, match="ALIPAY_PUBLIC_KEY holds a private key"):
+        make_app(**settings)
+    # ... and the identity gateway, built when first used, says the same
+    app = make_app(**sandbox.settings)
+    app.config["ALIPAY_PUBLIC_KEY"] = sandbox.keys.alipay.private_pem
+    with app.app_context():
         with pytest.raises(ProviderNotConfigured) as caught:
             alipay_gateway()
     assert "ALIPAY_PUBLIC_KEY holds a private key" in caught.value.detail

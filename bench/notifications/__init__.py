@@ -1,0 +1,1 @@
+"""Notification delivery benchmark (`python -m bench.notifications`, make bench-notifications)."""

@@ -1,0 +1,5 @@
+import sys
+
+from bench.notifications.run import main
+
+sys.exit(main())
