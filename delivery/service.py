@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.cases import service as cases
 from app.cases.errors import CaseNotFound
-from app.cases.states import FINAL
+from app.cases.states import FINAL, CaseStatus
 from app.catalog import service as catalog
 from app.catalog.errors import ServiceNotFound
 from app.extensions import db
@@ -202,7 +202,9 @@ def event_payload(facts: dict, delivery: Delivery, **extra) -> dict:
         "service_name": facts["service_name"],
         "delivery_id": delivery.id,
         "method": delivery.method,
-        "courier": delivery.courier,
+        # what notifications/ templates show ("已由{courier}寄出，运单号{waybill_no}")
+        "courier": delivery.courier_name or DISPLAY.get(delivery.courier or "", None),
+        "courier_code": delivery.courier,
         "waybill_no": delivery.waybill_no,
         **extra,
     }
@@ -216,9 +218,16 @@ def result_issued(case_id: int) -> int | None:
     """Fix the delivery of a case whose result was issued (idempotent; commits). Returns the
     delivery id when a courier order is to be placed, else None."""
     facts = cases.case_facts(case_id)
+    if facts["status"] == CaseStatus.REVOKED:
+        return None  # the decision was revoked before the job ran: nothing to send
     options = _options(facts["service_code"])
     for _ in range(2):
         delivery = _delivery_of(case_id, lock=True)
+        if delivery is None and facts["status"] != CaseStatus.APPROVED:
+            # no choice made and an officer already concluded the case by hand (the result was
+            # handed over at the window): no pickup notice
+            db.session.rollback()
+            return None
         if delivery is None:
             # no choice made: pickup at the hall (always possible)
             delivery = Delivery(
@@ -275,6 +284,7 @@ def result_issued(case_id: int) -> int | None:
             facts,
             delivery,
             pickup_code=delivery.pickup_code,
+            pickup_point=delivery.pickup_address,
             pickup_address=delivery.pickup_address,
             pickup_hours=delivery.pickup_hours,
         ),
