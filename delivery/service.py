@@ -84,6 +84,9 @@ def choose(account_id: int, case_id: int, body: dict) -> dict:
         raise DeliveryOptionUnavailable(errors={"json": {"method": [f"可选：{'、'.join(options)}"]}})
     if facts["status"] in FINAL:
         raise DeliveryLocked("办件已结束，送达方式不能再修改")
+    if facts["status"] == CaseStatus.APPROVED:
+        # approved = the result is issued (its event may still be on its way to us)
+        raise DeliveryLocked()
     address_id = None
     if method == "mail":
         if not body.get("address_id"):
@@ -155,7 +158,7 @@ def view(account_id: int, case_id: int) -> dict:
             "case_id": case_id,
             "method": None,
             "options": options,
-            "changeable": facts["status"] not in FINAL,
+            "changeable": facts["status"] not in (*FINAL, CaseStatus.APPROVED),
             "status": None,
             "status_text": "未选择送达方式",
             "address": None,
@@ -175,7 +178,7 @@ def view(account_id: int, case_id: int) -> dict:
         "case_id": case_id,
         "method": delivery.method,
         "options": options,
-        "changeable": delivery.issued_at is None and facts["status"] not in FINAL,
+        "changeable": delivery.issued_at is None and facts["status"] not in (*FINAL, CaseStatus.APPROVED),
         "status": delivery.status,
         "status_text": STATUS_TEXT.get(delivery.status, delivery.status),
         "address": _address_view(delivery),

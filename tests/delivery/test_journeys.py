@@ -144,3 +144,13 @@ def test_no_pickup_notice_when_the_case_was_concluded_by_hand(api, identity_app)
     run_jobs(identity_app)
     assert delivery_of(api, token, case["id"])["method"] is None
     assert not [t for t in event_types(identity_app, case["id"]) if t.startswith("delivery.")]
+
+
+def test_the_choice_is_fixed_once_approved_even_before_the_job_ran(api, identity_app):
+    token, case, _ = mail_case(api)
+    approve(api, reviewer(api, identity_app), case["id"])  # the result_issued job has not run yet
+    assert delivery_of(api, token, case["id"])["changeable"] is False
+    resp = choose(api, token, case["id"], "pickup")
+    assert resp.status_code == 409 and resp.get_json()["error"] == "DELIVERY_LOCKED"
+    run_jobs(identity_app)
+    assert delivery_of(api, token, case["id"])["method"] == "mail"
