@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.cases import service as cases
 from app.cases.errors import CaseNotFound
-from app.cases.states import FINAL
+from app.cases.states import FINAL, CaseStatus
 from app.catalog import service as catalog
 from app.catalog.errors import ServiceNotFound
 from app.extensions import db
@@ -84,6 +84,9 @@ def choose(account_id: int, case_id: int, body: dict) -> dict:
         raise DeliveryOptionUnavailable(errors={"json": {"method": [f"可选：{'、'.join(options)}"]}})
     if facts["status"] in FINAL:
         raise DeliveryLocked("办件已结束，送达方式不能再修改")
+    if facts["status"] == CaseStatus.APPROVED:
+        # approved = the result is issued (its event may still be on its way to us)
+        raise DeliveryLocked()
     address_id = None
     if method == "mail":
         if not body.get("address_id"):
@@ -155,7 +158,7 @@ def view(account_id: int, case_id: int) -> dict:
             "case_id": case_id,
             "method": None,
             "options": options,
-            "changeable": facts["status"] not in FINAL,
+            "changeable": facts["status"] not in (*FINAL, CaseStatus.APPROVED),
             "status": None,
             "status_text": "未选择送达方式",
             "address": None,
@@ -175,7 +178,7 @@ def view(account_id: int, case_id: int) -> dict:
         "case_id": case_id,
         "method": delivery.method,
         "options": options,
-        "changeable": delivery.issued_at is None and facts["status"] not in FINAL,
+        "changeable": delivery.issued_at is None and facts["status"] not in (*FINAL, CaseStatus.APPROVED),
         "status": delivery.status,
         "status_text": STATUS_TEXT.get(delivery.status, delivery.status),
         "address": _address_view(delivery),
@@ -202,14 +205,12 @@ def event_payload(facts: dict, delivery: Delivery, **extra) -> dict:
         "service_name": facts["service_name"],
         "delivery_id": delivery.id,
         "method": delivery.method,
-        "courier": delivery.courier,
+        # what notifications/ templates show ("已由{courier}寄出，运单号{waybill_no}")
+        "courier": delivery.courier_name or DISPLAY.get(delivery.courier or "", None),
+        "courier_code": delivery.courier,
         "waybill_no": delivery.waybill_no,
         **extra,
     }
-
-
-# Statuses in which an issued result still stands (a revoked case's result is void).
-RESULT_STANDS = frozenset({"approved", "concluded"})
 
 
 def _new_pickup_code() -> str:
@@ -220,11 +221,16 @@ def result_issued(case_id: int) -> int | None:
     """Fix the delivery of a case whose result was issued (idempotent; commits). Returns the
     delivery id when a courier order is to be placed, else None."""
     facts = cases.case_facts(case_id)
-    if facts["status"] not in RESULT_STANDS:
-        return None  # revoked (or otherwise undone) before this job ran: nothing to hand over
+    if facts["status"] == CaseStatus.REVOKED:
+        return None  # the decision was revoked before the job ran: nothing to send
     options = _options(facts["service_code"])
     for _ in range(2):
         delivery = _delivery_of(case_id, lock=True)
+        if delivery is None and facts["status"] != CaseStatus.APPROVED:
+            # no choice made and an officer already concluded the case by hand (the result was
+            # handed over at the window): no pickup notice
+            db.session.rollback()
+            return None
         if delivery is None:
             # no choice made: pickup at the hall (always possible)
             delivery = Delivery(
@@ -281,6 +287,7 @@ def result_issued(case_id: int) -> int | None:
             facts,
             delivery,
             pickup_code=delivery.pickup_code,
+            pickup_point=delivery.pickup_address,
             pickup_address=delivery.pickup_address,
             pickup_hours=delivery.pickup_hours,
         ),

@@ -199,6 +199,7 @@ def _step(delivery: Delivery, facts: dict, stage: str, route: Route, actor: str)
             op_code=route.op_code,
             accept_time=route.accept_time.isoformat(),
             accept_address=route.accept_address,
+            **({"reason": route.remark or "快件异常"} if stage == EXCEPTION else {}),
         ),
     )
 

@@ -118,3 +118,10 @@ def route_count(app, case_id: int) -> int:
         )
         db.session.remove()
     return count
+
+
+def payloads(app, case_id: int, event_type: str) -> list[dict]:
+    with app.app_context():
+        found = [dict(e.payload) for e in events_for("case", case_id) if e.event_type == event_type]
+        db.session.remove()
+    return found

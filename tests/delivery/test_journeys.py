@@ -10,6 +10,7 @@ from tests.delivery.helpers import (
     delivery_of,
     event_types,
     mail_case,
+    payloads,
     reviewer,
     row,
     run_jobs,
@@ -17,7 +18,7 @@ from tests.delivery.helpers import (
     timeline,
 )
 from tests.identity.helpers import bearer
-from tests.staff_api.helpers import BASE
+from tests.staff_api.helpers import BASE, act
 
 DELIVERY_EVENTS = [
     "delivery.shipped",
@@ -70,6 +71,14 @@ def test_mail_journey_from_approval_to_concluded(api, identity_app, sandbox):
     types = event_types(identity_app, case["id"])
     assert [t for t in types if t.startswith("delivery.")] == DELIVERY_EVENTS
     assert types[-1] == "case.conclude" and "case.result_issued" in types
+    # what notifications/ templates need: the family's keys and each event's own
+    [shipped] = payloads(identity_app, case["id"], "delivery.shipped")
+    assert shipped["courier"] == "顺丰速运" and shipped["waybill_no"] == view["waybill_no"]
+    for event_type in DELIVERY_EVENTS:
+        [payload] = payloads(identity_app, case["id"], event_type)
+        assert payload["account_id"] and payload["case_id"] == case["id"]
+        assert payload["case_number"] == case["case_number"] and payload["service_name"] == "户籍证明开具"
+        assert payload["waybill_no"] == view["waybill_no"]
 
 
 def test_pickup_journey_code_at_the_hall(api, identity_app):
@@ -87,6 +96,9 @@ def test_pickup_journey_code_at_the_hall(api, identity_app):
     assert "周一至周五" in pickup["hours"]
     types = event_types(identity_app, case["id"])
     assert types.count("delivery.pickup_ready") == 1
+    [ready] = payloads(identity_app, case["id"], "delivery.pickup_ready")
+    assert ready["pickup_point"] == pickup["address"] and ready["pickup_code"] == pickup["code"]
+    assert ready["service_name"] == "户籍证明开具" and ready["case_number"] == case["case_number"]
 
     delivery_id = row(identity_app, case["id"]).id
     wrong = "000000" if pickup["code"] != "000000" else "111111"
@@ -121,3 +133,24 @@ def test_no_choice_means_pickup_and_a_repeated_event_changes_nothing(api, identi
         db.session.remove()
     assert delivery_of(api, token, case["id"])["pickup"] == first["pickup"]
     assert event_types(identity_app, case["id"]).count("delivery.pickup_ready") == 1
+
+
+def test_no_pickup_notice_when_the_case_was_concluded_by_hand(api, identity_app):
+    token = citizen(api)
+    case = submitted(api, token)
+    headers = reviewer(api, identity_app)
+    approve(api, headers, case["id"])
+    assert act(api, headers, case["id"], "conclude").status_code == 200  # handed over at the window
+    run_jobs(identity_app)
+    assert delivery_of(api, token, case["id"])["method"] is None
+    assert not [t for t in event_types(identity_app, case["id"]) if t.startswith("delivery.")]
+
+
+def test_the_choice_is_fixed_once_approved_even_before_the_job_ran(api, identity_app):
+    token, case, _ = mail_case(api)
+    approve(api, reviewer(api, identity_app), case["id"])  # the result_issued job has not run yet
+    assert delivery_of(api, token, case["id"])["changeable"] is False
+    resp = choose(api, token, case["id"], "pickup")
+    assert resp.status_code == 409 and resp.get_json()["error"] == "DELIVERY_LOCKED"
+    run_jobs(identity_app)
+    assert delivery_of(api, token, case["id"])["method"] == "mail"

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from delivery.models import RoutePush
-from tests.delivery.helpers import delivery_of, event_types, ordered_case, route_count, timeline
+from tests.delivery.helpers import delivery_of, event_types, ordered_case, payloads, route_count, timeline
 
 PUSH = "/delivery/notify/sf"
 OK = {"return_code": "0000", "return_msg": "成功"}
@@ -111,6 +111,8 @@ def test_an_exception_is_reported_then_cleared_by_progress(api, identity_app, sa
     view = delivery_of(api, token, case["id"])
     assert view["status"] == "picked_up" and view["exception"] == "收方客户不在，待再次派送"
     assert _delivery_events(identity_app, case["id"])[-1] == "delivery.exception"
+    [exception] = payloads(identity_app, case["id"], "delivery.exception")
+    assert exception["reason"] == "收方客户不在，待再次派送" and exception["waybill_no"]
     sandbox.sf_push(order_id, all=True)
     view = delivery_of(api, token, case["id"])
     assert view["status"] == "delivered" and view["exception"] is None
