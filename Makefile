@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export FLASK_APP := wsgi
 
 .DEFAULT_GOAL := help
-.PHONY: help install migrate seed run worker test test-pg lint format check-migrations bench bench-submit bench-notifications clean
+.PHONY: help install migrate seed run worker test test-pg lint format check-migrations bench bench-submit bench-delivery bench-payments bench-notifications clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-18s %s\n", $$1, $$2}'
@@ -22,13 +22,14 @@ install: $(STAMP) ## Create .venv and install the pinned requirements
 migrate: $(STAMP) ## Apply the Alembic migrations
 	$(BIN)/flask db upgrade
 
-seed: migrate ## Load the demo data: catalog, residents, licences, credit records, calendar, staff (idempotent)
+seed: migrate ## Load the demo data: catalog, residents, licences, credit records, calendar, staff, halls and slots (idempotent)
 	$(BIN)/flask catalog seed
 	$(BIN)/flask residents seed
 	$(BIN)/flask licences seed
 	$(BIN)/flask credit seed
 	$(BIN)/flask workdays seed
 	$(BIN)/flask staff seed
+	$(BIN)/flask appointments seed
 
 run: seed ## Install, migrate, seed, then serve the API (gunicorn) with an RQ worker until Ctrl-C
 	$(BIN)/python scripts/run_dev.py
@@ -56,8 +57,18 @@ bench: $(STAMP) ## Catalog benchmark (needs PostgreSQL; see docs/benchmarks.md)
 bench-submit: $(STAMP) ## Submit benchmark with e-licence reuse and instant approval (needs PostgreSQL and Redis; docs/benchmarks.md)
 	$(BIN)/python -m bench.submit $(BENCH_ARGS)
 
+bench-delivery: $(STAMP) ## SF route pushes per second vs bare Flask (needs PostgreSQL and Redis; docs/benchmarks.md)
+	$(BIN)/python -m bench.delivery $(BENCH_ARGS)
+
+bench-payments: $(STAMP) ## Verified payment callbacks per second, WeChat Pay and Alipay (needs PostgreSQL and Redis; docs/benchmarks.md)
+	$(BIN)/python -m bench.payments $(BENCH_ARGS)
+
 bench-notifications: $(STAMP) ## Notification sends/s to the sandbox with 1 and 2 workers vs RQ no-op jobs (needs PostgreSQL and Redis; docs/benchmarks.md)
 	$(BIN)/python -m bench.notifications $(BENCH_ARGS)
 
 clean: ## Remove var/ (local database, embedded Redis, uploads)
 	rm -rf var/*
+
+.PHONY: bench-engage
+bench-engage: $(STAMP) ## Booking benchmark: hot-slot contention, own slots, slot list vs bare Flask (needs PostgreSQL and Redis)
+	$(BIN)/python -m bench.engage $(BENCH_ARGS)

@@ -6,14 +6,28 @@ processes may run against one Redis; every job here is safe to run twice.
 
 from rq import cron
 
+from app.appointments import jobs as appointment_jobs
 from app.events import sweep
 from app.queues import Queues
+from delivery.jobs import poll_routes
+from notifications.jobs import sweep as notifications_sweep
+from payments.jobs import reconcile as payments_reconcile
 
 # Outbox events the commit hook could not enqueue (Redis down, a crash between commit and enqueue).
 cron.register(sweep, Queues.HIGH, interval=30, name="outbox-sweep")
 
+# Appointments (app/appointments): the day-before reminder (once per appointment; emits
+# appointment.reminder from APPOINTMENT_REMINDER_HOUR China time) and no-show marking.
+cron.register(appointment_jobs.send_reminders, Queues.LOW, interval=900, name="appointment-reminders")
+cron.register(appointment_jobs.mark_no_shows, Queues.LOW, interval=1800, name="appointment-no-shows")
+
+# Delivery: ask SF for the routes of parcels silent for DELIVERY_POLL_AFTER_MINUTES (a lost push),
+# and place again the courier orders whose job was lost.
+cron.register(poll_routes, Queues.LOW, interval=600, name="delivery-route-query")
+
+# Payments: orders without a callback queried and settled, expired orders closed, refunds followed up.
+cron.register(payments_reconcile, Queues.LOW, interval=60, name="payments-reconcile")
+
 # Notifications: events whose job was lost, sends whose job was lost or whose worker died (lease
 # expired), sends out of attempts.
-from notifications.jobs import sweep as notifications_sweep  # noqa: E402
-
 cron.register(notifications_sweep, Queues.NOTIFICATIONS, interval=30, name="notifications-sweep")

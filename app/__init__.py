@@ -83,6 +83,7 @@ def _register_cli(app: Flask) -> None:
     from app.identity.cli import residents_cli
     from app.licences.cli import licences_cli
     from app.staff.cli import staff_cli
+    from app.storage_sweep import storage_cli
     from app.workdays import workdays_cli
 
     app.cli.add_command(catalog_cli)
@@ -91,6 +92,11 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(staff_cli)
     app.cli.add_command(workdays_cli)
     app.cli.add_command(credit_cli)
+    app.cli.add_command(storage_cli)
+
+    from app.engagement import register as register_engagement
+
+    register_engagement(app)
 
 
 def _register_features(app: Flask) -> None:

@@ -34,6 +34,18 @@ def _bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def storage_problems(config: dict, *, production: bool = False) -> list[str]:
+    """What keeps the configured upload storage from working (STORAGE_BACKEND and the S3_* settings)."""
+    backend = str(config.get("STORAGE_BACKEND") or "local").lower()
+    if backend == "local":
+        return []
+    if backend != "s3":
+        return [f"STORAGE_BACKEND must be local or s3, not {backend!r}"]
+    from app.storage_s3 import S3Settings
+
+    return S3Settings.from_config(config).problems(production=production)
+
+
 class Config:
     ENV_NAME = "base"
     TESTING = False
@@ -125,6 +137,23 @@ class Config:
     CASE_UPLOAD_MAX_BYTES = int(os.environ.get("CASE_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
     CASE_UPLOAD_MAX_FILES = int(os.environ.get("CASE_UPLOAD_MAX_FILES", "5"))
     STORAGE_DIR = os.environ.get("STORAGE_DIR", str(VAR_DIR / "files"))
+    # Where uploads are stored: "local" (STORAGE_DIR) or "s3" (an S3-compatible store, app/storage_s3.py)
+    STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local")
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "")  # empty: AWS S3 itself
+    S3_REGION = os.environ.get("S3_REGION", "us-east-1")
+    S3_BUCKET = os.environ.get("S3_BUCKET", "")
+    S3_ACCESS_KEY_ID = os.environ.get("S3_ACCESS_KEY_ID", "")
+    S3_SECRET_ACCESS_KEY = os.environ.get("S3_SECRET_ACCESS_KEY", "")
+    S3_ADDRESSING_STYLE = os.environ.get("S3_ADDRESSING_STYLE", "path")  # path | virtual | auto
+    S3_PREFIX = os.environ.get("S3_PREFIX", "")
+    S3_SSE = os.environ.get("S3_SSE", "")  # "" | AES256 | aws:kms
+    S3_SSE_KMS_KEY_ID = os.environ.get("S3_SSE_KMS_KEY_ID", "")
+    S3_CHECKSUM = os.environ.get("S3_CHECKSUM", "both")  # sha256 | md5 | both
+    S3_PAYLOAD_SIGNING = _bool("S3_PAYLOAD_SIGNING", True)
+    S3_CA_BUNDLE = os.environ.get("S3_CA_BUNDLE", "")
+    S3_CONNECT_TIMEOUT = float(os.environ.get("S3_CONNECT_TIMEOUT", "3"))
+    S3_READ_TIMEOUT = float(os.environ.get("S3_READ_TIMEOUT", "10"))
+    S3_MAX_ATTEMPTS = int(os.environ.get("S3_MAX_ATTEMPTS", "3"))
 
     # --- supervision (电子监察): the working-day calendar deadlines use, and when a case turns yellow
     WORK_CALENDAR = os.environ.get("WORK_CALENDAR", "CN")
@@ -178,6 +207,7 @@ class ProductionConfig(Config):
             problems.append("DATABASE_URL must point at PostgreSQL in production")
         if not config["REDIS_URL"]:
             problems.append("REDIS_URL must be set in production (no embedded Redis)")
+        problems += storage_problems(config, production=True)
         if problems:
             raise RuntimeError("refusing to start in production: " + "; ".join(problems))
 

@@ -173,7 +173,7 @@ def _collect(session: Session, flush_context) -> None:
 
 def _after_commit(session: Session) -> None:
     if session.in_nested_transaction():
-        return  # a savepoint was released: its events go out when the outer transaction commits
+        return  # a savepoint was released (SQLAlchemy fires after_commit for it): wait for the real commit
     rows = session.info.pop("zsb_new_events", None)
     if not rows or not _SUBSCRIBERS:
         return
@@ -198,10 +198,9 @@ def _after_commit(session: Session) -> None:
 
 
 def _after_rollback(session: Session) -> None:
-    # A savepoint rolled back keeps the list: the outer transaction's earlier events are still
-    # to go out (an id rolled back with the savepoint gets a job that finds no event: a no-op).
-    if not session.in_nested_transaction():
-        session.info.pop("zsb_new_events", None)
+    if session.in_nested_transaction():
+        return  # only a savepoint rolled back: the outer transaction's events still count
+    session.info.pop("zsb_new_events", None)
 
 
 def install_commit_hook() -> None:

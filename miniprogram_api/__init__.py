@@ -13,9 +13,11 @@ def register(api) -> None:
     from miniprogram_api.applications import blp as applications_blp
     from miniprogram_api.auth import blp as auth_blp
     from miniprogram_api.catalog import blp as catalog_blp
+    from miniprogram_api.delivery import blp as delivery_blp
     from miniprogram_api.identity import blp as identity_blp
     from miniprogram_api.licences import blp as licences_blp
     from miniprogram_api.notifications import blp as notifications_blp
+    from miniprogram_api.payments import blp as payments_blp
     from miniprogram_api.security import register_security_scheme
 
     register_security_scheme(api)
@@ -24,4 +26,9 @@ def register(api) -> None:
     api.register_blueprint(identity_blp, url_prefix=URL_PREFIX)
     api.register_blueprint(licences_blp, url_prefix=URL_PREFIX)
     api.register_blueprint(applications_blp, url_prefix=URL_PREFIX)
+    api.register_blueprint(payments_blp, url_prefix=URL_PREFIX)
+    api.register_blueprint(delivery_blp, url_prefix=URL_PREFIX)
     api.register_blueprint(notifications_blp, url_prefix=URL_PREFIX)
+    from miniprogram_api.engagement import register as register_engagement
+
+    register_engagement(api, URL_PREFIX)

@@ -33,7 +33,11 @@ def start_sandbox(env: dict):
     forced = _on(env.get("SANDBOX"))
     wechat = forced or not env.get("WECHAT_APPID")
     alipay = forced or not env.get("ALIPAY_APP_ID")
-    if not (wechat or alipay):
+    # uploads in the S3 simulator: STORAGE_BACKEND=s3 without a bucket of its own (or SANDBOX=1)
+    s3 = (env.get("STORAGE_BACKEND") or "").lower() == "s3" and (forced or not env.get("S3_BUCKET"))
+    sf = forced or not env.get("SF_PARTNER_ID")
+    wechatpay = forced or not env.get("WECHATPAY_MCHID")
+    if not (wechat or alipay or wechatpay or s3 or sf):
         return None
     from sandbox.server import SandboxServer
 
@@ -41,6 +45,10 @@ def start_sandbox(env: dict):
         key_dir=VAR_DIR / "sandbox",
         wechat_port=int(env.get("SANDBOX_WECHAT_PORT") or 0),
         alipay_port=int(env.get("SANDBOX_ALIPAY_PORT") or 0),
+        s3_port=int(env.get("SANDBOX_S3_PORT") or 0),
+        sf_port=int(env.get("SANDBOX_SF_PORT") or 0),
+        wechatpay_port=int(env.get("SANDBOX_WECHATPAY_PORT") or 0),
+        wechatpay_auto_notify_refunds=True,
     ).start()
     settings = server.env()
     providers = []
@@ -50,6 +58,20 @@ def start_sandbox(env: dict):
     if alipay:
         env.update({k: v for k, v in settings.items() if k.startswith("ALIPAY_")})
         providers.append(f"Alipay {server.alipay_url}/gateway.do")
+    if s3:
+        env.update({k: str(v) for k, v in server.s3_settings.items()})
+        providers.append(f"S3 {server.s3_url} (bucket {server.s3_settings['S3_BUCKET']})")
+    if sf:
+        env.update({k: v for k, v in settings.items() if k.startswith("SF_")})
+        # route pushes go to our own API (gunicorn below); POST /sandbox/sf/push releases them
+        host, port = env.get("HOST", "127.0.0.1"), env.get("PORT", "8000")
+        server.sf.push_url = env.get("SF_PUSH_URL") or f"http://{host}:{port}/delivery/notify/sf"
+        providers.append(f"SF Express {server.sf_url}/std/service (pushes to {server.sf.push_url})")
+    if wechatpay:
+        env.update({k: v for k, v in settings.items() if k.startswith("WECHATPAY_")})
+        providers.append(f"WeChat Pay {server.wechatpay_url} (pay: POST /sandbox/pay/<out_trade_no>)")
+    # the simulators call back our notify URLs on the dev server
+    env.setdefault("PAYMENTS_NOTIFY_BASE_URL", f"http://{env.get('HOST', '127.0.0.1')}:{env.get('PORT', '8000')}")
     env["SANDBOX"] = "1"
     reason = "SANDBOX=1" if forced else "no real credentials configured"
     log(f"sandbox providers on {'; '.join(providers)}; {reason}")

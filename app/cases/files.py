@@ -6,14 +6,20 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import secrets
+from contextlib import contextmanager
 
+import sqlalchemy as sa
 from flask import current_app
 from PIL import Image, UnidentifiedImageError
 
 from app.cases.errors import PayloadTooLarge, TooManyFiles, UploadRejected
 from app.cases.models import CaseFile, CaseMaterial
-from app.storage import get_storage
+from app.extensions import db
+from app.storage import discard_quietly, get_storage
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_FILES = 5
@@ -73,3 +79,35 @@ def add_file(material: CaseMaterial, stream) -> CaseFile:
     )
     material.files.append(record)
     return record
+
+
+@contextmanager
+def discard_on_error(*records: CaseFile):
+    """Around the rest of the upload's transaction, up to its commit: when the database refuses
+    it, roll back and delete the objects just stored, so no object is left that no row references
+    (the error then goes on to the envelope).
+
+    An object is deleted only once the database confirms no row names it: a commit can fail after
+    the server applied it (the connection dropped on the way back), and a row pointing at a
+    deleted file is worse than an orphan. When the database cannot be asked, the objects stay.
+
+    What this cannot cover is the process dying between the put and the commit: such an object's
+    key (cases/<case id>/<position>/<token>.<ext>) has no case_files row: `flask storage orphans`
+    (app/storage_sweep.py) finds and removes it."""
+    try:
+        yield
+    except BaseException:
+        keys = [record.storage_key for record in records]
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the session may be unusable now; the answer comes from a fresh connection
+            log.warning("rollback after a failed upload failed", exc_info=True)
+        try:
+            with db.engine.connect() as conn:  # not the session: its state is whatever the failure left
+                query = sa.select(CaseFile.storage_key).where(CaseFile.storage_key.in_(keys))
+                referenced = set(conn.scalars(query))
+        except Exception:  # noqa: BLE001 - the database is down: keep the objects, the sweep decides later
+            log.warning("upload failed and the database cannot say which objects it references: %s kept", keys)
+        else:
+            discard_quietly([key for key in keys if key not in referenced])
+        raise

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from app import outbox
+from app.cases import transitions
 from app.cases.models import Case, CaseEvent
 from app.cases.states import CaseStatus
 from app.catalog.models import LicenceType, ServiceItem
@@ -58,18 +58,6 @@ def note_result(actor: str, case: Case, issued: dict | None) -> None:
             )
         )
         licence = {"id": issued["id"], "licence_type_code": issued["licence_type"]["code"], "name": name}
-    outbox.emit(
-        "case.result_issued",
-        aggregate_type="case",
-        aggregate_id=case.id,
-        payload={
-            "case_id": case.id,
-            "case_number": case.case_number,
-            "account_id": case.account_id,
-            "service_code": case.service_code,
-            "department_code": case.department_code,
-            "licence": licence,
-        },
-    )
+    transitions.emit_case_event(case, "case.result_issued", {"licence": licence})
     db.session.flush()
     db.session.refresh(case, ["timeline"])

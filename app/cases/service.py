@@ -10,7 +10,6 @@ import re
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from app import outbox
 from app.cases import corrections, files, instant, numbering, transitions
 from app.cases.commitments import commitment_for
 from app.cases.errors import (
@@ -247,12 +246,13 @@ def upload_file(principal: Principal, case_id: int, position: int, stream) -> di
     upload unless the citizen chose another way."""
     case = _locked_editable(principal, case_id)
     material = _material(case, position)
-    files.add_file(material, stream)
+    record = files.add_file(material, stream)
     if material.method is None:
         material.method = "upload"
-    corrections.clear_mark(material)
-    case.updated_at = utcnow()
-    db.session.commit()
+    with files.discard_on_error(record):
+        corrections.clear_mark(material)
+        case.updated_at = utcnow()
+        db.session.commit()
     return _detail(case, wallet=_wallet(case))
 
 
@@ -367,18 +367,7 @@ def record_step(
         )
     )
     if event_type is not None:
-        outbox.emit(
-            event_type,
-            aggregate_type="case",
-            aggregate_id=case.id,
-            payload={
-                "case_id": case.id,
-                "case_number": case.case_number,
-                "account_id": case.account_id,
-                "service_code": case.service_code,
-                **(payload or {}),
-            },
-        )
+        transitions.emit_case_event(case, event_type, payload)
     db.session.flush()
 
 
@@ -406,3 +395,14 @@ def withdraw(principal: Principal, case_id: int) -> dict:
     transitions.withdraw(case, actor=_actor(principal))
     db.session.commit()
     return _detail(case)
+
+
+def conclude_on_delivery(case_id: int, *, actor: str, note: str) -> bool:
+    """For delivery/: the result reached the citizen (signed for, or collected at the hall).
+    Locks the case and concludes it (办结) when it is approved, in the caller's transaction (the
+    caller commits). False, and nothing changed, in any other state."""
+    case = transitions.lock_case(case_id)
+    if case.status != CaseStatus.APPROVED:
+        return False
+    transitions.conclude(case, actor=actor, note=note)
+    return True

@@ -1,7 +1,7 @@
 """One function per move of a case. Each locks the case row, checks the guard and hands over to
 `_move`, the one place that writes the status, the timeline entry and the outbox event — all in
 the caller's transaction. The staff API (app/cases/staff.py) makes the staff moves, payments/
-makes `pay` through `app.cases.service.confirm_payment`.
+makes `pay` through `app.cases.service.mark_paid`.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from app.extensions import db
 
 def lock_case(case_id: int, *, account_id: int | None = None) -> Case:
     """The case row, locked for update (SELECT … FOR UPDATE on PostgreSQL). With `account_id`,
-    another person's case is reported as not found."""
-    query = sa.select(Case).where(Case.id == case_id).with_for_update()
+    another person's case is reported as not found. The row is re-read even when the session
+    already holds the case, so the guard sees the status another transaction committed."""
+    query = sa.select(Case).where(Case.id == case_id).with_for_update().execution_options(populate_existing=True)
     if account_id is not None:
         query = query.where(Case.account_id == account_id)
     case = db.session.scalar(query)
@@ -42,8 +43,16 @@ def _move(case: Case, action: str, *, actor: str, note: str | None = None, paylo
     case.updated_at = utcnow()
     event = CaseEvent(case_id=case.id, action=action, from_status=source, to_status=target, actor=actor, note=note)
     db.session.add(event)
+    emit_case_event(case, f"case.{action}", {"from": source, "to": target, **(payload or {})})
+    db.session.flush()
+    return event
+
+
+def emit_case_event(case: Case, event_type: str, extra: dict | None = None) -> None:
+    """An outbox event about `case` in the current transaction. Every case event carries who and
+    what it is about, so consumers (notifications, payments, delivery) need not read the case."""
     outbox.emit(
-        f"case.{action}",
+        event_type,
         aggregate_type="case",
         aggregate_id=case.id,
         payload={
@@ -51,13 +60,11 @@ def _move(case: Case, action: str, *, actor: str, note: str | None = None, paylo
             "case_number": case.case_number,
             "account_id": case.account_id,
             "service_code": case.service_code,
-            "from": source,
-            "to": target,
-            **(payload or {}),
+            "service_name": case.service_name,
+            "department_code": case.department_code,
+            **(extra or {}),
         },
     )
-    db.session.flush()
-    return event
 
 
 # ---------------------------------------------------------------- citizen moves

@@ -279,6 +279,33 @@ def birth_date_of(account_id: int) -> date | None:
     return ric.get_birth_date(crypto.decrypt(enc, context=registry.ID_CONTEXT))
 
 
+def payer_id_of(account_id: int, channel: str, app_id: str) -> str | None:
+    """For payments/: who pays at a channel — the account's WeChat openid under the paying
+    mini-program's appid, or its Alipay open_id under the app_id (else its 2088 user_id)."""
+    from app.identity.models import (
+        KIND_ALIPAY_OPEN_ID,
+        KIND_ALIPAY_USER_ID,
+        KIND_WECHAT_OPENID,
+        ChannelIdentity,
+    )
+
+    wanted = {
+        "wechat": [(KIND_WECHAT_OPENID, app_id)],
+        "alipay": [(KIND_ALIPAY_OPEN_ID, app_id), (KIND_ALIPAY_USER_ID, "")],
+    }.get(channel, [])
+    for kind, namespace in wanted:
+        subject = db.session.scalar(
+            sa.select(ChannelIdentity.subject).where(
+                ChannelIdentity.account_id == account_id,
+                ChannelIdentity.kind == kind,
+                ChannelIdentity.namespace == namespace,
+            )
+        )
+        if subject:
+            return subject
+    return None
+
+
 def notification_contacts(account_id: int, *, wechat_appid: str = "", alipay_app_id: str = "") -> dict:
     """For notifications/: where the account can be reached. `account_id` is the account now
     holding the identities (an account merged into another is followed); `wechat_openid` is the

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from app.cases.models import TABLES as CASE_TABLES
 from app.credit.models import TABLES as CREDIT_TABLES
 from app.extensions import db
+from delivery.models import TABLES as DELIVERY_TABLES
 from tests.identity.conftest import actx, api, identity_app  # noqa: F401
 from tests.licences.conftest import _wipe as _wipe_licences_and_identity
 
@@ -16,7 +17,7 @@ from tests.licences.conftest import _wipe as _wipe_licences_and_identity
 def wipe_cases(app) -> None:
     with app.app_context():
         db.session.rollback()
-        for table in (*CASE_TABLES, *CREDIT_TABLES, "outbox_events"):
+        for table in (*DELIVERY_TABLES, *CASE_TABLES, *CREDIT_TABLES, "outbox_events"):
             db.session.execute(sa.text(f"DELETE FROM {table}"))
         db.session.commit()
         db.session.remove()

@@ -97,6 +97,21 @@ def test_another_citizens_draft_is_not_found_for_every_endpoint(api):
     assert body["form_data"] == {} and all(m["method"] is None for m in body["materials"])
 
 
+def test_another_citizens_submitted_case_is_not_found_either(api):
+    from tests.cases.helpers import ready_draft, submit
+
+    owner = citizen(api)
+    stranger = citizen(api, name="陈云栖")
+    case = submit(api, owner, ready_draft(api, owner)["id"], key="owner-submit-1").get_json()
+    path, h = f"{APPS}/{case['id']}", bearer(stranger)
+    assert_error(api.get(path, headers=h), 404, "APPLICATION_NOT_FOUND")
+    assert_error(api.post(f"{path}/withdraw", headers=h), 404, "APPLICATION_NOT_FOUND")
+    assert_error(api.post(f"{path}/submit", headers={**h, "Idempotency-Key": "k" * 16}), 404, "APPLICATION_NOT_FOUND")
+    assert api.get(f"{APPS}?status=submitted", headers=h).get_json()["total"] == 0
+    assert case["case_number"] not in api.get(APPS, headers=h).get_data(as_text=True)
+    assert api.get(path, headers=bearer(owner)).get_json()["status"] == "submitted"
+
+
 def test_unknown_case_and_material(api):
     token = citizen(api)
     draft = create_draft(api, token)

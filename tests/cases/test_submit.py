@@ -46,6 +46,7 @@ def test_submit_issues_a_case_number_timeline_and_outbox_event(api, actx):
     [event] = events_for("case", draft["id"])
     assert event.event_type == "case.submit"  # dispatching is covered in tests/events
     assert event.payload["case_number"] == body["case_number"] and event.payload["to"] == "submitted"
+    assert event.payload["account_id"] and event.payload["service_name"] == body["service_name"]
     # a submitted case is no longer editable
     assert_error(
         api.patch(f"{APPS}/{draft['id']}", json={"form": {"purpose": "x"}}, headers=bearer(token)),

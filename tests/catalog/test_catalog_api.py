@@ -352,3 +352,14 @@ def test_errors_are_not_cached(client):
     resp = client.get("/api/v1/services/NOPE")
     assert resp.status_code == 404
     assert "ETag" not in resp.headers
+
+
+def test_warm_up_builds_the_index_before_the_first_search(ctx):
+    from app.catalog import service
+
+    service._state.index = None
+    assert service.warm_up() >= 0
+    built = service._state.index
+    assert built is not None and built.revision == service.revision()
+    service.warm_up()  # a second call reuses the index of the same revision
+    assert service._state.index is built

@@ -82,7 +82,10 @@ def test_correction_resubmit_approve_result_and_conclude(api, identity_app, sand
     assert act(api, head, case["id"], "approve").status_code == 200
     assert act(api, head, case["id"], "conclude").status_code == 200
     run_jobs(identity_app)
-    assert _phrases(sandbox) == ["已提交", "需补正", "已重新提交", "已受理", "已批准", "结果已出具", "已办结"]
+    # 户籍证明 also has a paper result: no mail-out chosen, so it waits at the hall (delivery/)
+    phrases = _phrases(sandbox)
+    assert phrases[:6] == ["已提交", "需补正", "已重新提交", "已受理", "已批准", "结果已出具"]
+    assert sorted(phrases[6:]) == sorted(["已办结", "待领取"])
     by_type = {m["event_type"]: m for m in inbox(api, citizen["token"], page_size=50)["items"]}
     assert set(by_type) == {
         "case.submit",
@@ -92,6 +95,7 @@ def test_correction_resubmit_approve_result_and_conclude(api, identity_app, sand
         "case.approve",
         "case.result_issued",
         "case.conclude",
+        "delivery.pickup_ready",
     }
     result = wx_values(_wx(sandbox)[5])
     assert result["thing4"] == "请在卡包查看电子证照"  # 户籍证明 is issued as an e-licence

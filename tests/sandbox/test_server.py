@@ -28,6 +28,20 @@ SETTINGS = {
     "ALIPAY_PUBLIC_KEY",
     "ALIPAY_SERVER_URL",
     "ALIPAY_CERTIFY_RETURN_URL",
+    "SF_API_URL",
+    "SF_PARTNER_ID",
+    "SF_CHECKWORD",
+    "SF_MONTHLY_CARD",
+    # WeChat Pay (payments/): the merchant and both ways of trusting WeChat Pay
+    "WECHATPAY_MCHID",
+    "WECHATPAY_APPID",
+    "WECHATPAY_PRIVATE_KEY",
+    "WECHATPAY_CERT_SERIAL_NO",
+    "WECHATPAY_APIV3_KEY",
+    "WECHATPAY_PUBLIC_KEY",
+    "WECHATPAY_PUBLIC_KEY_ID",
+    "WECHATPAY_PLATFORM_CERTS",
+    "WECHATPAY_API_BASE",
 }
 
 
@@ -70,7 +84,19 @@ def test_a_server_with_a_key_directory_hands_out_key_paths(tmp_path):
 def test_python_dash_m_sandbox_serves_and_prints_the_settings(tmp_path):
     env = {**os.environ, "ZSB_VAR_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "sandbox", "--wechat-port", "0", "--alipay-port", "0", "--key-dir", str(tmp_path / "k")],
+        [
+            sys.executable,
+            "-m",
+            "sandbox",
+            "--wechat-port",
+            "0",
+            "--alipay-port",
+            "0",
+            "--s3-port",
+            "0",
+            "--key-dir",
+            str(tmp_path / "k"),
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -83,7 +109,7 @@ def test_python_dash_m_sandbox_serves_and_prints_the_settings(tmp_path):
             if "Ctrl-C" in line:
                 break
         exports = dict(re.findall(r"^export (\w+)=(\S+)$", "".join(lines), re.M))
-        assert {"WECHAT_APPID", "ALIPAY_SERVER_URL", "ALIPAY_APP_PRIVATE_KEY"} <= set(exports)
+        assert {"WECHAT_APPID", "ALIPAY_SERVER_URL", "ALIPAY_APP_PRIVATE_KEY", "S3_ENDPOINT_URL"} <= set(exports)
         base = exports["WECHAT_API_BASE"].strip("'")
         assert "WeChat sandbox" in requests.get(f"{base}/sandbox/", timeout=5).text
         assert Path(exports["ALIPAY_APP_PRIVATE_KEY"].strip("'")).exists()

@@ -148,11 +148,21 @@ def test_another_departments_staff(api, identity_app):
         api.get(f"{BASE}/departments/{case['department_code']}/cases", headers=outsider), 403, "DEPARTMENT_SCOPE"
     )
     assert_error(api.get(f"{BASE}/cases/{case['id']}", headers=outsider), 404, "APPLICATION_NOT_FOUND")
-    assert_error(act(api, outsider, case["id"], "accept"), 404, "APPLICATION_NOT_FOUND")
+    for action, note in [
+        ("accept", None),
+        ("reject", "不属于受理范围"),
+        ("request_correction", "补正"),
+        ("approve", None),
+        ("deny", "不符合条件"),
+        ("revoke", "承诺不实"),
+        ("conclude", None),
+    ]:
+        assert_error(act(api, outsider, case["id"], action, note=note), 404, "APPLICATION_NOT_FOUND")
     own = api.get(f"{BASE}/departments/{other}/cases", headers=outsider).get_json()
     assert own["total"] == 0 and own["items"] == []
     clerk = staff_token(api, identity_app, department=case["department_code"], role="window_clerk")
-    assert api.get(f"{BASE}/cases/{case['id']}", headers=clerk).get_json()["status"] == "submitted"
+    detail = api.get(f"{BASE}/cases/{case['id']}", headers=clerk).get_json()
+    assert detail["status"] == "submitted" and [e["action"] for e in detail["timeline"]] == ["submit"]
 
 
 def test_illegal_transitions_are_409(api, identity_app):

@@ -1,0 +1,46 @@
+"""`flask appointments …`: demo halls, windows and slots; the periodic jobs by hand."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from app.extensions import db
+
+
+@click.group("appointments", help="Halls, windows and appointment slots (网上预约).")
+def appointments_cli():
+    pass
+
+
+@appointments_cli.command("seed")
+@click.option("--days", default=14, show_default=True, help="Create slots for this many days from today.")
+@with_appcontext
+def seed_command(days: int):
+    """Demo halls, windows, the items they serve and slots on the coming working days (idempotent)."""
+    from app.appointments.seed import ensure_halls, ensure_slots
+    from app.appointments.service import china_now
+    from app.cases.queue import calendar
+
+    windows = ensure_halls()
+    created = ensure_slots(windows, first=china_now().date(), days=days, cal=calendar())
+    db.session.commit()
+    click.echo(f"{len(windows)} windows; {created} slots created")
+
+
+@appointments_cli.command("remind")
+@with_appcontext
+def remind_command():
+    """Send the day-before reminders now (what the cron job does)."""
+    from app.appointments.service import send_reminders
+
+    click.echo(f"{send_reminders()} reminders")
+
+
+@appointments_cli.command("no-shows")
+@with_appcontext
+def no_shows_command():
+    """Mark the no-shows now (what the cron job does)."""
+    from app.appointments.service import mark_no_shows
+
+    click.echo(f"{mark_no_shows()} marked")

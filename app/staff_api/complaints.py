@@ -1,0 +1,45 @@
+"""My department's consultations and complaints queue, and answering them."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from marshmallow import fields as F
+from marshmallow import validate as V
+
+from app.complaints import service as complaints
+from app.complaints.models import ComplaintKind, ComplaintStatus
+from app.staff_api.engagement_schemas import StaffComplaintSchema
+from app.staff_api.security import current_staff, require_staff
+from app.web.api import PlatformBlueprint as Blueprint
+from app.web.schemas import BaseSchema, PageQuerySchema, page_of
+
+blp = Blueprint("staff_complaints", __name__, description="Staff API: consultations and complaints (咨询投诉)")
+
+
+class ComplaintQuerySchema(PageQuerySchema):
+    status = F.String(validate=V.OneOf([s.value for s in ComplaintStatus]))
+    kind = F.String(validate=V.OneOf([k.value for k in ComplaintKind]))
+
+
+class AnswerSchema(BaseSchema):
+    answer = F.String(required=True, validate=V.Length(min=1, max=2000))
+
+
+@blp.route("/departments/<string:department_code>/complaints")
+class DepartmentComplaints(MethodView):
+    @require_staff()
+    @blp.arguments(ComplaintQuerySchema, location="query", as_kwargs=True)
+    @blp.response(200, page_of(StaffComplaintSchema))
+    def get(self, department_code: str, **query):
+        """Consultations and complaints routed to my department, earliest deadline first"""
+        return complaints.department_queue(current_staff(), department_code, **query)
+
+
+@blp.route("/complaints/<int:complaint_id>/answer")
+class Answer(MethodView):
+    @require_staff()
+    @blp.arguments(AnswerSchema)
+    @blp.response(200, StaffComplaintSchema)
+    def post(self, body: dict, complaint_id: int):
+        """Answer a consultation (any role) or a complaint (reviewers, heads) of my department"""
+        return complaints.answer(current_staff(), complaint_id, text=body["answer"])

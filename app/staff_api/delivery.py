@@ -1,0 +1,143 @@
+"""Staff API: delivery of results — the courier order queue, retries, waybills for the hall
+courier, handover at the window against the pickup code, the department's courier."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask.views import MethodView
+
+from app.staff.models import StaffRole
+from app.staff_api.security import current_staff, require_staff
+from app.web.api import PlatformBlueprint as Blueprint
+from app.web.schemas import BaseSchema, PageQuerySchema, page_of
+from delivery import staff as delivery_staff
+from delivery.couriers import NAMES
+from delivery.models import DeliveryStatus
+
+F = ma.fields
+blp = Blueprint("staff_delivery", __name__, description="Staff API: delivery of results (寄递)")
+
+
+class DeliveryQuerySchema(PageQuerySchema):
+    status = F.String(validate=ma.validate.OneOf([s.value for s in DeliveryStatus]))
+
+
+class StaffDeliverySchema(ma.Schema):
+    id = F.Integer()
+    case_id = F.Integer()
+    case_number = F.String(allow_none=True)
+    service_name = F.String()
+    method = F.String()
+    status = F.String()
+    status_text = F.String()
+    courier = F.String(allow_none=True)
+    order_id = F.String(allow_none=True)
+    waybill_no = F.String(allow_none=True)
+    order_attempts = F.Integer()
+    last_error = F.String(allow_none=True)
+    updated_at = F.String()
+
+
+class RecipientSchema(ma.Schema):
+    name = F.String()
+    mobile = F.String()
+    address = F.String()
+
+
+class StaffDeliveryDetailSchema(StaffDeliverySchema):
+    recipient = F.Nested(RecipientSchema, allow_none=True)
+    pickup_code_masked = F.String(allow_none=True)
+
+
+class WaybillSchema(BaseSchema):
+    waybill_no = F.String(
+        required=True, validate=ma.validate.Regexp(r"^[A-Za-z0-9]{6,30}$", error="运单号为6–30位字母或数字")
+    )
+    courier_name = F.String(required=True, validate=ma.validate.Length(min=2, max=30))
+
+
+class PickupCodeSchema(BaseSchema):
+    pickup_code = F.String(required=True, validate=ma.validate.Regexp(r"^\d{6}$", error="取件码为6位数字"))
+
+
+class CourierChoiceSchema(BaseSchema):
+    courier = F.String(required=True, validate=ma.validate.OneOf(NAMES))
+
+
+class CourierConfigSchema(ma.Schema):
+    department_code = F.String()
+    courier = F.String()
+    name = F.String()
+
+
+@blp.route("/departments/<string:department_code>/deliveries")
+class DeliveryQueue(MethodView):
+    @require_staff()
+    @blp.arguments(DeliveryQuerySchema, location="query", as_kwargs=True)
+    @blp.response(200, page_of(StaffDeliverySchema))
+    def get(self, department_code, **query):
+        """Courier orders of my department needing attention: failed first, then being placed, awaiting a waybill"""
+        return delivery_staff.queue(current_staff(), department_code, **query)
+
+
+@blp.route("/departments/<string:department_code>/courier")
+class DepartmentCourier(MethodView):
+    @require_staff()
+    @blp.response(200, CourierConfigSchema)
+    def get(self, department_code):
+        """The courier my department mails results with"""
+        return delivery_staff.get_courier(current_staff(), department_code)
+
+    @require_staff(StaffRole.DEPARTMENT_HEAD)
+    @blp.arguments(CourierChoiceSchema)
+    @blp.response(200, CourierConfigSchema)
+    def put(self, body, department_code):
+        """Set my department's courier: sf (SF Express orders) or hall (staff type the waybill)"""
+        return delivery_staff.set_courier(current_staff(), department_code, body["courier"])
+
+
+@blp.route("/deliveries/<int:delivery_id>")
+class StaffDelivery(MethodView):
+    @require_staff()
+    @blp.response(200, StaffDeliveryDetailSchema)
+    def get(self, delivery_id):
+        """One delivery of my department, with the recipient to address the parcel (audited)"""
+        return delivery_staff.detail(current_staff(), delivery_id)
+
+
+@blp.route("/deliveries/<int:delivery_id>/retry")
+class Retry(MethodView):
+    @require_staff()
+    @blp.response(200, StaffDeliverySchema)
+    def post(self, delivery_id):
+        """Place a failed courier order again"""
+        return delivery_staff.retry(current_staff(), delivery_id)
+
+
+@blp.route("/deliveries/<int:delivery_id>/waybill")
+class Waybill(MethodView):
+    @require_staff()
+    @blp.arguments(WaybillSchema)
+    @blp.response(200, StaffDeliverySchema)
+    def put(self, body, delivery_id):
+        """Hall courier (or a failed order): the parcel was handed to a courier with this waybill"""
+        return delivery_staff.enter_waybill(current_staff(), delivery_id, **body)
+
+
+@blp.route("/deliveries/<int:delivery_id>/delivered")
+class Delivered(MethodView):
+    @require_staff()
+    @blp.response(200, StaffDeliverySchema)
+    def post(self, delivery_id):
+        """Hall courier: the parcel was signed for"""
+        return delivery_staff.hall_delivered(current_staff(), delivery_id)
+
+
+@blp.route("/deliveries/<int:delivery_id>/picked-up")
+class PickedUp(MethodView):
+    @require_staff()
+    @blp.arguments(PickupCodeSchema)
+    @blp.response(200, StaffDeliverySchema)
+    def post(self, body, delivery_id):
+        """The applicant collected the result at the window (pickup code checked)"""
+        return delivery_staff.collected(current_staff(), delivery_id, pickup_code=body["pickup_code"])

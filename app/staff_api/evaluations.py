@@ -1,0 +1,44 @@
+"""Ratings of my department's cases and the follow-up of bad ones (回访整改)."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from marshmallow import fields as F
+from marshmallow import validate as V
+
+from app.evaluations import service as evaluations
+from app.evaluations.models import FollowupStatus
+from app.staff_api.engagement_schemas import StaffEvaluationSchema
+from app.staff_api.security import current_staff, require_staff
+from app.web.api import PlatformBlueprint as Blueprint
+from app.web.schemas import BaseSchema, PageQuerySchema, page_of
+
+blp = Blueprint("staff_evaluations", __name__, description="Staff API: ratings (好差评)")
+
+
+class EvaluationQuerySchema(PageQuerySchema):
+    followup = F.String(validate=V.OneOf([s.value for s in FollowupStatus]))
+
+
+class ReplySchema(BaseSchema):
+    reply = F.String(required=True, validate=V.Length(min=1, max=1000))
+
+
+@blp.route("/departments/<string:department_code>/evaluations")
+class DepartmentEvaluations(MethodView):
+    @require_staff()
+    @blp.arguments(EvaluationQuerySchema, location="query", as_kwargs=True)
+    @blp.response(200, page_of(StaffEvaluationSchema))
+    def get(self, department_code: str, **query):
+        """Ratings of my department's cases, newest first (filter by follow-up status)"""
+        return evaluations.department_evaluations(current_staff(), department_code, **query)
+
+
+@blp.route("/evaluations/<int:evaluation_id>/reply")
+class Reply(MethodView):
+    @require_staff()
+    @blp.arguments(ReplySchema)
+    @blp.response(200, StaffEvaluationSchema)
+    def post(self, body: dict, evaluation_id: int):
+        """Reply to a bad rating of my department (reviewers, heads)"""
+        return evaluations.reply(current_staff(), evaluation_id, text=body["reply"])

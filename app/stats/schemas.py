@@ -1,0 +1,56 @@
+"""Schemas of the figures, shared by the public and the staff endpoints (read-only shapes)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields as F
+from marshmallow import validate as V
+
+from app.web.schemas import BaseSchema
+
+
+class PeriodQuerySchema(BaseSchema):
+    date_from = F.Date(data_key="from", metadata={"description": "China date; default 1 January of this year"})
+    date_to = F.Date(data_key="to", metadata={"description": "China date, inclusive; default today"})
+
+
+class TrendQuerySchema(BaseSchema):
+    months = F.Integer(load_default=12, validate=V.Range(min=1, max=24))
+
+
+class RateSchema(ma.Schema):
+    rate = F.Float(allow_none=True, metadata={"description": "numerator / denominator, 4 decimals; null when 0/0"})
+    numerator = F.Integer()
+    denominator = F.Integer()
+
+
+class ProcessingSchema(ma.Schema):
+    closed_cases = F.Integer()
+    mean_days = F.Float(allow_none=True)
+    p90_days = F.Integer(allow_none=True)
+    mean_promised_days = F.Float(allow_none=True)
+    within_promise_rate = F.Nested(RateSchema)
+
+
+class MaterialsSchema(ma.Schema):
+    licence = F.Integer()
+    commitment = F.Integer()
+    upload = F.Integer()
+
+
+class FiguresSchema(ma.Schema):
+    period = F.Dict()
+    department_code = F.String(allow_none=True)
+    as_of = F.String()
+    cases_submitted = F.Integer()
+    full_online_rate = F.Nested(RateSchema)
+    mobile_rate = F.Nested(RateSchema)
+    instant_approval_rate = F.Nested(RateSchema)
+    materials_without_upload_rate = F.Nested(RateSchema)
+    materials = F.Nested(MaterialsSchema)
+    visits_avoided = F.Integer()
+    processing = F.Nested(ProcessingSchema)
+    overdue_count = F.Integer()
+    ratings = F.Integer()
+    satisfaction_rate = F.Nested(RateSchema)
+    bad_rating_followup_rate = F.Nested(RateSchema)

@@ -1,0 +1,5 @@
+import sys
+
+from bench.delivery.run import main
+
+sys.exit(main())

@@ -1,0 +1,5 @@
+import sys
+
+from bench.engage.run import main
+
+sys.exit(main())

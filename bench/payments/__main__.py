@@ -1,0 +1,5 @@
+import sys
+
+from bench.payments.run import main
+
+sys.exit(main())

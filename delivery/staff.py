@@ -1,0 +1,223 @@
+"""Staff side of delivery, scoped to the staff member's department (another department's
+delivery is "not found"): the courier order queue (failed, being placed, awaiting a waybill),
+retrying a failed order, typing the waybill for the hall courier, handing a result over at the
+window against the pickup code, and the department's courier. Every change is audited."""
+
+from __future__ import annotations
+
+import hmac
+
+import sqlalchemy as sa
+
+from app import crypto
+from app.cases import service as cases
+from app.extensions import db
+from app.staff import service as staff
+from app.staff.models import StaffRole
+from delivery import addresses, divisions
+from delivery.couriers import DISPLAY, NAMES
+from delivery.errors import DeliveryNotFound, DeliveryStateConflict, PickupCodeMismatch
+from delivery.models import CourierConfig, Delivery, DeliveryStatus, utcnow
+from delivery.service import STATUS_TEXT, event_payload
+
+S = DeliveryStatus
+QUEUE_STATES = (S.FAILED, S.ORDERING, S.AWAITING_WAYBILL)
+
+
+def _actor(principal: staff.StaffPrincipal) -> str:
+    return f"staff:{principal.staff_id}"
+
+
+def _audit(principal: staff.StaffPrincipal, action: str, target: str, outcome: str = "ok") -> None:
+    staff.record(
+        staff_id=principal.staff_id,
+        department_code=principal.department_code,
+        action=action,
+        target=target,
+        outcome=outcome,
+    )
+
+
+def _row(delivery: Delivery, facts: dict) -> dict:
+    return {
+        "id": delivery.id,
+        "case_id": delivery.case_id,
+        "case_number": facts["case_number"],
+        "service_name": facts["service_name"],
+        "method": delivery.method,
+        "status": delivery.status,
+        "status_text": STATUS_TEXT.get(delivery.status, delivery.status),
+        "courier": delivery.courier,
+        "order_id": delivery.order_id,
+        "waybill_no": delivery.waybill_no,
+        "order_attempts": delivery.order_attempts,
+        "last_error": delivery.last_error,
+        "updated_at": delivery.updated_at.isoformat() + "Z",
+    }
+
+
+def queue(
+    principal: staff.StaffPrincipal,
+    department_code: str,
+    *,
+    status: str | None = None,
+    page: int = 1,
+    page_size: int = 20,
+):
+    """Courier orders of my department needing attention (failed first), or of one status."""
+    states = (status,) if status else QUEUE_STATES
+    where = (Delivery.department_code == department_code, Delivery.status.in_(states))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Delivery).where(*where))
+    failed_first = sa.case((Delivery.status == S.FAILED, 0), else_=1)
+    rows = db.session.scalars(
+        sa.select(Delivery)
+        .where(*where)
+        .order_by(failed_first, Delivery.updated_at)
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    )
+    items = [_row(d, cases.case_facts(d.case_id)) for d in rows]
+    return {"items": items, "total": total, "page": page, "page_size": page_size}
+
+
+def _own(principal: staff.StaffPrincipal, delivery_id: int, *, lock: bool = True) -> Delivery:
+    query = sa.select(Delivery).where(Delivery.id == delivery_id, Delivery.department_code == principal.department_code)
+    if lock:
+        query = query.with_for_update()
+    delivery = db.session.scalar(query)
+    if delivery is None or delivery.issued_at is None:
+        raise DeliveryNotFound()
+    return delivery
+
+
+def detail(principal: staff.StaffPrincipal, delivery_id: int) -> dict:
+    """One delivery of my department with the recipient in full (to address a parcel; audited)."""
+    delivery = _own(principal, delivery_id, lock=False)
+    out = _row(delivery, cases.case_facts(delivery.case_id))
+    out["recipient"] = None
+    if delivery.contact:
+        contact = addresses.unseal(delivery.contact)
+        names = divisions.names(delivery.province_code, delivery.city_code, delivery.county_code)
+        region = "".join(names.get(c, "") for c in (delivery.province_code, delivery.city_code, delivery.county_code))
+        out["recipient"] = {
+            "name": contact["recipient"],
+            "mobile": contact["mobile"],
+            "address": region + contact["detail"],
+        }
+    out["pickup_code_masked"] = crypto.mask_middle(delivery.pickup_code or "", keep_start=0, keep_end=2) or None
+    _audit(principal, "delivery.read", str(delivery.id))
+    db.session.commit()
+    return out
+
+
+def retry(principal: staff.StaffPrincipal, delivery_id: int) -> dict:
+    """Place a failed courier order again (a fresh round of attempts)."""
+    from delivery import jobs
+
+    delivery = _own(principal, delivery_id)
+    if delivery.status != S.FAILED:
+        db.session.rollback()
+        raise DeliveryStateConflict(errors={"status": {"current": delivery.status}})
+    delivery.status = S.ORDERING
+    delivery.order_attempts = 0
+    delivery.updated_at = utcnow()
+    _audit(principal, "delivery.retry", str(delivery.id))
+    facts = cases.case_facts(delivery.case_id)
+    db.session.commit()
+    jobs.enqueue_order(delivery.id, round_=jobs.new_round())
+    return _row(delivery, facts)
+
+
+def enter_waybill(principal: staff.StaffPrincipal, delivery_id: int, *, waybill_no: str, courier_name: str) -> dict:
+    """Hall courier: the parcel was handed to `courier_name` with `waybill_no` (also the way out
+    of a failed order). The parcel counts as shipped."""
+    delivery = _own(principal, delivery_id)
+    if delivery.method != "mail" or delivery.status not in (S.AWAITING_WAYBILL, S.FAILED):
+        db.session.rollback()
+        raise DeliveryStateConflict(errors={"status": {"current": delivery.status}})
+    facts = cases.case_facts(delivery.case_id)
+    delivery.courier = "hall"
+    delivery.courier_name = courier_name
+    delivery.waybill_no = waybill_no
+    delivery.status = S.PICKED_UP
+    delivery.last_error = None
+    delivery.updated_at = utcnow()
+    cases.record_step(
+        delivery.case_id,
+        "parcel_picked_up",
+        actor=_actor(principal),
+        note=f"办理结果已交{courier_name}寄递，运单号{waybill_no}",
+        event_type="delivery.shipped",
+        payload=event_payload(facts, delivery, stage=S.PICKED_UP),
+    )
+    _audit(principal, "delivery.waybill", str(delivery.id))
+    db.session.commit()
+    return _row(delivery, facts)
+
+
+def _finish(principal: staff.StaffPrincipal, delivery: Delivery, status: str, note: str) -> dict:
+    facts = cases.case_facts(delivery.case_id)
+    delivery.status = status
+    delivery.delivered_at = delivery.updated_at = utcnow()
+    cases.record_step(
+        delivery.case_id,
+        "parcel_delivered" if delivery.method == "mail" else "result_collected",
+        actor=_actor(principal),
+        note=note,
+        event_type="delivery.delivered",
+        payload=event_payload(facts, delivery, stage=status),
+    )
+    cases.conclude_on_delivery(delivery.case_id, actor=_actor(principal), note="办理结果已送达，办结")
+    return _row(delivery, facts)
+
+
+def collected(principal: staff.StaffPrincipal, delivery_id: int, *, pickup_code: str) -> dict:
+    """The citizen collected the result at the window, showing the pickup code."""
+    delivery = _own(principal, delivery_id)
+    if delivery.method != "pickup" or delivery.status != S.PICKUP_READY:
+        db.session.rollback()
+        raise DeliveryStateConflict(errors={"status": {"current": delivery.status}})
+    if not hmac.compare_digest((delivery.pickup_code or "").encode(), pickup_code.encode()):
+        db.session.rollback()
+        _audit(principal, "delivery.collected", str(delivery_id), outcome="pickup_code_mismatch")
+        db.session.commit()
+        raise PickupCodeMismatch(errors={"json": {"pickup_code": ["取件码不正确"]}})
+    out = _finish(principal, delivery, S.COLLECTED, "申请人已到窗口领取办理结果")
+    _audit(principal, "delivery.collected", str(delivery.id))
+    db.session.commit()
+    return out
+
+
+def hall_delivered(principal: staff.StaffPrincipal, delivery_id: int) -> dict:
+    """Hall courier: the courier reported the parcel signed for (no route feed to tell us)."""
+    delivery = _own(principal, delivery_id)
+    if delivery.courier != "hall" or delivery.status != S.PICKED_UP:
+        db.session.rollback()
+        raise DeliveryStateConflict(errors={"status": {"current": delivery.status}})
+    out = _finish(principal, delivery, S.DELIVERED, "快件已签收（窗口登记）")
+    _audit(principal, "delivery.delivered", str(delivery.id))
+    db.session.commit()
+    return out
+
+
+def get_courier(principal: staff.StaffPrincipal, department_code: str) -> dict:
+    from delivery.service import courier_for
+
+    code = courier_for(department_code)
+    return {"department_code": department_code, "courier": code, "name": DISPLAY.get(code, code)}
+
+
+def set_courier(principal: staff.StaffPrincipal, department_code: str, courier: str) -> dict:
+    """The courier my department mails results with (department heads)."""
+    staff.require_role(principal, (StaffRole.DEPARTMENT_HEAD,))
+    if courier not in NAMES:
+        raise DeliveryStateConflict("未知的寄递方式")
+    row = db.session.get(CourierConfig, department_code, with_for_update=True)
+    if row is None:
+        row = CourierConfig(department_code=department_code, courier=courier)
+        db.session.add(row)
+    row.courier = courier
+    row.updated_by = _actor(principal)
+    _audit(principal, "delivery.courier", courier)
+    db.session.commit()
+    return get_courier(principal, department_code)

@@ -1,0 +1,121 @@
+"""Schemas of the citizen delivery API: address book, divisions, delivery choice and tracking."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+from app.web.schemas import BaseSchema
+
+F = ma.fields
+
+
+class AddressCreateSchema(BaseSchema):
+    recipient = F.String(required=True, validate=ma.validate.Length(min=1, max=30))
+    mobile = F.String(required=True, validate=ma.validate.Length(min=1, max=20))
+    province_code = F.String(required=True, validate=ma.validate.Regexp(r"^\d{6}$", error="行政区划代码为6位数字"))
+    city_code = F.String(required=True, validate=ma.validate.Regexp(r"^\d{6}$", error="行政区划代码为6位数字"))
+    county_code = F.String(required=True, validate=ma.validate.Regexp(r"^\d{6}$", error="行政区划代码为6位数字"))
+    detail = F.String(required=True, validate=ma.validate.Length(min=1, max=120))
+    is_default = F.Boolean()
+
+
+class AddressPatchSchema(BaseSchema):
+    recipient = F.String(validate=ma.validate.Length(min=1, max=30))
+    mobile = F.String(validate=ma.validate.Length(min=1, max=20))
+    province_code = F.String(validate=ma.validate.Regexp(r"^\d{6}$", error="行政区划代码为6位数字"))
+    city_code = F.String(validate=ma.validate.Regexp(r"^\d{6}$", error="行政区划代码为6位数字"))
+    county_code = F.String(validate=ma.validate.Regexp(r"^\d{6}$", error="行政区划代码为6位数字"))
+    detail = F.String(validate=ma.validate.Length(min=1, max=120))
+    is_default = F.Boolean(validate=ma.validate.Equal(True, error="设为默认请传 true"))
+
+    @ma.validates_schema
+    def _not_empty(self, data, **kwargs):
+        if not data:
+            raise ma.ValidationError("请至少修改一项")
+
+
+class AddressSchema(ma.Schema):
+    id = F.Integer()
+    recipient = F.String()
+    mobile = F.String()
+    province_code = F.String()
+    city_code = F.String()
+    county_code = F.String()
+    region = F.String()
+    detail = F.String()
+    is_default = F.Boolean()
+
+
+class AddressPageSchema(ma.Schema):
+    items = F.List(F.Nested(AddressSchema))
+    total = F.Integer()
+    page = F.Integer()
+    page_size = F.Integer()
+
+
+class DivisionQuerySchema(BaseSchema):
+    parent = F.String(validate=ma.validate.Regexp(r"^\d{6}$", error="行政区划代码为6位数字"))
+
+
+class DivisionSchema(ma.Schema):
+    code = F.String()
+    name = F.String()
+    level = F.String()
+
+
+class DivisionListSchema(ma.Schema):
+    items = F.List(F.Nested(DivisionSchema))
+
+
+class DeliveryChoiceSchema(BaseSchema):
+    method = F.String(required=True, validate=ma.validate.OneOf(["mail", "pickup"]))
+    address_id = F.Integer(validate=ma.validate.Range(min=1))
+
+    @ma.validates_schema
+    def _address_for_mail(self, data, **kwargs):
+        if data["method"] == "mail" and "address_id" not in data:
+            raise ma.ValidationError({"address_id": ["邮寄须选择收件地址"]})
+        if data["method"] == "pickup" and "address_id" in data:
+            raise ma.ValidationError({"address_id": ["自取不需要收件地址"]})
+
+
+class MaskedAddressSchema(ma.Schema):
+    address_id = F.Integer(allow_none=True)
+    recipient = F.String()
+    mobile = F.String()
+    region = F.String()
+    detail = F.String()
+
+
+class CourierSchema(ma.Schema):
+    code = F.String()
+    name = F.String()
+
+
+class PickupSchema(ma.Schema):
+    code = F.String(metadata={"description": "取件码: show it at the window"})
+    address = F.String(metadata={"description": "办理地点"})
+    hours = F.String(metadata={"description": "办理时间"})
+
+
+class RouteSchema(ma.Schema):
+    at = F.String()
+    stage = F.String()
+    op_code = F.String()
+    address = F.String()
+    remark = F.String()
+
+
+class DeliverySchema(ma.Schema):
+    case_id = F.Integer()
+    method = F.String(allow_none=True)
+    options = F.List(F.String())
+    changeable = F.Boolean()
+    status = F.String(allow_none=True)
+    status_text = F.String()
+    address = F.Nested(MaskedAddressSchema, allow_none=True)
+    courier = F.Nested(CourierSchema, allow_none=True)
+    waybill_no = F.String(allow_none=True)
+    pickup = F.Nested(PickupSchema, allow_none=True)
+    exception = F.String(allow_none=True)
+    routes = F.List(F.Nested(RouteSchema), metadata={"description": "newest first"})

@@ -1,0 +1,29 @@
+"""Paying the fee of an application (在线支付) in the WeChat or Alipay mini-program."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from app.web.api import PlatformBlueprint as Blueprint
+from miniprogram_api.payment_schemas import PaymentSchema, PaymentStartedSchema, PaymentStartSchema
+from miniprogram_api.security import current_principal, require_level
+from payments import service as payments
+
+blp = Blueprint("payments", __name__, description="Fee payment (在线支付)")
+
+
+@blp.route("/applications/<int:case_id>/payment")
+class Payment(MethodView):
+    @require_level(3)
+    @blp.response(200, PaymentSchema)
+    def get(self, case_id):
+        """The fee of one of my applications: its order and any refund"""
+        return payments.get_payment(current_principal(), case_id)
+
+    @require_level(3)
+    @blp.arguments(PaymentStartSchema)
+    @blp.response(200, PaymentStartedSchema)
+    def post(self, body, case_id):
+        """Pay the fee: WeChat Pay (wx.requestPayment parameters) or Alipay (trade_no for my.tradePay).
+        Repeating the call returns the same open order."""
+        return payments.start_payment(current_principal(), case_id, body["channel"])

@@ -1,0 +1,175 @@
+"""Provider callbacks: verify over the raw body first, store the raw notification, settle the
+order under its row lock in the same transaction, answer in the provider's exact format.
+
+Answers: WeChat Pay — 204 on success, 4xx/5xx with {"code":"FAIL","message":…} otherwise;
+Alipay — the text `success`, anything else makes Alipay retry.
+
+An authentic notification that does not match our order (amount, mchid/appid/app_id) or names no
+order of ours is recorded with an alarm and answered as received: a redelivery would not change
+it, and the alarm is the follow-up. A forged, tampered, stale or undecryptable one is refused and
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from payments import gateways, refunds, service
+from payments.gateways.base import Notice, NotificationRejected
+from payments.models import RawNotification, utcnow
+
+log = logging.getLogger(__name__)
+WECHAT_HEADERS = ("Wechatpay-Serial", "Wechatpay-Signature", "Wechatpay-Timestamp", "Wechatpay-Nonce")
+FAIL_VERIFY = {"code": "FAIL", "message": "验签失败"}
+FAIL_INTERNAL = {"code": "FAIL", "message": "系统繁忙"}
+
+
+def _store(
+    channel: str,
+    headers: dict,
+    body: bytes,
+    *,
+    verified: bool,
+    outcome: str,
+    detail=None,
+    notice=None,
+    returning: bool = False,
+) -> int | None:
+    """Insert the raw notification with a Core insert (no unit of work on the hot path); its id
+    only when asked for (alarms name it)."""
+    table = RawNotification.__table__
+    statement = sa.insert(table).values(
+        channel=channel,
+        received_at=utcnow(),
+        headers=headers,
+        body=body.decode("utf-8", "replace"),
+        verified=verified,
+        outcome=outcome,
+        detail=detail,
+        event_id=notice.event_id if notice else None,
+        out_trade_no=(notice.trade.out_trade_no[:64] or None) if notice and notice.trade else None,
+    )
+    if returning:
+        return db.session.execute(statement.returning(table.c.id)).scalar_one()
+    db.session.execute(statement)
+    return None
+
+
+def handle_wechat(headers, body: bytes) -> tuple[int, dict | None]:
+    """(HTTP status, JSON body or None) for a WeChat Pay callback."""
+    gateway = gateways.gateway("wechat")
+    kept = {name: headers.get(name) for name in WECHAT_HEADERS}
+    if gateway is None:
+        return 503, {"code": "FAIL", "message": "未配置微信支付"}
+    try:
+        notice = gateway.verify(headers, body)
+    except NotificationRejected as exc:
+        return _rejected("wechat", kept, body, exc.reason, (401, FAIL_VERIFY))
+    try:
+        _process(notice, kept, body)
+    except Exception:
+        db.session.rollback()
+        log.exception("payments: wechat notification not processed")
+        return 500, FAIL_INTERNAL
+    return 204, None
+
+
+def handle_alipay(body: bytes) -> str:
+    """The answer text for an Alipay async notify: `success`, or `fail` (Alipay retries)."""
+    gateway = gateways.gateway("alipay")
+    if gateway is None:
+        return "fail"
+    try:
+        notice = gateway.verify(body)
+    except NotificationRejected as exc:
+        return _rejected("alipay", {}, body, exc.reason, "fail")
+    try:
+        _process(notice, {}, body)
+    except Exception:
+        db.session.rollback()
+        log.exception("payments: alipay notification not processed")
+        return "fail"
+    return "success"
+
+
+def _rejected(channel: str, headers: dict, body: bytes, reason: str, answer):
+    log.warning("payments: %s notification rejected: %s", channel, reason)
+    try:
+        _store(channel, headers, body, verified=False, outcome="rejected", detail=reason)
+        db.session.commit()
+    except Exception:  # noqa: BLE001 - the refusal stands even if the audit row cannot be written
+        db.session.rollback()
+        log.exception("payments: rejected notification not stored")
+    return answer
+
+
+def _process(notice: Notice, headers: dict, body: bytes) -> None:
+    """One transaction: whatever the notification settles, and its raw row (written last, with
+    its outcome, so the common paths cost one statement for it)."""
+    if notice.kind == "payment" and notice.trade is not None:
+        db.session.info["zsb_payment_alarms"] = []
+        try:
+            outcome = _settle(notice)
+        except Exception:
+            db.session.info.pop("zsb_payment_alarms", None)
+            db.session.info.pop("zsb_paid_late", None)
+            raise
+        alarms = db.session.info.pop("zsb_payment_alarms", None)
+        raw_id = _store(
+            notice.channel, headers, body, verified=True, outcome=outcome, notice=notice, returning=bool(alarms)
+        )
+        for alarm in alarms or ():
+            alarm.notification_id = raw_id
+        order_id = db.session.info.pop("zsb_paid_late", None)
+        db.session.commit()
+        if order_id is not None:
+            refunds.enqueue_send(order_id)
+    elif notice.kind == "refund" and notice.out_refund_no:
+        _store(notice.channel, headers, body, verified=True, outcome="refund", notice=notice)
+        db.session.commit()
+        _apply_refund_notice(notice)
+    else:
+        _store(notice.channel, headers, body, verified=True, outcome="ignored", notice=notice)
+        db.session.commit()
+
+
+def _settle(notice: Notice) -> str:
+    trade = notice.trade
+    order = service.lock_order(out_trade_no=trade.out_trade_no)
+    if order is None or order.channel != notice.channel:
+        service.raise_alarm(
+            "unknown_order", channel=notice.channel, order=None, detail={"out_trade_no": trade.out_trade_no[:64]}
+        )
+        return "alarm"
+    if trade.state != "paid":
+        return "ignored"  # e.g. Alipay's TRADE_CLOSED after a full refund
+    outcome = service.apply_paid(order, trade, source="notify")  # "duplicate" when settled before
+    if outcome == "paid_late":
+        db.session.info["zsb_paid_late"] = order.id
+    return outcome
+
+
+def _apply_refund_notice(notice: Notice) -> None:
+    import sqlalchemy as sa
+
+    from payments.gateways.base import RefundOutcome
+    from payments.models import Refund
+
+    refund_id = db.session.scalar(sa.select(Refund.id).where(Refund.out_refund_no == notice.out_refund_no))
+    if refund_id is None:
+        service.raise_alarm(
+            "unknown_refund", channel=notice.channel, order=None, detail={"out_refund_no": notice.out_refund_no[:64]}
+        )
+        db.session.commit()
+        return
+    refunds.apply_outcome(
+        refund_id,
+        RefundOutcome(
+            out_refund_no=notice.out_refund_no,
+            state=notice.refund_state or "unknown",
+            provider_refund_id=notice.provider_refund_id,
+        ),
+    )

@@ -1,0 +1,231 @@
+"""Refunds of paid fees when a case is rejected, denied or withdrawn (and of a payment that came
+after its case stopped waiting for it). One refund per order, recorded before the provider is
+called, so every retry — a redelivered job, the reconciliation — sends the same out_refund_no
+(WeChat) / out_request_no (Alipay) and the provider refunds once."""
+
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+
+from app.cases import service as cases
+from app.extensions import db
+from payments import gateways
+from payments.gateways.base import GatewayError, ProviderUnavailable, RefundCall, RefundOutcome
+from payments.models import FeeOrder, OrderStatus, Refund, RefundStatus, utcnow
+
+log = logging.getLogger(__name__)
+ACTOR = "system:payments"
+REASONS = {
+    "case.reject": "申请不予受理，退还已缴费用",
+    "case.deny": "申请不予许可，退还已缴费用",
+    "case.withdraw": "申请已撤回，退还已缴费用",
+}
+CHANNEL_NAMES = {"wechat": "微信支付", "alipay": "支付宝"}
+
+
+def _yuan(fen: int) -> str:
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+def record_refund(order: FeeOrder, *, reason: str) -> Refund:
+    """The refund of a paid order (locked by the caller), created once; in the caller's transaction."""
+    refund = db.session.scalar(sa.select(Refund).where(Refund.order_id == order.id))
+    if refund is None:
+        refund = Refund(
+            order_id=order.id,
+            case_id=order.case_id,
+            out_refund_no="R" + order.out_trade_no[1:],
+            amount_fen=order.amount_fen,
+            reason=reason[:80],
+            status=RefundStatus.PENDING,
+        )
+        db.session.add(refund)
+        order.status = OrderStatus.REFUNDING
+        order.updated_at = utcnow()
+        db.session.flush()
+    return refund
+
+
+def refund_case(case_id: int, *, reason: str) -> int:
+    """A case was rejected, denied or withdrawn: refund its paid orders and close open ones.
+    Idempotent; returns the number of refunds sent."""
+    from payments import service
+
+    sent = 0
+    ids = db.session.scalars(sa.select(FeeOrder.id).where(FeeOrder.case_id == case_id)).all()
+    for order_id in ids:
+        order = service.lock_order(order_id=order_id)
+        if order.status == OrderStatus.PENDING:
+            db.session.commit()
+            close_open(order_id)
+            continue
+        if order.status not in (OrderStatus.PAID, OrderStatus.REFUNDING):
+            db.session.commit()
+            continue
+        record_refund(order, reason=reason)
+        db.session.commit()
+        send(order_id)
+        sent += 1
+    return sent
+
+
+def close_open(order_id: int) -> None:
+    """Close an unpaid order whose case no longer waits for it; paid meanwhile → settled (and
+    refunded, as its case is gone)."""
+    from payments import service
+    from payments.gateways.base import OrderPaidAtProvider
+
+    order = db.session.get(FeeOrder, order_id)
+    gateway = gateways.gateway(order.channel)
+    try:
+        if gateway is not None:
+            gateway.close(order.out_trade_no)
+    except OrderPaidAtProvider:
+        service.settle_by_query(order_id)
+        return
+    order = service.lock_order(order_id=order_id)
+    if order.status == OrderStatus.PENDING:
+        order.status, order.closed_at, order.updated_at = OrderStatus.CLOSED, utcnow(), utcnow()
+    db.session.commit()
+
+
+def send(order_id: int) -> str:
+    """Send (or re-send) the refund of an order to its provider and record the outcome. Raises
+    GatewayError when retryable so the job is retried; a final refusal fails the refund."""
+    from payments import service
+
+    order = service.lock_order(order_id=order_id)
+    refund = db.session.scalar(sa.select(Refund).where(Refund.order_id == order_id))
+    if refund is None or refund.status in (RefundStatus.SUCCEEDED, RefundStatus.FAILED):
+        db.session.commit()
+        return "skipped" if refund is None else refund.status
+    refund.attempts += 1
+    refund.updated_at = utcnow()
+    db.session.commit()
+    gateway = gateways.gateway(order.channel)
+    if gateway is None:  # the channel's keys are missing here: retry (the reconciliation also does)
+        raise ProviderUnavailable(f"refund: {order.channel} is not configured in this process")
+    call = RefundCall(
+        out_trade_no=order.out_trade_no,
+        out_refund_no=refund.out_refund_no,
+        amount_fen=refund.amount_fen,
+        total_fen=order.amount_fen,
+        reason=refund.reason,
+        notify_url=service.notify_url(order.channel),
+    )
+    try:
+        outcome = gateway.refund(call)
+    except GatewayError as exc:
+        _note_error(refund.id, str(exc))
+        if exc.retryable:
+            raise
+        fail(refund.id, str(exc))
+        return RefundStatus.FAILED
+    return apply_outcome(refund.id, outcome)
+
+
+def query(refund_id: int) -> str:
+    """Ask the provider how a refund stands (reconciliation)."""
+    refund = db.session.get(Refund, refund_id)
+    order = db.session.get(FeeOrder, refund.order_id)
+    gateway = gateways.gateway(order.channel)
+    if order.channel == "alipay":
+        outcome = gateway.query_refund(refund.out_refund_no, out_trade_no=order.out_trade_no)
+    else:
+        outcome = gateway.query_refund(refund.out_refund_no)
+    if outcome.state == "unknown" and refund.status == RefundStatus.PENDING:
+        return send(order.id)  # the provider never got it: send it (same out_refund_no)
+    return apply_outcome(refund.id, outcome)
+
+
+def _note_error(refund_id: int, error: str) -> None:
+    db.session.rollback()
+    db.session.execute(
+        sa.update(Refund).where(Refund.id == refund_id).values(last_error=error[:255], updated_at=utcnow())
+    )
+    db.session.commit()
+
+
+def apply_outcome(refund_id: int, outcome: RefundOutcome) -> str:
+    """Record what the provider said about a refund (answer, callback or query); commits."""
+    from payments import service
+
+    refund = db.session.get(Refund, refund_id)
+    order = service.lock_order(order_id=refund.order_id)
+    db.session.refresh(refund)
+    if refund.status in (RefundStatus.SUCCEEDED, RefundStatus.FAILED):
+        db.session.commit()
+        return refund.status
+    if outcome.provider_refund_id:
+        refund.provider_refund_id = outcome.provider_refund_id
+    refund.updated_at = utcnow()
+    if outcome.state == "succeeded":
+        refund.status = RefundStatus.SUCCEEDED
+        refund.finished_at = utcnow()
+        order.status, order.updated_at = OrderStatus.REFUNDED, utcnow()
+        _timeline(
+            order,
+            refund,
+            "payment.refunded",
+            f"已退款{_yuan(refund.amount_fen)}元，原路退回{CHANNEL_NAMES[order.channel]}",
+        )
+    elif outcome.state == "failed":
+        db.session.commit()
+        fail(refund.id, "provider reported the refund closed or abnormal")
+        return RefundStatus.FAILED
+    elif outcome.state == "processing":
+        refund.status = RefundStatus.PROCESSING
+    db.session.commit()
+    return refund.status
+
+
+def fail(refund_id: int, error: str) -> None:
+    """Terminal: the provider refused the refund. A person must act (alarm); the citizen sees it."""
+    from payments import service
+
+    refund = db.session.get(Refund, refund_id)
+    order = service.lock_order(order_id=refund.order_id)
+    db.session.refresh(refund)
+    if refund.status in (RefundStatus.SUCCEEDED, RefundStatus.FAILED):
+        db.session.commit()
+        return
+    refund.status, refund.last_error, refund.updated_at = RefundStatus.FAILED, error[:255], utcnow()
+    _timeline(order, refund, "payment.refund_failed", "退款未成功，工作人员将与您联系")
+    service.raise_alarm("refund_failed", channel=order.channel, order=order, detail={"error": error[:255]})
+    db.session.commit()
+
+
+def _timeline(order: FeeOrder, refund: Refund, event_type: str, note: str) -> None:
+    facts = cases.case_facts(order.case_id)
+    cases.record_step(
+        order.case_id,
+        "refund",
+        actor=ACTOR,
+        note=note,
+        event_type=event_type,
+        payload={
+            "service_name": facts["service_name"],
+            "channel": order.channel,
+            "out_trade_no": order.out_trade_no,
+            "out_refund_no": refund.out_refund_no,
+            "amount_fen": refund.amount_fen,
+        },
+    )
+
+
+def enqueue_send(order_id: int) -> None:
+    """Send a refund from a worker soon (after the caller committed); the reconciliation retries
+    it if Redis is down."""
+    from rq import Queue
+
+    from app.extensions import redis_ext
+    from app.queues import Queues
+
+    try:
+        Queue(Queues.HIGH, connection=redis_ext.client).enqueue(
+            "payments.jobs.send_refund", order_id, job_id=f"payments-refund-{order_id}", failure_ttl=7 * 86400
+        )
+    except Exception:  # noqa: BLE001 - Redis down: the reconciliation sends pending refunds
+        log.warning("payments: refund of order %s left for the reconciliation", order_id, exc_info=True)
