@@ -17,6 +17,8 @@ DEFAULTS = {
     # The sweep looks this far back for events that never got their messages.
     "NOTIFICATIONS_SWEEP_WINDOW": 2 * 24 * 3600,
     "NOTIFICATIONS_SMS_ENABLED": False,
+    # Off: the send path commits without waiting for the WAL flush (PostgreSQL; see dispatch).
+    "NOTIFICATIONS_SYNCHRONOUS_COMMIT": True,
     "NOTIFICATIONS_SMS_PROVIDER": "",
     "NOTIFICATIONS_TEMPLATES_FILE": "",
 }

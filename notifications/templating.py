@@ -6,9 +6,12 @@ Placeholders are the payload's own keys plus these derived values:
 - `service_name`, `case_number`, `department_code`: from the payload, else from the case
   (app.cases.service.case_facts) when the payload names a `case_id`;
 - `amount`: "¥12.50" from `amount_fen`, `refund_fen` or `fee_fen` (payload first, then the case);
-- `slot`: "2026-12-07 09:30" from `slot_start` (ISO 8601);
+- `slot`: "2026-12-07 09:30" from `slot_start` (ISO 8601), else `day` + `starts`;
+- `pickup_point` (else `pickup_address`), `courier_label` (courier_name, else the name of the
+  `courier` code, else 快递), `kind_label` (咨询 / 投诉, default 投诉);
 - `licence_name`, `licence_hint`, `result_next_step`: from `licence.name` (case.result_issued);
-- `reference`: the case number, else the complaint number; `subject`: the item name, else "投诉处理";
+- `reference`: the case number, else the complaint number, else the complaint id; `subject`: the
+  item name, else the complaint's `subject_name`, else "投诉处理";
 - `status`, `next_step`: the event entry's own texts.
 
 A placeholder without a value renders as "-" (and is logged), so a payload missing a key still
@@ -33,25 +36,23 @@ log = logging.getLogger(__name__)
 
 DEFAULT_FILE = Path(__file__).resolve().parent / "templates.json"
 MISSING = "-"
+# Courier codes of delivery/ → the name in a message.
+COURIER_NAMES = {"sf": "顺丰速运", "ems": "中国邮政EMS", "hall": "窗口"}
 
 # What the payload of each event family must carry for its texts (besides account_id).
 REQUIRED_KEYS = {
     "case": ("case_id", "case_number"),  # service_name is looked up from the case when absent
-    "payment": ("case_id", "case_number", "service_name", "refund_fen"),
-    "delivery": ("case_id", "case_number", "service_name"),
-    "appointment": ("appointment_id", "service_name", "hall_name", "slot_start"),
+    "payment": ("case_id", "case_number", "service_name", "amount_fen"),  # or refund_fen
+    "delivery": ("case_id", "case_number", "service_name", "waybill_no"),
+    "appointment": ("appointment_id", "service_name", "hall_name", "day", "starts"),  # or slot_start
     "evaluation": ("case_id", "case_number", "service_name", "evaluation_id"),
-    "complaint": ("complaint_id", "complaint_number"),
+    "complaint": ("complaint_id", "kind_label", "subject_name", "due_on"),
 }
-# Extra keys per event type (on top of the family's).
+# Extra keys per event type (on top of the family's); courier is a code (sf, ems) or courier_name.
 EXTRA_KEYS = {
     "case.await_payment": ("fee_fen",),
-    "delivery.pickup_ready": ("pickup_point",),
-    "delivery.shipped": ("courier", "waybill_no"),
-    "delivery.in_transit": ("waybill_no",),
-    "delivery.out_for_delivery": ("waybill_no",),
-    "delivery.delivered": ("waybill_no",),
-    "delivery.exception": ("waybill_no", "reason"),
+    "delivery.pickup_ready": ("pickup_address",),  # or pickup_point
+    "delivery.shipped": ("courier",),
 }
 
 # Subscribe-message value limits per data key type (the key is the type plus a number: thing2).
@@ -172,6 +173,12 @@ def _slot(raw) -> str | None:
         return raw
 
 
+def _day_time(day, starts) -> str | None:
+    if isinstance(day, str) and day:
+        return f"{day} {starts}" if isinstance(starts, str) and starts else day
+    return None
+
+
 def context_for(event_type: str, payload: dict, facts: dict | None, entry: dict) -> dict:
     """The placeholder values of one event (see the module docstring)."""
     facts = facts or {}
@@ -185,7 +192,10 @@ def context_for(event_type: str, payload: dict, facts: dict | None, entry: dict)
             amount = _yuan(payload[key])
             break
     ctx["amount"] = amount or _yuan(facts.get("fee_fen"))
-    ctx["slot"] = _slot(payload.get("slot_start"))
+    ctx["slot"] = _slot(payload.get("slot_start")) or _day_time(payload.get("day"), payload.get("starts"))
+    ctx["pickup_point"] = ctx.get("pickup_point") or ctx.get("pickup_address")
+    ctx["courier_label"] = ctx.get("courier_name") or COURIER_NAMES.get(str(ctx.get("courier")), None) or "快递"
+    ctx["kind_label"] = ctx.get("kind_label") or "投诉"
     licence = payload.get("licence") if isinstance(payload.get("licence"), dict) else None
     if licence and licence.get("name"):
         ctx["licence_name"] = licence["name"]
@@ -194,8 +204,13 @@ def context_for(event_type: str, payload: dict, facts: dict | None, entry: dict)
     else:
         ctx["licence_hint"] = ""
         ctx["result_next_step"] = "请在小程序内查看办理结果"
-    ctx["reference"] = ctx.get("case_number") or ctx.get("complaint_number")
-    ctx["subject"] = ctx.get("service_name") or ("投诉处理" if event_type.startswith("complaint.") else None)
+    reference = ctx.get("case_number") or ctx.get("complaint_number") or payload.get("complaint_id")
+    ctx["reference"] = str(reference) if reference is not None else None
+    ctx["subject"] = (
+        ctx.get("service_name")
+        or ctx.get("subject_name")
+        or ("投诉处理" if event_type.startswith("complaint.") else None)
+    )
     formatter = _Formatter()
     ctx["status"] = formatter.render(entry.get("status", ""), ctx)
     ctx["next_step"] = formatter.render(entry.get("next_step", ""), ctx)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -43,6 +42,8 @@ class Result:
     p50: float
     p99: float
     cpu_other: float
+    worker_cpu_ms: float = 0.0  # CPU of the rq worker processes per job
+    sandbox_cpu_ms: float = 0.0  # CPU of the sandbox per job
 
     @property
     def rate(self) -> float:
@@ -54,16 +55,27 @@ def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))] if values else 0.0
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _sandbox_settings(base_url: str) -> dict:
     from sandbox.server import WECHAT_APPID, WECHAT_SECRET
 
     return {"SANDBOX": "1", "WECHAT_APPID": WECHAT_APPID, "WECHAT_SECRET": WECHAT_SECRET, "WECHAT_API_BASE": base_url}
+
+
+def _children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _tree_cpu(pid: int) -> float:
+    import psutil
+
+    try:
+        procs = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+        return sum(sum(p.cpu_times()[:2]) for p in procs)
+    except psutil.Error:
+        return 0.0
 
 
 def _run_workers(env: dict, worker_class: str, count: int, redis_url: str, log: Path) -> None:
@@ -114,10 +126,10 @@ def main(argv: list[str] | None = None) -> int:
     migrate(env, log)
     with Gunicorn("bench.notifications.sandbox_app:app", env, log, 1, "gthread", 8) as sandbox:
         env.update(_sandbox_settings(sandbox.base_url))
-        return _bench(args, env, worker_class, log, sandbox.base_url)
+        return _bench(args, env, worker_class, log, sandbox.base_url, sandbox.proc.pid)
 
 
-def _bench(args, env: dict, worker_class: str, log: Path, sandbox_url: str) -> int:
+def _bench(args, env: dict, worker_class: str, log: Path, sandbox_url: str, sandbox_pid: int) -> int:
     import redis
     import requests
 
@@ -142,10 +154,13 @@ def _bench(args, env: dict, worker_class: str, log: Path, sandbox_url: str) -> i
             assert dispatch.enqueue_sends(ids)
             db.session.remove()
         before = len(requests.get(f"{sandbox_url}/sandbox/messages?limit=100000", timeout=10).json()["items"])
+        before_cpu, before_sandbox = _children_cpu(), _tree_cpu(sandbox_pid)
         with CpuWatch() as cpu:
             _run_workers(env, worker_class, count, args.redis_url, log)
         res = _measure(f"send, {count} worker{'s' if count > 1 else ''}", [f"notify-{i}" for i in ids], args.redis_url)
         res.cpu_other = cpu.share().other
+        res.worker_cpu_ms = (_children_cpu() - before_cpu) * 1000 / len(ids)
+        res.sandbox_cpu_ms = (_tree_cpu(sandbox_pid) - before_sandbox) * 1000 / len(ids)
         delivered = requests.get(f"{sandbox_url}/sandbox/messages?limit=100000", timeout=10).json()["items"]
         problems = _check(app, ids, delivered[before:])
         if problems:
@@ -161,19 +176,28 @@ def _bench(args, env: dict, worker_class: str, log: Path, sandbox_url: str) -> i
             for job_id in noop_ids:
                 queue.enqueue("app.worker.ping", job_id=job_id, result_ttl=600, pipeline=pipe)
             pipe.execute()
+        before_cpu = _children_cpu()
         with CpuWatch() as cpu:
             _run_workers(env, worker_class, count, args.redis_url, log)
         res = _measure(f"no-op job, {count} worker{'s' if count > 1 else ''}", noop_ids, args.redis_url)
         res.cpu_other = cpu.share().other
+        res.worker_cpu_ms = (_children_cpu() - before_cpu) * 1000 / len(noop_ids)
         results.append(res)
 
     print()
     print(f"worker class {worker_class}; {args.messages} jobs per run; WeChat sandbox on loopback; PostgreSQL")
-    print(f"{'run':26} {'jobs':>6} {'jobs/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'ratio':>6} {'CPU other':>9}")
+    print(
+        f"{'run':26} {'jobs':>6} {'jobs/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'ratio':>6} "
+        f"{'worker CPU':>10} {'sandbox CPU':>11} {'CPU other':>9}"
+    )
     for i, r in enumerate(results):
         ratio = f"{r.rate / results[i + 1].rate:6.2f}" if i % 2 == 0 else "      "
-        print(f"{r.name:26} {r.jobs:6d} {r.rate:8.1f} {r.p50:7.1f} {r.p99:7.1f} {ratio} {r.cpu_other:8.0f}%")
+        print(
+            f"{r.name:26} {r.jobs:6d} {r.rate:8.1f} {r.p50:7.1f} {r.p99:7.1f} {ratio} "
+            f"{r.worker_cpu_ms:7.1f} ms {r.sandbox_cpu_ms:8.1f} ms {r.cpu_other:8.0f}%"
+        )
     print("\nratio = messages delivered per second ÷ no-op jobs per second, same worker class and count")
+    print("worker / sandbox CPU = CPU time of the rq worker processes / of the sandbox per job")
     return 0
 
 

@@ -9,6 +9,7 @@ requests.Session keeps the connections to the API pooled.
 from __future__ import annotations
 
 import logging
+import time
 
 import redis
 import requests
@@ -33,6 +34,33 @@ CONSENT_ERRCODES = frozenset({43101})
 PERMANENT_ERRCODES = frozenset({40003, 40037, 47003, 41030, 47001})
 
 
+class _CachedTokenClient(SharedTokenClient):
+    """Identity's shared-token client, remembering the token it read from Redis for a minute.
+
+    Safe because WeChat keeps a replaced token valid for five minutes, and a refused one (40001,
+    42001) is dropped and refreshed at once; it saves one Redis round trip per send."""
+
+    CACHE_SECONDS = 60.0
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._cached: str | None = None
+        self._cached_at = 0.0
+
+    @property
+    def access_token(self):
+        now = time.monotonic()
+        if self._cached and now - self._cached_at < self.CACHE_SECONDS:
+            return self._cached
+        token = SharedTokenClient.access_token.fget(self)
+        self._cached, self._cached_at = token, now
+        return token
+
+    def drop_cached(self) -> str | None:
+        token, self._cached = self._cached, None
+        return token
+
+
 class WeChatSubscribeChannel:
     name = "wechat"
 
@@ -40,7 +68,7 @@ class WeChatSubscribeChannel:
         if not (appid and secret):
             raise ChannelNotConfigured("WECHAT_APPID / WECHAT_SECRET are empty")
         self.appid = appid
-        self._client = SharedTokenClient(
+        self._client = _CachedTokenClient(
             appid=appid,
             secret=secret,
             api_base=api_base,
@@ -57,7 +85,7 @@ class WeChatSubscribeChannel:
         except WeChatClientException as exc:
             if _errcode(exc) not in TOKEN_ERRCODES:
                 raise _translate(exc) from exc
-            stale = self._client.session.get(self._client.access_token_key)
+            stale = self._client.drop_cached()  # the token WeChat just refused
             try:
                 self._client.fetch_access_token(stale=stale)
                 return self._send_once(message)

@@ -341,3 +341,20 @@ def test_concurrent_runs_take_exactly_one_consent(api, identity_app, sandbox):
     run_jobs(identity_app)
     assert len(sandbox.subscribe_messages()) == 1
     del case
+
+
+def test_a_refused_access_token_is_refreshed_once(api, identity_app, sandbox):
+    citizen = wechat_citizen(api)
+    subscribe(api, citizen["token"])
+    _submitted(api, citizen)
+    run_jobs(identity_app)  # the channel now holds a token
+    fetches = sandbox.wechat_token_fetches()
+    sandbox.expire_wechat_tokens(42001)
+    case = messages(identity_app, channel="inbox")[0]
+    clerk = staff_token(api, identity_app, department=case["department_code"], role="window_clerk")
+    act(api, clerk, case["case_id"], "accept")
+    run_jobs(identity_app)
+    assert [wx_values(m)["phrase3"] for m in sandbox.subscribe_messages()] == ["已提交", "已受理"]
+    assert sandbox.wechat_token_fetches() == fetches + 1
+    rows = messages(identity_app, channel="wechat")
+    assert [(r["status"], r["attempts"]) for r in rows] == [("sent", 1), ("sent", 1)]

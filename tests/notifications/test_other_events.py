@@ -12,35 +12,54 @@ from app.extensions import db
 from tests.cases.helpers import ready_draft, submit
 from tests.notifications.helpers import WX, inbox, messages, run_jobs, subscribe, wechat_citizen, wx_values
 
-SLOT = "2026-12-07T09:30:00+08:00"
+# What app/appointments emits (day + starts) and app/complaints (no complaint number).
+APPOINTMENT = {
+    "appointment_id": 7,
+    "service_code": "1153992101967557720000111070001",
+    "service_name": "户籍证明开具",
+    "hall_name": "市民服务中心",
+    "hall_address": "人民路1号",
+    "window": "3 综合窗口",
+    "day": "2026-12-07",
+    "starts": "09:30",
+    "checkin_code": "123456",
+}
+COMPLAINT = {
+    "complaint_id": 3,
+    "kind": "complaint",
+    "kind_label": "投诉",
+    "subject_name": "户籍证明开具",
+    "department_code": "D1",
+    "due_on": "2026-12-18",
+}
 
 # event type, payload keys beyond the common ones, template family, expected WeChat values
 # (`{case}` = the case number, `{item}` = the service name), expected text in the inbox body.
 CASES = [
     (
         "payment.refunded",
-        {"refund_fen": 2000, "out_refund_no": "R1"},
+        {"amount_fen": 2000, "out_refund_no": "R1", "channel": "wechatpay"},
         "payment",
         {"amount3": "¥20.00", "phrase4": "已退款", "thing5": "款项原路退回，请注意查收"},
         "缴纳的¥20.00已退回原支付账户",
     ),
     (
         "payment.refund_failed",
-        {"refund_fen": 2000},
+        {"amount_fen": 2000, "channel": "alipay"},
         "payment",
         {"amount3": "¥20.00", "phrase4": "退款异常", "thing5": "工作人员将尽快处理"},
         "退款¥20.00暂未完成",
     ),
     (
         "delivery.pickup_ready",
-        {"pickup_point": "市民服务中心一楼3号窗口"},
+        {"pickup_address": "市民服务中心一楼3号窗口", "pickup_hours": "工作日 9:00-17:00", "method": "pickup"},
         "delivery",
         {"phrase3": "待领取", "character_string4": "-", "thing5": "请携带身份证前往领取"},
         "领取地点：市民服务中心一楼3号窗口",
     ),
     (
         "delivery.shipped",
-        {"courier": "顺丰速运", "waybill_no": "SF1234567890123"},
+        {"courier": "sf", "waybill_no": "SF1234567890123", "method": "mail"},
         "delivery",
         {"phrase3": "已寄出", "character_string4": "SF1234567890123", "thing5": "请留意快递信息"},
         "已由顺丰速运寄出，运单号SF1234567890123",
@@ -68,10 +87,10 @@ CASES = [
     ),
     (
         "delivery.exception",
-        {"waybill_no": "SF1234567890123", "reason": "收件人电话无法接通"},
+        {"waybill_no": "SF1234567890123", "courier": "sf", "op_code": "33"},
         "delivery",
         {"phrase3": "配送异常", "thing5": "工作人员将与您联系"},
-        "配送异常（收件人电话无法接通）",
+        "配送异常，运单号SF1234567890123",
     ),
     (
         "evaluation.followup_opened",
@@ -92,7 +111,7 @@ CASES = [
 NO_CASE = [
     (
         "appointment.booked",
-        {"appointment_id": 7, "service_name": "户籍证明开具", "hall_name": "市民服务中心", "slot_start": SLOT},
+        APPOINTMENT,
         "appointment",
         {"thing1": "户籍证明开具", "time2": "2026-12-07 09:30", "thing3": "市民服务中心", "phrase4": "已预约"},
         "您已预约2026-12-07 09:30在市民服务中心办理户籍证明开具",
@@ -100,7 +119,7 @@ NO_CASE = [
     ),
     (
         "appointment.cancelled",
-        {"appointment_id": 7, "service_name": "户籍证明开具", "hall_name": "市民服务中心", "slot_start": SLOT},
+        APPOINTMENT,
         "appointment",
         {"phrase4": "已取消", "thing5": "如需办理可重新预约"},
         "的预约已取消",
@@ -108,7 +127,7 @@ NO_CASE = [
     ),
     (
         "appointment.reminder",
-        {"appointment_id": 7, "service_name": "户籍证明开具", "hall_name": "市民服务中心", "slot_start": SLOT},
+        APPOINTMENT,
         "appointment",
         {"phrase4": "即将开始", "thing5": "请按时携带材料到场"},
         "提醒：您预约2026-12-07 09:30",
@@ -116,18 +135,18 @@ NO_CASE = [
     ),
     (
         "complaint.received",
-        {"complaint_id": 3, "complaint_number": "TS20261204000003"},
+        COMPLAINT,
         "feedback",
-        {"character_string1": "TS20261204000003", "thing2": "投诉处理", "phrase3": "已受理"},
-        "您的投诉（编号TS20261204000003）已受理",
+        {"character_string1": "3", "thing2": "户籍证明开具", "phrase3": "已受理"},
+        "您提交的投诉（户籍证明开具）已受理，我们将于2026-12-18前答复。",
         "pages/complaints/detail?id=3",
     ),
     (
         "complaint.answered",
-        {"complaint_id": 3, "complaint_number": "TS20261204000003"},
+        COMPLAINT,
         "feedback",
         {"phrase3": "已答复", "thing4": "请在小程序内查看答复"},
-        "已答复，请在小程序内查看",
+        "您提交的投诉（户籍证明开具）已答复，请在小程序内查看",
         "pages/complaints/detail?id=3",
     ),
 ]
