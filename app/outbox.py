@@ -23,7 +23,11 @@ class OutboxEvent(db.Model):
     """One domain event: what happened (`event_type`) to which aggregate, with its payload."""
 
     __tablename__ = "outbox_events"
-    __table_args__ = (sa.Index("ix_outbox_events_pending", "dispatched_at", "id"),)
+    __table_args__ = (
+        sa.Index("ix_outbox_events_pending", "dispatched_at", "id"),
+        # the notifications sweep looks for recent events without messages by creation time
+        sa.Index("ix_outbox_events_created_at", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_type: Mapped[str] = mapped_column(sa.String(64))
