@@ -171,6 +171,13 @@ def _collect(session: Session, flush_context) -> None:
         session.info.setdefault("zsb_new_events", []).extend(new)
 
 
+_MARK_DISPATCHED = (
+    sa.update(OutboxEvent.__table__)
+    .where(OutboxEvent.__table__.c.id.in_(sa.bindparam("ids", expanding=True)))
+    .values(dispatched_at=sa.bindparam("now"))
+)
+
+
 def _after_commit(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a savepoint was released (SQLAlchemy fires after_commit for it): wait for the real commit
@@ -188,13 +195,12 @@ def _after_commit(session: Session) -> None:
     except Exception:  # Redis down: the sweep will dispatch them
         log.warning("outbox: %d event(s) left for the sweep (enqueue failed)", len(rows), exc_info=True)
         return
-    # A separate short transaction: the session that committed is finished.
-    with db.engine.begin() as conn:
-        conn.execute(
-            sa.update(OutboxEvent.__table__)
-            .where(OutboxEvent.__table__.c.id.in_([r[0] for r in rows]))
-            .values(dispatched_at=_utcnow())
-        )
+    # The session that committed is finished: one autocommitted UPDATE (a single statement needs
+    # no BEGIN/COMMIT round trips). If it fails, the events stay pending and the sweep enqueues
+    # them again under the same job ids — at least once, as before.
+    with db.engine.connect() as conn:
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        conn.execute(_MARK_DISPATCHED, {"ids": [r[0] for r in rows], "now": _utcnow()})
 
 
 def _after_rollback(session: Session) -> None:

@@ -1,5 +1,7 @@
 """Provider callbacks: verify over the raw body first, store the raw notification, settle the
 order under its row lock in the same transaction, answer in the provider's exact format.
+A paid notification for an order already settled is a duplicate: it is stored and answered by one
+autocommitted INSERT … SELECT before any lock (`_store_if_duplicate`); anything else takes the lock.
 
 Answers: WeChat Pay — 204 on success, 4xx/5xx with {"code":"FAIL","message":…} otherwise;
 Alipay — the text `success`, anything else makes Alipay retry.
@@ -19,12 +21,60 @@ import sqlalchemy as sa
 from app.extensions import db
 from payments import gateways, refunds, service
 from payments.gateways.base import Notice, NotificationRejected
-from payments.models import RawNotification, utcnow
+from payments.models import FeeOrder, RawNotification, utcnow
 
 log = logging.getLogger(__name__)
 WECHAT_HEADERS = ("Wechatpay-Serial", "Wechatpay-Signature", "Wechatpay-Timestamp", "Wechatpay-Nonce")
 FAIL_VERIFY = {"code": "FAIL", "message": "验签失败"}
 FAIL_INTERNAL = {"code": "FAIL", "message": "系统繁忙"}
+
+
+_RAW = RawNotification.__table__
+_RAW_COLUMNS = (
+    "channel",
+    "received_at",
+    "headers",
+    "body",
+    "verified",
+    "outcome",
+    "detail",
+    "event_id",
+    "out_trade_no",
+)
+# Built once: the same statement objects every time keep SQLAlchemy's compiled cache warm.
+_INSERT_RAW = sa.insert(_RAW)
+_INSERT_RAW_RETURNING = sa.insert(_RAW).returning(_RAW.c.id)
+_ORDERS = FeeOrder.__table__
+# The duplicate fast path: store the raw notification only when its order is already settled
+# at this channel, one statement (INSERT … SELECT) answering both questions, no lock taken.
+_INSERT_RAW_IF_SETTLED = (
+    sa.insert(_RAW)
+    .from_select(
+        list(_RAW_COLUMNS),
+        sa.select(*(sa.bindparam(name, type_=_RAW.c[name].type) for name in _RAW_COLUMNS)).where(
+            sa.exists().where(
+                _ORDERS.c.out_trade_no == sa.bindparam("order_no", type_=_ORDERS.c.out_trade_no.type),
+                _ORDERS.c.channel == sa.bindparam("order_channel", type_=_ORDERS.c.channel.type),
+                _ORDERS.c.status.in_(sorted(service.SETTLED)),
+            )
+        ),
+    )
+    .returning(_RAW.c.id)
+)
+
+
+def _raw_row(channel: str, headers: dict, body: bytes, *, verified: bool, outcome: str, detail=None, notice=None):
+    return {
+        "channel": channel,
+        "received_at": utcnow(),
+        "headers": headers,
+        "body": body.decode("utf-8", "replace"),
+        "verified": verified,
+        "outcome": outcome,
+        "detail": detail,
+        "event_id": notice.event_id if notice else None,
+        "out_trade_no": (notice.trade.out_trade_no[:64] or None) if notice and notice.trade else None,
+    }
 
 
 def _store(
@@ -40,22 +90,24 @@ def _store(
 ) -> int | None:
     """Insert the raw notification with a Core insert (no unit of work on the hot path); its id
     only when asked for (alarms name it)."""
-    table = RawNotification.__table__
-    statement = sa.insert(table).values(
-        channel=channel,
-        received_at=utcnow(),
-        headers=headers,
-        body=body.decode("utf-8", "replace"),
-        verified=verified,
-        outcome=outcome,
-        detail=detail,
-        event_id=notice.event_id if notice else None,
-        out_trade_no=(notice.trade.out_trade_no[:64] or None) if notice and notice.trade else None,
-    )
+    row = _raw_row(channel, headers, body, verified=verified, outcome=outcome, detail=detail, notice=notice)
     if returning:
-        return db.session.execute(statement.returning(table.c.id)).scalar_one()
-    db.session.execute(statement)
+        return db.session.execute(_INSERT_RAW_RETURNING, row).scalar_one()
+    db.session.execute(_INSERT_RAW, row)
     return None
+
+
+def _store_if_duplicate(notice: Notice, headers: dict, body: bytes) -> bool:
+    """A paid notification for an order already settled at its channel is a duplicate whatever
+    else happens: store it (outcome "duplicate") and answer, in one autocommitted statement —
+    no transaction, no row lock, so concurrent redeliveries do not queue behind each other.
+    False (nothing written) when the order is not settled yet: the locked path decides."""
+    row = _raw_row(notice.channel, headers, body, verified=True, outcome="duplicate", notice=notice)
+    row["order_no"] = notice.trade.out_trade_no
+    row["order_channel"] = notice.channel
+    with db.engine.connect() as conn:
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        return conn.execute(_INSERT_RAW_IF_SETTLED, row).first() is not None
 
 
 def handle_wechat(headers, body: bytes) -> tuple[int, dict | None]:
@@ -110,6 +162,8 @@ def _process(notice: Notice, headers: dict, body: bytes) -> None:
     """One transaction: whatever the notification settles, and its raw row (written last, with
     its outcome, so the common paths cost one statement for it)."""
     if notice.kind == "payment" and notice.trade is not None:
+        if notice.trade.state == "paid" and _store_if_duplicate(notice, headers, body):
+            return
         db.session.info["zsb_payment_alarms"] = []
         try:
             outcome = _settle(notice)

@@ -260,15 +260,17 @@ def apply_paid(order: FeeOrder, trade: TradeState, *, source: str) -> str:
         raise_alarm("mismatch", channel=order.channel, order=order, detail=problems)
         return "alarm"
     now = utcnow()
-    order.status = OrderStatus.PAID
-    order.provider_trade_no = trade.provider_trade_no
-    order.paid_at = order.updated_at = now
-    order.settled_by = source
     moved = cases.mark_paid(
         order.case_id,
         actor=ACTORS[order.channel],
         payload={"channel": order.channel, "out_trade_no": order.out_trade_no, "amount_fen": order.amount_fen},
     )
+    # Set after the case moved (the order is locked either way): the order's UPDATE then goes out
+    # with the caller's next flush instead of costing a flush of its own before the case lock.
+    order.status = OrderStatus.PAID
+    order.provider_trade_no = trade.provider_trade_no
+    order.paid_at = order.updated_at = now
+    order.settled_by = source
     if moved:
         return "paid"
     from payments import refunds

@@ -11,7 +11,8 @@
    C connections, each posting its next callback when the previous answer arrived. Scenarios:
    first delivery (verify, store the raw notification, lock the order, mark it paid, move the case
    through app.cases.service.mark_paid, one commit) and duplicate delivery (the same callbacks
-   again: verify, store, lock, no-op), per channel. Every answer must be WeChat's 204 or Alipay's
+   again: verify, then one INSERT … SELECT storing the raw row for the settled order, no lock),
+   per channel. Every answer must be WeChat's 204 or Alipay's
    `success`.
 4. Afterwards the database is checked: every answered first delivery paid its order and moved its
    case once (one case.pay event each), one raw notification per request, no alarm.
