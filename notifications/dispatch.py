@@ -6,8 +6,9 @@
    or is `skipped` (NO_CONSENT). Rows and consent consumption are one transaction, guarded by the
    unique key (event_id, channel, recipient): a second run of the same event inserts nothing and
    consumes nothing.
-2. `send_message(message_id)` (one RQ job per channel row): claims the row with a lease in one
-   short transaction (pending, or sending with an expired lease → sending), calls the provider
+2. `send_message(message_id)` (an RQ job per channel row, or `send_batch` for up to
+   NOTIFICATIONS_SEND_BATCH rows enqueued together, so RQ's per-job cost is paid once): claims
+   the row with a lease in one short transaction (pending, or sending with an expired lease → sending), calls the provider
    outside any transaction, records the outcome in a second one. A redelivered job finds the row
    claimed or sent and does nothing; a worker killed mid-job leaves a lease that expires, and the
    sweep hands the row to another worker.
