@@ -6,8 +6,9 @@
    or is `skipped` (NO_CONSENT). Rows and consent consumption are one transaction, guarded by the
    unique key (event_id, channel, recipient): a second run of the same event inserts nothing and
    consumes nothing.
-2. `send_message(message_id)` (one RQ job per channel row): claims the row with a lease in one
-   short transaction (pending, or sending with an expired lease → sending), calls the provider
+2. `send_message(message_id)` (an RQ job per channel row, or `send_batch` for up to
+   NOTIFICATIONS_SEND_BATCH rows enqueued together, so RQ's per-job cost is paid once): claims
+   the row with a lease in one short transaction (pending, or sending with an expired lease → sending), calls the provider
    outside any transaction, records the outcome in a second one. A redelivered job finds the row
    claimed or sent and does nothing; a worker killed mid-job leaves a lease that expires, and the
    sweep hands the row to another worker.
@@ -182,35 +183,94 @@ def handle_event(event_id: int) -> list[int]:
 
 
 def enqueue_sends(message_ids: list[int], *, connection=None) -> bool:
-    """One send job per message (job id `notify-<id>`), with rq Retry on the configured backoff.
+    """Send jobs for the messages, with rq Retry on the configured backoff: one job
+    (`notify-<id>`) for a single message, else jobs of up to NOTIFICATIONS_SEND_BATCH messages
+    (`notify-<first>-<last>`, see `send_batch`). Each message is still claimed by its own lease.
     False when Redis is unreachable: the sweep enqueues them later."""
     if not message_ids:
         return True
-    from rq import Queue, Retry
+    from rq import Queue
 
     from app.extensions import redis_ext
 
-    intervals = list(settings.retry_intervals())
-    retry = Retry(max=len(intervals), interval=intervals) if intervals else None
+    size = max(1, int(settings.get("NOTIFICATIONS_SEND_BATCH")))
     try:
         connection = connection or redis_ext.client
         queue = Queue(Queues.NOTIFICATIONS, connection=connection)
         with connection.pipeline() as pipe:
-            for message_id in message_ids:
-                queue.enqueue(
-                    "notifications.jobs.send",
-                    message_id,
-                    job_id=f"notify-{message_id}",
-                    retry=retry,
-                    result_ttl=600,
-                    failure_ttl=7 * 86400,
-                    pipeline=pipe,
-                )
+            for start in range(0, len(message_ids), size):
+                chunk = message_ids[start : start + size]
+                if len(chunk) == 1:
+                    _enqueue_one(queue, chunk[0], pipeline=pipe)
+                else:
+                    queue.enqueue(
+                        "notifications.jobs.send_batch",
+                        chunk,
+                        job_id=f"notify-{chunk[0]}-{chunk[-1]}",
+                        retry=_retry(),
+                        job_timeout=max(180, 30 * len(chunk)),
+                        result_ttl=600,
+                        failure_ttl=7 * 86400,
+                        pipeline=pipe,
+                    )
             pipe.execute()
     except Exception:  # Redis down: rows stay pending, the sweep picks them up
         log.warning("notifications: %d send(s) left for the sweep (enqueue failed)", len(message_ids), exc_info=True)
         return False
     return True
+
+
+def _retry(done: int = 0):
+    """rq Retry over the intervals left after `done` failed attempts (None when none are left)."""
+    from rq import Retry
+
+    intervals = list(settings.retry_intervals())[done:]
+    return Retry(max=len(intervals), interval=intervals) if intervals else None
+
+
+def _enqueue_one(queue, message_id: int, *, pipeline=None, delay: int | None = None, done: int = 0) -> None:
+    options = {
+        "job_id": f"notify-{message_id}",
+        "retry": _retry(done),
+        "result_ttl": 600,
+        "failure_ttl": 7 * 86400,
+        "pipeline": pipeline,
+    }
+    if delay is None:
+        queue.enqueue("notifications.jobs.send", message_id, **options)
+    else:
+        queue.enqueue_in(timedelta(seconds=delay), "notifications.jobs.send", message_id, **options)
+
+
+def send_batch(message_ids: list[int]) -> dict:
+    """The batch send job: `send_message` for each message in turn (own claim, own lease, own
+    record). A message that failed in a retryable way continues as its own `notify-<id>` job,
+    scheduled after its interval with the retries it has left — exactly what rq Retry does for a
+    single job. An unexpected error leaves that message to its lease / the sweep, the others are
+    sent, and the job then fails so rq retries it (messages already done are skipped)."""
+    from rq import Queue
+
+    from app.extensions import redis_ext
+
+    outcomes: dict[str, int] = {}
+    error: Exception | None = None
+    for message_id in message_ids:
+        try:
+            outcome = send_message(message_id)
+        except RetryLater as later:
+            outcome = "retry"
+            try:
+                queue = Queue(Queues.NOTIFICATIONS, connection=redis_ext.client)
+                _enqueue_one(queue, message_id, delay=later.delay, done=later.attempt)
+            except Exception:  # Redis down: the row is pending with next_attempt_at, the sweep has it
+                log.warning("notifications: retry of %s left for the sweep", message_id, exc_info=True)
+        except Exception as exc:  # noqa: BLE001 - the rest of the batch still goes out
+            log.exception("notifications: send of %s failed unexpectedly", message_id)
+            outcome, error = "error", exc
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    if error is not None:
+        raise error
+    return outcomes
 
 
 _T = Message.__table__
@@ -291,7 +351,7 @@ def _outgoing(row) -> Outgoing:
 def send_message(message_id: int) -> str:
     """The send job: claim, send, record. Returns the outcome ("sent", "failed", "skipped" when
     another worker owns the row or it is done); raises RetryLater after a retryable failure that
-    has attempts left.
+    has attempts left (carrying `attempt`, this attempt's number, and `delay` before the next).
 
     Claim and record are single statements in autocommit on one pooled connection: one round
     trip each, no transaction open while the provider is called."""
@@ -369,7 +429,9 @@ def _retry_or_fail(conn, message_id: int, token: str, row, exc: RetryableSendErr
         error=exc.detail[:255],
     )
     log.info("notification %s: attempt %s failed (%s), retrying", message_id, attempt, exc.code)
-    raise RetryLater(f"message {message_id}: {exc.code}") from exc
+    later = RetryLater(f"message {message_id}: {exc.code}")
+    later.attempt, later.delay = attempt, intervals[attempt - 1]
+    raise later from exc
 
 
 # ---------------------------------------------------------------- sweep

@@ -16,6 +16,11 @@ def send(message_id: int) -> str:
     return dispatch.send_message(message_id)
 
 
+def send_batch(message_ids: list[int]) -> dict:
+    """Send several messages, each with its own claim (dispatch.send_batch)."""
+    return dispatch.send_batch(message_ids)
+
+
 def sweep() -> dict:
     """Periodic repair (cron_config.py)."""
     return dispatch.sweep()

@@ -19,6 +19,8 @@ DEFAULTS = {
     "NOTIFICATIONS_SMS_ENABLED": False,
     # Off: the send path commits without waiting for the WAL flush (PostgreSQL; see dispatch).
     "NOTIFICATIONS_SYNCHRONOUS_COMMIT": True,
+    # Messages per send job when several are enqueued together (each keeps its own lease).
+    "NOTIFICATIONS_SEND_BATCH": 10,
     "NOTIFICATIONS_SMS_PROVIDER": "",
     "NOTIFICATIONS_TEMPLATES_FILE": "",
 }

@@ -358,3 +358,48 @@ def test_a_refused_access_token_is_refreshed_once(api, identity_app, sandbox):
     assert sandbox.wechat_token_fetches() == fetches + 1
     rows = messages(identity_app, channel="wechat")
     assert [(r["status"], r["attempts"]) for r in rows] == [("sent", 1), ("sent", 1)]
+
+
+def test_a_batch_job_sends_each_message_once_and_retries_only_the_failed_one(api, identity_app, sandbox, monkeypatch):
+    monkeypatch.setitem(identity_app.config, "NOTIFICATIONS_RETRY_INTERVALS", (60, 600))
+    monkeypatch.setitem(identity_app.config, "NOTIFICATIONS_SEND_BATCH", 10)
+    citizens = [wechat_citizen(api, name=name) for name in ("林晓岚", "陈云栖", "王青山")]
+    for citizen in citizens:
+        subscribe(api, citizen["token"])
+        _submitted(api, citizen)
+    with identity_app.app_context():
+        clear_queues()  # the event jobs are run here, their sends go out as one batch job
+        event_ids = db.session.scalars(
+            sa.select(OutboxEvent.id).where(OutboxEvent.event_type == "case.submit").order_by(OutboxEvent.id)
+        ).all()
+        ids = [i for e in event_ids for i in dispatch.handle_event(e)]
+        assert len(ids) == 3
+        sandbox.subscribe_error(-1, times=1)  # the first send is busy once
+        assert dispatch.enqueue_sends(ids)
+        db.session.remove()
+    assert run_jobs(identity_app) == 1  # one job for the three
+    rows = {r["id"]: r for r in messages(identity_app, channel="wechat")}
+    assert [(rows[i]["status"], rows[i]["attempts"]) for i in ids] == [("pending", 1), ("sent", 1), ("sent", 1)]
+    assert len(sandbox.subscribe_messages()) == 2
+    with identity_app.app_context():
+        from rq import Queue
+        from rq.job import Job
+
+        from app.extensions import redis_ext
+
+        queue = Queue("notifications", connection=redis_ext.client)
+        # the failed one continues on its own, after its interval, with the one retry it has left
+        assert queue.scheduled_job_registry.get_job_ids() == [f"notify-{ids[0]}"]
+        job = Job.fetch(f"notify-{ids[0]}", connection=redis_ext.client)
+        assert (job.retries_left, job.retry_intervals) == (1, [600])
+        delay = (rows[ids[0]]["next_attempt_at"] - rows[ids[0]]["created_at"]).total_seconds()
+        assert 55 < delay < 70
+        # the batch redelivered: nothing is sent twice
+        assert dispatch.send_batch(ids[1:]) == {"skipped": 2}
+        assert dispatch.send_message(ids[0]) == "sent"  # its scheduled job, run now
+        db.session.remove()
+    assert len(sandbox.subscribe_messages()) == 3
+    assert {(r["status"], r["attempts"]) for r in messages(identity_app, channel="wechat")} == {
+        ("sent", 1),
+        ("sent", 2),
+    }
