@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from app.complaints import service as complaints
+from app.complaints.schemas import ComplaintSchema
 from app.web.api import PlatformBlueprint as Blueprint
 from app.web.schemas import PageQuerySchema, page_of
-from miniprogram_api.complaint_schemas import ComplaintCreateSchema, ComplaintRatingSchema, ComplaintSchema
+from miniprogram_api.complaint_schemas import ComplaintCreateSchema, ComplaintRatingSchema
 from miniprogram_api.security import current_principal, require_level
 
 blp = Blueprint("complaints", __name__, description="Consultations and complaints (咨询投诉)")

@@ -6,10 +6,9 @@ import marshmallow as ma
 from marshmallow import fields as F
 from marshmallow import validate as V
 
+from app.evaluations.schemas import SCORE, EvaluationSchema
 from app.evaluations.service import QUESTIONS
 from app.web.schemas import BaseSchema
-
-SCORE = {"description": "5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意"}
 
 
 class EvaluationCreateSchema(BaseSchema):
@@ -28,29 +27,8 @@ class ResolutionSchema(BaseSchema):
     resolved = F.Boolean(required=True, metadata={"description": "did the department's reply resolve the matter"})
 
 
-class CitizenFollowupSchema(ma.Schema):
-    status = F.String(metadata={"description": "open | replied | closed"})
-    due_on = F.String(metadata={"format": "date"})
-    overdue = F.Boolean()
-    reply = F.String(allow_none=True)
-    replied_at = F.String(allow_none=True)
-    resolved = F.Boolean(allow_none=True)
-    resolved_at = F.String(allow_none=True)
-
-
-class CitizenEvaluationSchema(ma.Schema):
-    id = F.Integer()
-    case_id = F.Integer()
-    case_number = F.String(allow_none=True)
-    service_code = F.String()
-    service_name = F.String()
-    department_code = F.String()
-    score = F.Integer(metadata=SCORE)
-    label = F.String()
-    answers = F.Dict()
-    comment = F.String(allow_none=True)
-    created_at = F.String()
-    followup = F.Nested(CitizenFollowupSchema, allow_none=True)
+class CitizenEvaluationSchema(EvaluationSchema):
+    """A rating as its author sees it (fields: app/evaluations/schemas.py)."""
 
 
 class AwaitingSchema(ma.Schema):
