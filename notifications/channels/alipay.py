@@ -16,8 +16,6 @@ import http.client
 import json
 import logging
 
-from alipay.aop.api.AlipayClientConfig import AlipayClientConfig
-from alipay.aop.api.DefaultAlipayClient import DefaultAlipayClient
 from alipay.aop.api.domain.AlipayOpenAppMiniTemplatemessageSendModel import AlipayOpenAppMiniTemplatemessageSendModel
 from alipay.aop.api.exception.Exception import RequestException as SdkRequestError
 from alipay.aop.api.exception.Exception import ResponseException as SdkResponseError
@@ -28,7 +26,8 @@ from alipay.aop.api.response.AlipayOpenAppMiniTemplatemessageSendResponse import
     AlipayOpenAppMiniTemplatemessageSendResponse,
 )
 
-from app.identity.gateways.alipay import keys, sdk_shim
+from app.identity.gateways.alipay import sdk_shim
+from app.identity.gateways.alipay.client import build_client
 from notifications.channels.base import (
     ChannelNotConfigured,
     ConsentRefused,
@@ -50,17 +49,15 @@ class AlipayMessageChannel:
     def __init__(self, *, app_id: str, app_private_key: str, alipay_public_key: str, server_url: str, timeout: int):
         if not (app_id and app_private_key and alipay_public_key):
             raise ChannelNotConfigured("ALIPAY_APP_ID / ALIPAY_APP_PRIVATE_KEY / ALIPAY_PUBLIC_KEY are empty")
-        sdk_shim.install()
-        config = AlipayClientConfig()
-        config.server_url = server_url
-        config.app_id = app_id
-        config.app_private_key = keys.app_private_key_pkcs1(app_private_key)
-        config.alipay_public_key = keys.alipay_public_key_pem(alipay_public_key)
-        config.sign_type = "RSA2"
-        config.timeout = timeout
+        self._client, _ = build_client(
+            app_id=app_id,
+            app_private_key=app_private_key,
+            alipay_public_key=alipay_public_key,
+            server_url=server_url,
+            timeout=timeout,
+            check_pair=False,
+        )
         self.app_id = app_id
-        # No SDK logger: it would log every request in full.
-        self._client = DefaultAlipayClient(config)
 
     def send(self, message: Outgoing) -> str:
         model = AlipayOpenAppMiniTemplatemessageSendModel()

@@ -17,8 +17,6 @@ from decimal import Decimal, InvalidOperation
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
-from alipay.aop.api.AlipayClientConfig import AlipayClientConfig
-from alipay.aop.api.DefaultAlipayClient import DefaultAlipayClient
 from alipay.aop.api.domain.AlipayTradeCloseModel import AlipayTradeCloseModel
 from alipay.aop.api.domain.AlipayTradeCreateModel import AlipayTradeCreateModel
 from alipay.aop.api.domain.AlipayTradeFastpayRefundQueryModel import AlipayTradeFastpayRefundQueryModel
@@ -40,8 +38,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from app.identity.gateways.alipay import keys as alipay_keys
 from app.identity.gateways.alipay import sdk_shim
+from app.identity.gateways.alipay.client import build_client
 from app.identity.gateways.base import ProviderNotConfigured
 from payments.gateways.base import (
     CreateOrder,
@@ -92,24 +90,18 @@ class AlipayPayGateway:
     ):
         if not app_id:
             raise KeyProblem("ALIPAY_APP_ID is empty")
-        sdk_shim.install()
         try:
-            private_pem = alipay_keys.app_private_key_pkcs1(app_private_key)
-            public_pem = alipay_keys.alipay_public_key_pem(alipay_public_key)
-            alipay_keys.check_pair(private_pem, public_pem)
+            self._client, public_pem = build_client(
+                app_id=app_id,
+                app_private_key=app_private_key,
+                alipay_public_key=alipay_public_key,
+                server_url=server_url,
+                timeout=timeout,
+            )
         except ProviderNotConfigured as exc:
             raise KeyProblem(str(exc)) from exc
-        config = AlipayClientConfig()
-        config.server_url = server_url
-        config.app_id = app_id
-        config.app_private_key = private_pem
-        config.alipay_public_key = public_pem
-        config.sign_type = "RSA2"
-        config.timeout = timeout
         self.app_id = app_id
         self._public_key = serialization.load_pem_public_key(public_pem.encode())
-        # No SDK logger: it would log every request and answer in full.
-        self._client = DefaultAlipayClient(config)
 
     # ------------------------------------------------------------------ calls
 

@@ -6,8 +6,6 @@ import http.client
 import logging
 import re
 
-from alipay.aop.api.AlipayClientConfig import AlipayClientConfig
-from alipay.aop.api.DefaultAlipayClient import DefaultAlipayClient
 from alipay.aop.api.domain.AlipayUserCertifyOpenCertifyModel import AlipayUserCertifyOpenCertifyModel
 from alipay.aop.api.domain.AlipayUserCertifyOpenInitializeModel import AlipayUserCertifyOpenInitializeModel
 from alipay.aop.api.domain.AlipayUserCertifyOpenQueryModel import AlipayUserCertifyOpenQueryModel
@@ -24,7 +22,8 @@ from alipay.aop.api.response.AlipaySystemOauthTokenResponse import AlipaySystemO
 from alipay.aop.api.response.AlipayUserCertifyOpenInitializeResponse import AlipayUserCertifyOpenInitializeResponse
 from alipay.aop.api.response.AlipayUserCertifyOpenQueryResponse import AlipayUserCertifyOpenQueryResponse
 
-from app.identity.gateways.alipay import keys, sdk_shim
+from app.identity.gateways.alipay import sdk_shim
+from app.identity.gateways.alipay.client import build_client
 from app.identity.gateways.base import (
     BadProviderResponse,
     ChannelLogin,
@@ -67,22 +66,15 @@ class AlipayGateway:
         timeout: int = 10,
         certify_return_url: str = "",
     ):
-        sdk_shim.install()
-        private_pem = keys.app_private_key_pkcs1(app_private_key)
-        public_pem = keys.alipay_public_key_pem(alipay_public_key)
-        keys.check_pair(private_pem, public_pem)
-        config = AlipayClientConfig()
-        config.server_url = server_url
-        config.app_id = app_id
-        config.app_private_key = private_pem
-        config.alipay_public_key = public_pem
-        config.sign_type = "RSA2"
-        config.timeout = timeout
+        self._client, _ = build_client(
+            app_id=app_id,
+            app_private_key=app_private_key,
+            alipay_public_key=alipay_public_key,
+            server_url=server_url,
+            timeout=timeout,
+        )
         self.app_id = app_id
         self.certify_return_url = certify_return_url
-        # No SDK logger on purpose: it would log every request and response in full, biz_content
-        # included (names and ID numbers).
-        self._client = DefaultAlipayClient(config)
 
     # ------------------------------------------------------------------ login
 
