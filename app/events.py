@@ -21,15 +21,18 @@ from __future__ import annotations
 import fnmatch
 import importlib
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import click
 import sqlalchemy as sa
+from flask.cli import with_appcontext
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from app.extensions import db
-from app.outbox import OutboxEvent, _utcnow
+from app.outbox import NEW_EVENTS, OutboxEvent, _utcnow
 from app.queues import Queues
 
 log = logging.getLogger(__name__)
@@ -148,6 +151,31 @@ def sweep() -> int:
             return total
 
 
+def relay(*, interval: float = 0.2, limit: int = 500, stop: threading.Event | None = None, once: bool = False) -> int:
+    """The outbox relay, for EVENTS_DISPATCH_ON_COMMIT off: dispatch pending events in batches
+    (one SELECT … FOR UPDATE SKIP LOCKED, one Redis pipeline, one UPDATE per batch of up to
+    `limit`), waiting `interval` seconds whenever the outbox is empty, until `stop` is set (or,
+    with `once`, until it is empty). Several relays share the work on PostgreSQL (each skips the
+    rows another holds); on SQLite run one. Redis or the database down: logged, retried after a
+    pause. Returns the number of events dispatched."""
+    stop = stop or threading.Event()
+    total = 0
+    while not stop.is_set():
+        try:
+            count = dispatch(limit)
+        except Exception:  # noqa: BLE001 - the relay outlives an outage; the events stay pending
+            db.session.rollback()
+            log.warning("outbox relay: dispatch failed, retrying", exc_info=True)
+            stop.wait(max(interval, 1.0))
+            continue
+        total += count
+        if count < limit:
+            if once:
+                break
+            stop.wait(interval)
+    return total
+
+
 def deliver(event_id: int, subscriber: str) -> None:
     """The RQ job: hand one event to one subscriber's handler (inside the app context)."""
     sub = _SUBSCRIBERS.get(subscriber)
@@ -168,7 +196,7 @@ def _collect(session: Session, flush_context) -> None:
     # after_flush: the new rows have their ids; no SQL may run in after_commit to read them
     new = [(obj.id, obj.event_type) for obj in session.new if isinstance(obj, OutboxEvent)]
     if new:
-        session.info.setdefault("zsb_new_events", []).extend(new)
+        session.info.setdefault(NEW_EVENTS, []).extend(new)
 
 
 _MARK_DISPATCHED = (
@@ -178,15 +206,33 @@ _MARK_DISPATCHED = (
 )
 
 
+def _dispatch_wanted(rows) -> bool:
+    from flask import current_app, has_app_context
+
+    return bool(
+        rows and _SUBSCRIBERS and has_app_context() and current_app.config.get("EVENTS_DISPATCH_ON_COMMIT", True)
+    )
+
+
 def _after_commit(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a savepoint was released (SQLAlchemy fires after_commit for it): wait for the real commit
-    rows = session.info.pop("zsb_new_events", None)
-    if not rows or not _SUBSCRIBERS:
+    rows = session.info.pop(NEW_EVENTS, None)
+    if not _dispatch_wanted(rows):
         return
-    from flask import current_app, has_app_context
+    # The session that committed is finished: one autocommitted UPDATE (a single statement needs
+    # no BEGIN/COMMIT round trips).
+    with db.engine.connect() as conn:
+        dispatch_committed(conn.execution_options(isolation_level="AUTOCOMMIT"), rows)
 
-    if not has_app_context() or not current_app.config.get("EVENTS_DISPATCH_ON_COMMIT", True):
+
+def dispatch_committed(conn: sa.Connection, rows: list[tuple[int, str]]) -> None:
+    """Enqueue the jobs of events that are committed — (id, event_type) each — and mark them
+    dispatched on `conn` (autocommitted, or the caller commits). For code that writes events
+    outside the session (an autocommitted statement); the session's commit hook uses it too.
+    If Redis is down the events stay pending; if the UPDATE fails they are enqueued again by the
+    sweep under the same job ids — at least once either way."""
+    if not _dispatch_wanted(rows):
         return
     from app.extensions import redis_ext
 
@@ -195,18 +241,13 @@ def _after_commit(session: Session) -> None:
     except Exception:  # Redis down: the sweep will dispatch them
         log.warning("outbox: %d event(s) left for the sweep (enqueue failed)", len(rows), exc_info=True)
         return
-    # The session that committed is finished: one autocommitted UPDATE (a single statement needs
-    # no BEGIN/COMMIT round trips). If it fails, the events stay pending and the sweep enqueues
-    # them again under the same job ids — at least once, as before.
-    with db.engine.connect() as conn:
-        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-        conn.execute(_MARK_DISPATCHED, {"ids": [r[0] for r in rows], "now": _utcnow()})
+    conn.execute(_MARK_DISPATCHED, {"ids": [r[0] for r in rows], "now": _utcnow()})
 
 
 def _after_rollback(session: Session) -> None:
     if session.in_nested_transaction():
         return  # only a savepoint rolled back: the outer transaction's events still count
-    session.info.pop("zsb_new_events", None)
+    session.info.pop(NEW_EVENTS, None)
 
 
 def install_commit_hook() -> None:
@@ -215,3 +256,27 @@ def install_commit_hook() -> None:
         sa_event.listen(Session, "after_flush", _collect)
         sa_event.listen(Session, "after_commit", _after_commit)
         sa_event.listen(Session, "after_rollback", _after_rollback)
+
+
+# ---------------------------------------------------------------- CLI
+
+
+@click.group("events", help="Outbox events: the relay and the sweep.")
+def events_cli():
+    pass
+
+
+@events_cli.command("relay")
+@click.option("--interval", default=0.2, show_default=True, help="Seconds to wait when the outbox is empty.")
+@click.option("--limit", default=500, show_default=True, help="Events per batch.")
+@click.option("--once", is_flag=True, help="Dispatch what is pending, then stop.")
+@with_appcontext
+def relay_command(interval: float, limit: int, once: bool) -> None:
+    """Dispatch outbox events in batches until SIGTERM/SIGINT (for EVENTS_DISPATCH_ON_COMMIT=0)."""
+    import signal
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    count = relay(interval=interval, limit=limit, stop=stop, once=once)
+    click.echo(f"outbox relay: {count} event(s) dispatched")

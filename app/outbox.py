@@ -51,6 +51,30 @@ def emit(event_type: str, *, aggregate_type: str, aggregate_id: int | str, paylo
     return event
 
 
+# Session.info key: (id, event_type) of the events written in the current transaction, for the
+# commit hook in app/events.py (ORM-added events are collected there after each flush).
+NEW_EVENTS = "zsb_new_events"
+_TABLE = OutboxEvent.__table__
+_INSERT_RETURNING_ID = sa.insert(_TABLE).returning(_TABLE.c.id)
+
+
+def emit_now(event_type: str, *, aggregate_type: str, aggregate_id: int | str, payload: dict) -> int:
+    """`emit` for hot paths: one Core INSERT in the current transaction, no unit of work; the
+    event is dispatched after the commit exactly like an ORM-added one. Returns its id."""
+    event_id = db.session.execute(
+        _INSERT_RETURNING_ID,
+        {
+            "event_type": event_type,
+            "aggregate_type": aggregate_type,
+            "aggregate_id": str(aggregate_id),
+            "payload": payload,
+            "created_at": _utcnow(),
+        },
+    ).scalar_one()
+    db.session.info.setdefault(NEW_EVENTS, []).append((event_id, event_type))
+    return event_id
+
+
 def pending(limit: int = 100) -> list[OutboxEvent]:
     """Undispatched events, oldest first."""
     return list(

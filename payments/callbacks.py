@@ -18,6 +18,7 @@ import logging
 
 import sqlalchemy as sa
 
+from app import events
 from app.extensions import db
 from payments import gateways, refunds, service
 from payments.gateways.base import Notice, NotificationRejected
@@ -110,6 +111,21 @@ def _store_if_duplicate(notice: Notice, headers: dict, body: bytes) -> bool:
         return conn.execute(_INSERT_RAW_IF_SETTLED, row).first() is not None
 
 
+def _settle_in_one_statement(notice: Notice, headers: dict, body: bytes) -> bool:
+    """PostgreSQL: a first delivery or a duplicate settled and stored by one autocommitted
+    statement (payments.service.settle_in_one_statement), the case.pay event then dispatched on
+    the same connection. False, nothing written, when the ORM path must decide."""
+    with db.engine.connect() as conn:
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        settled = service.settle_in_one_statement(conn, notice, headers, body.decode("utf-8", "replace"))
+        if settled is None:
+            return False
+        _outcome, event_id = settled
+        if event_id is not None:
+            events.dispatch_committed(conn, [(event_id, "case.pay")])
+    return True
+
+
 def handle_wechat(headers, body: bytes) -> tuple[int, dict | None]:
     """(HTTP status, JSON body or None) for a WeChat Pay callback."""
     gateway = gateways.gateway("wechat")
@@ -162,8 +178,12 @@ def _process(notice: Notice, headers: dict, body: bytes) -> None:
     """One transaction: whatever the notification settles, and its raw row (written last, with
     its outcome, so the common paths cost one statement for it)."""
     if notice.kind == "payment" and notice.trade is not None:
-        if notice.trade.state == "paid" and _store_if_duplicate(notice, headers, body):
-            return
+        if notice.trade.state == "paid":
+            if db.engine.dialect.name == "postgresql":
+                if _settle_in_one_statement(notice, headers, body):
+                    return
+            elif _store_if_duplicate(notice, headers, body):
+                return
         db.session.info["zsb_payment_alarms"] = []
         try:
             outcome = _settle(notice)
@@ -192,6 +212,13 @@ def _process(notice: Notice, headers: dict, body: bytes) -> None:
 
 def _settle(notice: Notice) -> str:
     trade = notice.trade
+    if trade.state == "paid":
+        settled = service.pay_matching(trade, notice.channel, source="notify")
+        if settled is not None:
+            outcome, order_id = settled
+            if outcome == "paid_late":
+                db.session.info["zsb_paid_late"] = order_id
+            return outcome
     order = service.lock_order(out_trade_no=trade.out_trade_no)
     if order is None or order.channel != notice.channel:
         service.raise_alarm(

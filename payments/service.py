@@ -260,24 +260,94 @@ def apply_paid(order: FeeOrder, trade: TradeState, *, source: str) -> str:
         raise_alarm("mismatch", channel=order.channel, order=order, detail=problems)
         return "alarm"
     now = utcnow()
-    moved = cases.mark_paid(
-        order.case_id,
-        actor=ACTORS[order.channel],
-        payload={"channel": order.channel, "out_trade_no": order.out_trade_no, "amount_fen": order.amount_fen},
-    )
+    moved = _move_case(order.case_id, order.channel, order.out_trade_no, order.amount_fen)
     # Set after the case moved (the order is locked either way): the order's UPDATE then goes out
     # with the caller's next flush instead of costing a flush of its own before the case lock.
     order.status = OrderStatus.PAID
     order.provider_trade_no = trade.provider_trade_no
     order.paid_at = order.updated_at = now
     order.settled_by = source
-    if moved:
-        return "paid"
+    return "paid" if moved else _paid_late(order, source)
+
+
+def _move_case(case_id: int, channel: str, out_trade_no: str, amount_fen: int) -> bool:
+    return cases.mark_paid(
+        case_id,
+        actor=ACTORS[channel],
+        payload={"channel": channel, "out_trade_no": out_trade_no, "amount_fen": amount_fen},
+    )
+
+
+def _paid_late(order: FeeOrder, source: str) -> str:
+    """Paid, but the case no longer awaited it: a refund is recorded and an alarm raised."""
     from payments import refunds
 
     refunds.record_refund(order, reason="案件已不再待缴费（重复或迟到的支付）")
     raise_alarm("paid_late", channel=order.channel, order=order, detail={"source": source})
     return "paid_late"
+
+
+_ORDERS = FeeOrder.__table__
+
+
+def _pay_matching_statement(channel: str) -> sa.Update:
+    """UPDATE the order named by a paid trade to paid — only if it is at this channel, not settled
+    yet and matches the trade in amount and ids (the same checks as `mismatches`)."""
+    conditions = [
+        _ORDERS.c.out_trade_no == sa.bindparam("p_out_trade_no"),
+        _ORDERS.c.channel == channel,
+        _ORDERS.c.status.not_in(sorted(SETTLED)),
+        _ORDERS.c.amount_fen == sa.bindparam("p_amount_fen"),
+        _ORDERS.c.app_id == sa.bindparam("p_app_id"),
+    ]
+    if channel == "wechat":
+        conditions.append(_ORDERS.c.merchant_id == sa.bindparam("p_merchant_id"))
+    return (
+        sa.update(_ORDERS)
+        .where(*conditions)
+        .values(
+            status=OrderStatus.PAID.value,
+            provider_trade_no=sa.bindparam("p_provider_trade_no"),
+            paid_at=sa.bindparam("p_now"),
+            updated_at=sa.bindparam("p_now"),
+            settled_by=sa.bindparam("p_source"),
+        )
+        .returning(_ORDERS.c.id, _ORDERS.c.case_id, _ORDERS.c.amount_fen)
+    )
+
+
+_PAY_MATCHING = {channel: _pay_matching_statement(channel) for channel in ACTORS}
+
+
+def pay_matching(trade: TradeState, channel: str, *, source: str) -> tuple[str, int] | None:
+    """`apply_paid` for the common case, without loading the order: one conditional UPDATE marks
+    the order paid (and locks it) when it is ours, at this channel, unsettled and matching; then
+    the case moves. (outcome, order id), the outcome "paid" or "paid_late" as apply_paid's;
+    None, and nothing written, when the
+    order is settled already, unknown, at the other channel or mismatched — `lock_order` +
+    `apply_paid` then decide which (in the same transaction)."""
+    if trade.amount_fen is None or trade.app_id is None or (channel == "wechat" and trade.merchant_id is None):
+        return None
+    row = db.session.execute(
+        _PAY_MATCHING[channel],
+        {
+            "p_out_trade_no": trade.out_trade_no,
+            "p_amount_fen": trade.amount_fen,
+            "p_app_id": trade.app_id,
+            "p_merchant_id": trade.merchant_id,
+            "p_provider_trade_no": trade.provider_trade_no,
+            "p_now": utcnow(),
+            "p_source": source,
+        },
+    ).first()
+    if row is None:
+        return None
+    held = db.session.identity_map.get(db.session.identity_key(FeeOrder, row.id))
+    if held is not None:
+        db.session.expire(held)
+    if _move_case(row.case_id, channel, trade.out_trade_no, row.amount_fen):
+        return "paid", row.id
+    return _paid_late(db.session.get(FeeOrder, row.id), source), row.id
 
 
 def settle_by_query(order_id: int) -> str:
@@ -306,3 +376,128 @@ def settle_by_query(order_id: int) -> str:
 
         refunds.enqueue_send(order.id)
     return outcome
+
+
+# ---------------------------------------------------------------- one statement (PostgreSQL)
+
+
+def _settle_in_one_statement(channel: str) -> sa.Select:
+    """PostgreSQL: a paid notification settled in one statement, for the common cases.
+
+    - `ord`: our order named by the trade, at this channel, unsettled and matching the trade in
+      amount and ids (the checks of `mismatches`), locked (FOR UPDATE, materialised once);
+    - `moved`, `timeline`, `event` (app.cases.transitions.move_ctes): its case moves
+      payment_pending → submitted with its timeline entry and `case.pay` outbox event, unless
+      the item has instant-approval rules;
+    - `paid`: the order is marked paid — only if the case moved;
+    - `raw`: the raw notification, outcome "paid", or "duplicate" when the order was settled
+      already (no lock is taken for a duplicate).
+    Returns one row (event_id, outcome). An outcome of NULL means nothing was written: the order
+    is unknown, mismatched, at the other channel, or its case no longer awaits payment or has
+    instant rules — the ORM path (`lock_order` + `apply_paid`) then decides, with alarms and
+    refunds. Being one statement, it is atomic even when autocommitted."""
+    from payments.models import RawNotification
+
+    raw_table = RawNotification.__table__
+    # Constant lists as plain comparisons: an IN list would be expanded at every execution.
+    unsettled = sa.and_(*(_ORDERS.c.status != status.value for status in sorted(SETTLED)))
+    matching = [
+        _ORDERS.c.out_trade_no == sa.bindparam("p_out_trade_no", type_=sa.String),
+        _ORDERS.c.channel == channel,
+        unsettled,
+        _ORDERS.c.amount_fen == sa.bindparam("p_amount_fen", type_=sa.Integer),
+        _ORDERS.c.app_id == sa.bindparam("p_app_id", type_=sa.String),
+    ]
+    if channel == "wechat":
+        matching.append(_ORDERS.c.merchant_id == sa.bindparam("p_merchant_id", type_=sa.String))
+    order = (
+        sa.select(_ORDERS.c.id, _ORDERS.c.case_id)
+        .where(*matching)
+        .with_for_update(of=_ORDERS)
+        .cte("ord")
+        .prefix_with("MATERIALIZED")
+    )
+    amount = sa.bindparam("p_amount_fen", type_=sa.Integer)
+    trade_no = sa.bindparam("p_out_trade_no", type_=sa.String)
+    moved, timeline, event = transitions.move_ctes(
+        "pay",
+        sa.select(order.c.case_id),
+        payload={"channel": sa.literal(channel), "out_trade_no": trade_no, "amount_fen": amount},
+        without_instant_rules=True,
+    )
+    now = sa.bindparam("mv_now", type_=sa.DateTime)
+    paid = (
+        sa.update(_ORDERS)
+        .where(_ORDERS.c.id.in_(sa.select(order.c.id)), sa.exists(sa.select(moved.c.case_id)))
+        .values(
+            status=OrderStatus.PAID.value,
+            provider_trade_no=sa.bindparam("p_provider_trade_no", type_=sa.String),
+            paid_at=now,
+            updated_at=now,
+            settled_by="notify",
+        )
+        .returning(_ORDERS.c.id)
+        .cte("paid")
+    )
+    was_paid = sa.exists(sa.select(paid.c.id))
+    settled_before = sa.exists(
+        sa.select(_ORDERS.c.id).where(
+            _ORDERS.c.out_trade_no == trade_no, _ORDERS.c.channel == channel, sa.not_(unsettled)
+        )
+    )
+    raw = (
+        sa.insert(raw_table)
+        .from_select(
+            ["channel", "received_at", "headers", "body", "verified", "outcome", "event_id", "out_trade_no"],
+            sa.select(
+                sa.literal(channel),
+                now,
+                sa.bindparam("p_headers", type_=raw_table.c.headers.type),
+                sa.bindparam("p_body", type_=sa.Text),
+                sa.true(),
+                sa.case((was_paid, "paid"), else_="duplicate"),
+                sa.bindparam("p_event_id", type_=sa.String),
+                trade_no,
+            ).where(sa.or_(was_paid, settled_before)),
+        )
+        .returning(raw_table.c.outcome)
+        .cte("raw")
+    )
+    return sa.select(
+        sa.select(event.c.id).scalar_subquery().label("event_id"),
+        sa.select(raw.c.outcome).scalar_subquery().label("outcome"),
+    ).add_cte(timeline)
+
+
+_SETTLE_IN_ONE: dict[str, sa.Select] = {}
+
+
+def settle_in_one_statement(conn: sa.Connection, notice, headers: dict, body: str) -> tuple[str, int | None] | None:
+    """Run the one-statement settlement of a paid notification on `conn` (PostgreSQL; the
+    caller commits or autocommits). (outcome, case.pay event id or None); None when nothing was
+    written and the ORM path must decide."""
+    channel = notice.channel
+    trade = notice.trade
+    if trade.amount_fen is None or trade.app_id is None or (channel == "wechat" and trade.merchant_id is None):
+        return None
+    statement = _SETTLE_IN_ONE.get(channel)
+    if statement is None:
+        statement = _SETTLE_IN_ONE[channel] = _settle_in_one_statement(channel)
+    row = conn.execute(
+        statement,
+        {
+            "p_out_trade_no": trade.out_trade_no,
+            "p_amount_fen": trade.amount_fen,
+            "p_app_id": trade.app_id,
+            "p_merchant_id": trade.merchant_id,
+            "p_provider_trade_no": trade.provider_trade_no,
+            "p_headers": headers,
+            "p_body": body,
+            "p_event_id": notice.event_id,
+            "mv_now": utcnow(),
+            "mv_actor": ACTORS[channel],
+        },
+    ).first()
+    if row is None or row.outcome is None:
+        return None
+    return row.outcome, row.event_id

@@ -338,11 +338,11 @@ def mark_paid(case_id: int, *, actor: str, payload: dict | None = None) -> bool:
     payment_pending to submitted in the caller's transaction (the caller commits together with
     its own order change). False, and nothing changed, when the case is no longer awaiting
     payment (already paid, withdrawn …)."""
-    case = transitions.lock_case(case_id)
-    if case.status != CaseStatus.PAYMENT_PENDING:
+    moved = transitions.move_by_id(case_id, "pay", actor=actor, payload=payload)
+    if moved is None:
         return False
-    transitions.pay(case, actor=actor, payload=payload)
-    instant.try_instant(case)
+    if moved["instant_rules"]:  # only then is the whole case needed
+        instant.try_instant(transitions.lock_case(case_id))
     return True
 
 

@@ -48,6 +48,143 @@ def _move(case: Case, action: str, *, actor: str, note: str | None = None, paylo
     return event
 
 
+_CASES = Case.__table__
+_INSERT_CASE_EVENT = sa.insert(CaseEvent.__table__)
+# The case columns every case event carries (see emit_case_event), and the instant rules.
+_MOVE_RETURNING = (
+    _CASES.c.id.label("case_id"),
+    _CASES.c.case_number,
+    _CASES.c.account_id,
+    _CASES.c.service_code,
+    _CASES.c.service_name,
+    _CASES.c.department_code,
+    _CASES.c.instant_rules,
+)
+_MOVE_BY_ID: dict[str, sa.Update] = {}
+
+
+def move_by_id(
+    case_id: int, action: str, *, actor: str, note: str | None = None, payload: dict | None = None
+) -> dict | None:
+    """`_move` for hot paths (payments' callbacks), for actions with one source state: a
+    conditional UPDATE — the guard and the row lock in one statement — then the timeline entry
+    and the outbox event as Core inserts, all in the caller's transaction. None, and nothing
+    written, when the case is not in the action's source state. Returns the case's event
+    columns and `instant_rules`. A Case object the session holds is expired, so it re-reads."""
+    sources, target = TRANSITIONS[action]
+    (source,) = sources  # several sources would need the old status back from the UPDATE
+    statement = _MOVE_BY_ID.get(action)
+    if statement is None:  # built once per action: compiled-cache hits afterwards
+        statement = _MOVE_BY_ID[action] = (
+            sa.update(_CASES)
+            .where(_CASES.c.id == sa.bindparam("case_id"), _CASES.c.status == source.value)
+            .values(status=target.value, updated_at=sa.bindparam("now"))
+            .returning(*_MOVE_RETURNING)
+        )
+    now = utcnow()
+    row = db.session.execute(statement, {"case_id": case_id, "now": now}).mappings().first()
+    held = db.session.identity_map.get(db.session.identity_key(Case, case_id))
+    if held is not None:
+        db.session.expire(held)
+    if row is None:
+        return None
+    db.session.execute(
+        _INSERT_CASE_EVENT,
+        {
+            "case_id": case_id,
+            "action": action,
+            "from_status": source.value,
+            "to_status": target.value,
+            "actor": actor,
+            "note": note,
+            "created_at": now,
+        },
+    )
+    facts = dict(row)
+    outbox.emit_now(
+        f"case.{action}",
+        aggregate_type="case",
+        aggregate_id=case_id,
+        payload={
+            **{key: facts[key] for key in _EVENT_FACTS},
+            "from": source.value,
+            "to": target.value,
+            **(payload or {}),
+        },
+    )
+    return facts
+
+
+_EVENT_FACTS = ("case_id", "case_number", "account_id", "service_code", "service_name", "department_code")
+
+
+def move_ctes(
+    action: str, case_ids: sa.Select, *, payload: dict[str, sa.ColumnElement], without_instant_rules: bool
+) -> tuple[sa.CTE, sa.CTE, sa.CTE]:
+    """PostgreSQL only: `_move` as data-modifying CTEs, for a caller that settles its own rows and
+    the case's move in one statement (payments' callbacks). Returns (moved, timeline, event):
+    `moved` updates the cases whose id `case_ids` selects and that are in the action's one
+    source state (the row lock and the guard in one), `timeline` and `event` write the timeline
+    entry and the outbox event — with the same payload as `emit_case_event` plus from/to and
+    `payload` — for each moved case. With `without_instant_rules`, a case whose item has
+    instant-approval rules is not moved (the caller then goes the ORM way, which evaluates
+    them). Bind parameters: `mv_now` (the time), `mv_actor`."""
+    sources, target = TRANSITIONS[action]
+    (source,) = sources
+    conditions = [_CASES.c.id.in_(case_ids), _CASES.c.status == source.value]
+    if without_instant_rules:
+        # JSON column: SQL NULL, JSON null or an empty list mean "no rules"
+        rules = sa.func.coalesce(sa.cast(_CASES.c.instant_rules, sa.Text), "null")
+        conditions.append(sa.or_(rules == "null", rules == "[]"))
+    now = sa.bindparam("mv_now", type_=sa.DateTime)
+    moved = (
+        sa.update(_CASES)
+        .where(*conditions)
+        .values(status=target.value, updated_at=now)
+        .returning(*_MOVE_RETURNING)
+        .cte("moved")
+    )
+    events = CaseEvent.__table__
+    timeline = (
+        sa.insert(events)
+        .from_select(
+            ["case_id", "action", "from_status", "to_status", "actor", "note", "created_at"],
+            sa.select(
+                moved.c.case_id,
+                sa.literal(action),
+                sa.literal(source.value),
+                sa.literal(target.value),
+                sa.bindparam("mv_actor", type_=sa.String),
+                sa.null(),
+                now,
+            ),
+        )
+        .cte("timeline")
+    )
+    fields = {key: moved.c[key] for key in _EVENT_FACTS} | {
+        "from": sa.literal(source.value),
+        "to": sa.literal(target.value),
+        **payload,
+    }
+    outbox_table = outbox.OutboxEvent.__table__
+    event = (
+        sa.insert(outbox_table)
+        .from_select(
+            ["event_type", "aggregate_type", "aggregate_id", "payload", "created_at"],
+            sa.select(
+                sa.literal(f"case.{action}"),
+                sa.literal("case"),
+                sa.cast(moved.c.case_id, sa.String),
+                sa.func.json_build_object(*(part for key, value in fields.items() for part in (key, value))),
+                now,
+            ),
+        )
+        .returning(outbox_table.c.id)
+        .cte("event")
+    )
+    return moved, timeline, event
+
+
 def emit_case_event(case: Case, event_type: str, extra: dict | None = None) -> None:
     """An outbox event about `case` in the current transaction. Every case event carries who and
     what it is about, so consumers (notifications, payments, delivery) need not read the case."""
@@ -55,7 +192,7 @@ def emit_case_event(case: Case, event_type: str, extra: dict | None = None) -> N
         event_type,
         aggregate_type="case",
         aggregate_id=case.id,
-        payload={
+        payload={  # the same keys as _EVENT_FACTS
             "case_id": case.id,
             "case_number": case.case_number,
             "account_id": case.account_id,

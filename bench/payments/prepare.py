@@ -12,7 +12,7 @@ from datetime import timedelta
 ID_RENEWAL = "1153992101967557720000107020001"
 
 
-def main(per_channel: int) -> int:
+def main(per_channel: int, tag: str = "BENCH") -> int:
     from app import create_app
     from app.cases.models import Case
     from app.cases.states import CaseStatus
@@ -46,7 +46,7 @@ def main(per_channel: int) -> int:
                     fee_fen=2000,
                     form_schema=guide["form_schema"],
                     form_data={},
-                    case_number=f"BENCH-{channel}-{n:07d}",
+                    case_number=f"{tag}-{channel}-{n:07d}",
                     instant_rules=[],
                     submitted_at=now,
                 )
@@ -76,4 +76,4 @@ def main(per_channel: int) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(int(sys.argv[1])))
+    sys.exit(main(int(sys.argv[1]), *sys.argv[2:3]))

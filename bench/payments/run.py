@@ -24,6 +24,7 @@ import argparse
 import http.client
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -146,7 +147,7 @@ def wechat_calls(server, orders: list[list[str]], offset: int = 0) -> list[Call]
     return calls
 
 
-def alipay_calls(server, orders: list[list[str]]) -> list[Call]:
+def alipay_calls(server, orders: list[list[str]], offset: int = 0) -> list[Call]:
     from sandbox import alipay_pay
 
     calls = []
@@ -154,7 +155,7 @@ def alipay_calls(server, orders: list[list[str]]) -> list[Call]:
         trade = alipay_pay.Trade(
             app_id=server.settings["ALIPAY_APP_ID"],
             out_trade_no=out_trade_no,
-            trade_no=f"2026120422001bench{n:010d}",
+            trade_no=f"2026120422001bench{offset + n:010d}",
             total_amount="20.00",
             subject="居民身份证换领",
             buyer_open_id=open_id,
@@ -194,6 +195,20 @@ def _check(db: BenchDatabase, paid: dict[str, int], total: int) -> list[str]:
     return problems
 
 
+def _check_dispatched(db: BenchDatabase, redis_url: str) -> list[str]:
+    """Every case.pay event dispatched, and exactly one notification job queued for each."""
+    import redis
+
+    events = _rows(db, "SELECT count(*), count(dispatched_at) FROM outbox_events WHERE event_type = 'case.pay'")[0]
+    queued = redis.Redis.from_url(redis_url).llen("rq:queue:notifications")
+    problems = []
+    if events[0] != events[1]:
+        problems.append(f"{events[0] - events[1]} of {events[0]} case.pay events not dispatched")
+    if queued != events[0]:
+        problems.append(f"{queued} notification jobs queued for {events[0]} case.pay events")
+    return problems
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=3000, help="orders per channel (default 3000)")
@@ -202,6 +217,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
     parser.add_argument("--threads", type=int, default=1, help="threads per worker (>1: gthread workers)")
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"))
+    parser.add_argument(
+        "--dispatch",
+        choices=("relay", "commit"),
+        default="relay",
+        help="how outbox events reach Redis: a `flask events relay` process in batches "
+        "(EVENTS_DISPATCH_ON_COMMIT=0, default) or by each request after its commit",
+    )
     args = parser.parse_args(argv)
 
     out_dir = ROOT / "bench" / "out"
@@ -215,6 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     # Only the keys and the signing of the simulators are used: nothing is served.
     server = SandboxServer(key_dir=var_dir / "sandbox")
     env = app_env(db.url, var_dir, args.redis_url) | server.env()
+    env["EVENTS_DISPATCH_ON_COMMIT"] = "0" if args.dispatch == "relay" else "1"
 
     print(f"database {db.name}: recreate, migrate, seed …", flush=True)
     db.recreate()
@@ -245,6 +268,11 @@ def main(argv: list[str] | None = None) -> int:
     paid: dict[str, int] = {}
     total = 0
     worker_class = "gthread" if args.threads > 1 else "sync"
+    relay = None
+    if args.dispatch == "relay":
+        relay = subprocess.Popen(
+            [sys.executable, "-m", "flask", "events", "relay"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL
+        )
     with Gunicorn("wsgi:app", env, log, args.workers, worker_class, args.threads) as api:
         for channel, build in (("wechat", wechat_calls), ("alipay", alipay_calls)):
             started = time.perf_counter()
@@ -259,6 +287,10 @@ def main(argv: list[str] | None = None) -> int:
             again = load(f"{channel} duplicate", api.port, first.sent, args.connections, args.seconds)
             total += first.requests + again.requests
             results += [first, again]
+    if relay is not None:
+        time.sleep(1.0)  # the relay's last batch
+        relay.send_signal(signal.SIGTERM)
+        relay.wait(timeout=30)
     with Gunicorn("bench.payments.bare_app:app", env, log, args.workers, worker_class, args.threads) as bare:
         body = calls[0][2]
         fake = [("/payments/notify/wechat", {"Content-Type": "application/json"}, body, 204, b"")] * 200_000
@@ -275,12 +307,13 @@ def main(argv: list[str] | None = None) -> int:
             f"{r.name:26} {r.requests:8d} {r.rps:8.1f} {r.p50:8.1f} {r.p90:8.1f} {r.p99:8.1f} {r.max:8.1f} "
             f"{r.bad:5d} {bare_rps / r.rps if r.rps else 0:7.1f} {r.cpu_other:8.0f}%"
         )
-    problems = _check(db, paid, total)
+    problems = _check(db, paid, total) + _check_dispatched(db, args.redis_url)
     print()
     print(
         "database check: "
         + (
-            "ok — every answered first delivery paid its order and moved its case once; one raw row per callback"
+            "ok — every answered first delivery paid its order and moved its case once; one raw row per callback; "
+            "every case.pay event dispatched, one notification job queued for each"
             if not problems
             else "; ".join(problems)
         )
