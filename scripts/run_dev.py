@@ -131,6 +131,10 @@ def main() -> int:
             env=env,
         ),
     ]
+    if env.get("EVENTS_DISPATCH_ON_COMMIT", "1") in ("0", "false", "no"):
+        # relay mode: requests leave their outbox events to the relay (README, "Outbox events")
+        children.append(subprocess.Popen([str(bin_dir / "flask"), "events", "relay"], cwd=ROOT, env=env))
+        log("outbox relay started (EVENTS_DISPATCH_ON_COMMIT=0)")
     log(f"API on http://{host}:{port}  (docs: http://{host}:{port}/docs)  — Ctrl-C stops everything")
 
     stopping = False
