@@ -35,13 +35,17 @@ SETTINGS = {
 def init_app(app: Flask) -> None:
     """Register models, blueprints, CLI commands and event subscriptions."""
     from app import events
+    from app.extensions import api
     from app.queues import Queues
+    from app.staff_api import URL_PREFIX as STAFF_PREFIX
     from payments import gateways, models  # noqa: F401 - registers the tables
+    from payments.staff_views import blp as staff_blp
     from payments.views import bp
 
     for key, default in SETTINGS.items():
         app.config.setdefault(key, os.environ.get(key, default))
     app.register_blueprint(bp)
+    api.register_blueprint(staff_blp, url_prefix=STAFF_PREFIX)
     for action in ("reject", "deny", "withdraw"):
         events.subscribe(
             f"case.{action}", "payments.jobs.on_case_closed", name=f"payments-refund-{action}", queue=Queues.HIGH

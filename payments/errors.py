@@ -34,3 +34,13 @@ class ProviderRefused(DomainError):
 class AlreadyPaid(Conflict):
     error = "ALREADY_PAID"
     message = "该申请已缴费"
+
+
+class AlarmNotFound(NotFound):
+    error = "PAYMENT_ALARM_NOT_FOUND"
+    message = "没有找到该支付告警"
+
+
+class AlarmAlreadyResolved(Conflict):
+    error = "PAYMENT_ALARM_RESOLVED"
+    message = "该支付告警已处理"

@@ -115,6 +115,12 @@ class PaymentAlarm(db.Model):
     notification_id: Mapped[int | None] = mapped_column(sa.Integer)
     detail: Mapped[dict] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The department of the order's case (whose staff see the alarm); none for an unknown order.
+    department_code: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    case_id: Mapped[int | None] = mapped_column(sa.Integer)
+    resolved_at: Mapped[datetime | None] = mapped_column()
+    resolved_by: Mapped[int | None] = mapped_column(sa.Integer)  # staff id
+    resolution: Mapped[str | None] = mapped_column(sa.String(500))
 
 
 TABLES = ("payment_alarms", "fee_refunds", "payment_notifications", "fee_orders")

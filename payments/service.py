@@ -224,19 +224,21 @@ def raise_alarm(
     """Record an alarm and emit `payment.alarm` (in the caller's transaction). Alarms raised
     before their notification row exists are listed for the callback handler to link
     (session.info["zsb_payment_alarms"], when it asked for them)."""
+    facts = cases.case_facts(order.case_id) if order is not None else None
     alarm = PaymentAlarm(
         kind=kind,
         channel=channel,
         order_id=order.id if order else None,
         notification_id=notification_id,
         detail=detail,
+        case_id=facts["id"] if facts else None,
+        department_code=facts["department_code"] if facts else None,
     )
     db.session.add(alarm)
     if notification_id is None and "zsb_payment_alarms" in db.session.info:
         db.session.info["zsb_payment_alarms"].append(alarm)
     payload = {"kind": kind, "channel": channel, "detail": detail}
-    if order is not None:
-        facts = cases.case_facts(order.case_id)
+    if facts is not None:
         payload.update(
             account_id=facts["account_id"],
             case_id=facts["id"],

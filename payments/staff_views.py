@@ -1,0 +1,63 @@
+"""Staff API: payment alarms of my department (/staff/api/v1/payments/alarms)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask.views import MethodView
+
+from app.staff.models import StaffRole
+from app.staff_api.security import current_staff, require_staff
+from app.web.api import PlatformBlueprint as Blueprint
+from app.web.schemas import BaseSchema, PageQuerySchema, page_of
+from payments import staff as payments_staff
+
+F = ma.fields
+blp = Blueprint("staff_payments", __name__, description="Staff API: payment alarms (支付告警)")
+
+
+class AlarmQuerySchema(PageQuerySchema):
+    state = F.String(load_default="open", validate=ma.validate.OneOf(["open", "resolved", "all"]))
+
+
+class AlarmSchema(ma.Schema):
+    id = F.Integer()
+    kind = F.String()
+    kind_text = F.String()
+    channel = F.String(allow_none=True)
+    case_id = F.Integer(allow_none=True)
+    case_number = F.String(allow_none=True)
+    out_trade_no = F.String(allow_none=True)
+    detail = F.Dict()
+    created_at = F.DateTime()
+    resolved_at = F.DateTime(allow_none=True)
+    resolution = F.String(allow_none=True)
+
+
+class ResolveSchema(BaseSchema):
+    note = F.String(
+        required=True,
+        validate=[
+            ma.validate.Length(min=2, max=500, error="请填写处理情况（2–500字）"),
+            ma.validate.Regexp(r"\S", error="请填写处理情况（2–500字）"),
+        ],
+    )
+
+
+@blp.route("/payments/alarms")
+class Alarms(MethodView):
+    @require_staff()
+    @blp.arguments(AlarmQuerySchema, location="query", as_kwargs=True)
+    @blp.response(200, page_of(AlarmSchema))
+    def get(self, **query):
+        """Payment alarms about my department's cases (open ones unless asked otherwise), newest first"""
+        return payments_staff.alarms_page(current_staff(), **query)
+
+
+@blp.route("/payments/alarms/<int:alarm_id>/resolve")
+class ResolveAlarm(MethodView):
+    @require_staff(StaffRole.REVIEWER, StaffRole.DEPARTMENT_HEAD)
+    @blp.arguments(ResolveSchema)
+    @blp.response(200, AlarmSchema)
+    def post(self, body, alarm_id):
+        """Record how an alarm was followed up (reviewers and heads; once)"""
+        return payments_staff.resolve(current_staff(), alarm_id, body["note"])
