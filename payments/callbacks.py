@@ -1,7 +1,10 @@
 """Provider callbacks: verify over the raw body first, store the raw notification, settle the
 order under its row lock in the same transaction, answer in the provider's exact format.
-A paid notification for an order already settled is a duplicate: it is stored and answered by one
-autocommitted INSERT … SELECT before any lock (`_store_if_duplicate`); anything else takes the lock.
+On PostgreSQL a paid notification first tries the one-statement settlement
+(`service.settle_in_one_statement`): a matching first delivery is settled — order, case move,
+timeline, outbox event, raw row — and a duplicate stored, each by one autocommitted statement.
+On SQLite a duplicate is stored and answered by one autocommitted INSERT … SELECT before any lock
+(`_store_if_duplicate`). Anything else takes the order's row lock and decides (`_settle`).
 
 Answers: WeChat Pay — 204 on success, 4xx/5xx with {"code":"FAIL","message":…} otherwise;
 Alipay — the text `success`, anything else makes Alipay retry.

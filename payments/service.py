@@ -1,6 +1,7 @@
 """Fee orders: starting a payment for a case, showing it, and settling it when the provider says
-it is paid (by callback or by our own query). The case moves on only through
-`app.cases.service.mark_paid`, committed together with the order under the order's row lock.
+it is paid (by callback or by our own query). The case moves on only through the core's pay
+move — `app.cases.service.mark_paid`, or on PostgreSQL for a callback `transitions.move_ctes`
+inside `settle_in_one_statement` — committed together with the order under the order's row lock.
 """
 
 from __future__ import annotations
