@@ -21,8 +21,6 @@ import argparse
 import http.client
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -32,8 +30,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bench.catalog.cpu import CpuWatch
-from bench.catalog.database import BenchDatabase, app_env, migrate
-from bench.catalog.servers import ROOT, Gunicorn
+from bench.catalog.database import BenchDatabase, app_env
+from bench.catalog.servers import Gunicorn
+from bench.common import fresh_database, out_log, run_prepare
 from bench.submit.run import Result, _pct, _rows
 
 PARTNER_ID = "ZSB_BENCH"
@@ -155,38 +154,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"))
     args = parser.parse_args(argv)
 
-    out_dir = ROOT / "bench" / "out"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    log = out_dir / "delivery.log"
-    log.write_text("", encoding="utf-8")
+    out_dir, log = out_log("delivery")
     db = BenchDatabase(name="zsb_bench_delivery")
     var_dir = Path(tempfile.mkdtemp(prefix="zsb-bench-delivery-"))
     env = app_env(db.url, var_dir, args.redis_url)
     env.update({"SF_PARTNER_ID": PARTNER_ID, "SF_CHECKWORD": CHECK_WORD})
 
-    print(f"database {db.name}: recreate, migrate, seed …", flush=True)
-    db.recreate()
-    migrate(env, log)
-    subprocess.run(
-        [sys.executable, "-m", "flask", "catalog", "seed"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
-    )
-    import redis
-
-    redis.Redis.from_url(args.redis_url).flushdb()
-
+    fresh_database(db, env, log, args.redis_url)
     print(f"preparing {args.parcels} parcels …", flush=True)
-    proc = subprocess.run(
-        [sys.executable, "-m", "bench.delivery.prepare", str(args.parcels)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        print(proc.stderr[-3000:], file=sys.stderr)
+    prepared = run_prepare("bench.delivery.prepare", args.parcels, env=env)
+    if prepared is None:
         return 1
-    parcels = json.loads(proc.stdout.strip().splitlines()[-1])["parcels"]
+    parcels = prepared["parcels"]
     bodies = [pushes_for(order_id, waybill) for order_id, waybill in parcels]
 
     results: list[Result] = []

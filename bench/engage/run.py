@@ -20,7 +20,6 @@ import argparse
 import http.client
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import threading
@@ -29,8 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.catalog.cpu import CpuWatch
-from bench.catalog.database import BenchDatabase, app_env, migrate
-from bench.catalog.servers import ROOT, Gunicorn
+from bench.catalog.database import BenchDatabase, app_env
+from bench.catalog.servers import Gunicorn
+from bench.common import fresh_database, out_log, run_prepare
 from bench.engage.prepare import ITEM
 
 
@@ -173,35 +173,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"))
     args = parser.parse_args(argv)
 
-    out_dir = ROOT / "bench" / "out"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    log = out_dir / "engage.log"
-    log.write_text("", encoding="utf-8")
+    out_dir, log = out_log("engage")
     db = BenchDatabase(name="zsb_bench_engage")
     env = app_env(db.url, Path(tempfile.mkdtemp(prefix="zsb-bench-engage-")), args.redis_url)
 
-    print(f"database {db.name}: recreate, migrate, seed …", flush=True)
-    db.recreate()
-    migrate(env, log)
-    for group in ("catalog", "residents", "workdays"):
-        subprocess.run(
-            [sys.executable, "-m", "flask", group, "seed"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
-        )
-    import redis
-
-    redis.Redis.from_url(args.redis_url).flushdb()
-    proc = subprocess.run(
-        [sys.executable, "-m", "bench.engage.prepare", str(args.connections)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        print(proc.stderr[-3000:], file=sys.stderr)
+    fresh_database(db, env, log, args.redis_url, seeds=("catalog", "residents", "workdays"))
+    prepared = run_prepare("bench.engage.prepare", args.connections, env=env)
+    if prepared is None:
         return 1
-    prepared = json.loads(proc.stdout.strip().splitlines()[-1])
     tokens = prepared["tokens"]
     if len(tokens) < args.connections:
         print(f"only {len(tokens)} citizens; use --connections {len(tokens)}", file=sys.stderr)

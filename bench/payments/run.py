@@ -35,8 +35,9 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from bench.catalog.cpu import CpuWatch
-from bench.catalog.database import BenchDatabase, app_env, migrate
+from bench.catalog.database import BenchDatabase, app_env
 from bench.catalog.servers import ROOT, Gunicorn
+from bench.common import fresh_database, out_log, run_prepare
 
 
 @dataclass
@@ -226,10 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    out_dir = ROOT / "bench" / "out"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    log = out_dir / "payments.log"
-    log.write_text("", encoding="utf-8")
+    out_dir, log = out_log("payments")
     db = BenchDatabase(name="zsb_bench_pay")
     var_dir = Path(tempfile.mkdtemp(prefix="zsb-bench-pay-"))
     from sandbox.server import SandboxServer
@@ -239,29 +237,11 @@ def main(argv: list[str] | None = None) -> int:
     env = app_env(db.url, var_dir, args.redis_url) | server.env()
     env["EVENTS_DISPATCH_ON_COMMIT"] = "0" if args.dispatch == "relay" else "1"
 
-    print(f"database {db.name}: recreate, migrate, seed …", flush=True)
-    db.recreate()
-    migrate(env, log)
-    subprocess.run(
-        [sys.executable, "-m", "flask", "catalog", "seed"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
-    )
-    import redis
-
-    redis.Redis.from_url(args.redis_url).flushdb()
-
+    fresh_database(db, env, log, args.redis_url)
     print(f"preparing {args.orders} pending orders per channel …", flush=True)
-    proc = subprocess.run(
-        [sys.executable, "-m", "bench.payments.prepare", str(args.orders)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        print(proc.stderr[-3000:], file=sys.stderr)
+    orders = run_prepare("bench.payments.prepare", args.orders, env=env)
+    if orders is None:
         return 1
-    orders = json.loads(proc.stdout.strip().splitlines()[-1])
     db.analyze()
 
     results: list[Result] = []

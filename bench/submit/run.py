@@ -21,8 +21,6 @@ import argparse
 import http.client
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -31,8 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.catalog.cpu import CpuWatch
-from bench.catalog.database import BenchDatabase, app_env, migrate
-from bench.catalog.servers import ROOT, Gunicorn
+from bench.catalog.database import BenchDatabase, app_env
+from bench.catalog.servers import Gunicorn
+from bench.common import fresh_database, out_log, run_prepare
 
 EXPECTED = {"instant": "approved", "officer": "submitted"}
 
@@ -139,38 +138,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"))
     args = parser.parse_args(argv)
 
-    out_dir = ROOT / "bench" / "out"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    log = out_dir / "submit.log"
-    log.write_text("", encoding="utf-8")
+    out_dir, log = out_log("submit")
     db = BenchDatabase(name="zsb_bench_submit")
     var_dir = Path(tempfile.mkdtemp(prefix="zsb-bench-submit-"))
     env = app_env(db.url, var_dir, args.redis_url)
 
-    print(f"database {db.name}: recreate, migrate, seed …", flush=True)
-    db.recreate()
-    migrate(env, log)
-    flask = [sys.executable, "-m", "flask"]
-    for group in ("catalog", "residents", "licences", "workdays"):
-        subprocess.run([*flask, group, "seed"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
-    import redis
-
-    redis.Redis.from_url(args.redis_url).flushdb()
-
+    fresh_database(db, env, log, args.redis_url, seeds=("catalog", "residents", "licences", "workdays"))
     print(f"preparing {args.drafts} drafts per scenario …", flush=True)
     started = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "bench.submit.prepare", str(args.drafts)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        print(proc.stderr[-3000:], file=sys.stderr)
+    prepared = run_prepare("bench.submit.prepare", args.drafts, env=env)
+    if prepared is None:
         return 1
-    prepared = json.loads(proc.stdout.strip().splitlines()[-1])
     print(
         f"  {len(prepared['drafts'])} drafts of {prepared['people']} applicants in {time.perf_counter() - started:.0f} s"
     )
