@@ -53,3 +53,24 @@ def run_prepare(module: str, *args, env: dict):
         print(proc.stderr[-3000:], file=sys.stderr)
         return None
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def run_lanes(worker, lanes: int, seconds: float, deadline: list[float]) -> tuple[float, float]:
+    """The closed loop of a scenario: one thread per lane running `worker(i)`, `deadline[0]` set
+    to now + `seconds` as they start (workers stop posting after it); waits for all of them.
+    (seconds taken, share of the machine used by other processes meanwhile, %)."""
+    import threading
+    import time
+
+    from bench.catalog.cpu import CpuWatch
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(lanes)]
+    with CpuWatch() as cpu:
+        started = time.perf_counter()
+        deadline[0] = started + seconds
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        took = time.perf_counter() - started
+    return took, cpu.share().other

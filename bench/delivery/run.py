@@ -22,17 +22,15 @@ import http.client
 import json
 import os
 import tempfile
-import threading
 import time
 import urllib.parse
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bench.catalog.cpu import CpuWatch
 from bench.catalog.database import BenchDatabase, app_env
 from bench.catalog.servers import Gunicorn
-from bench.common import fresh_database, out_log, run_prepare
+from bench.common import fresh_database, out_log, run_lanes, run_prepare
 from bench.submit.run import Result, _pct, _rows
 
 PARTNER_ID = "ZSB_BENCH"
@@ -104,15 +102,7 @@ def load(name: str, port: int, parcels: list[list[bytes]], connections: int, sec
                     return  # later pushes of this lane would be out of order: stop the lane
         conn.close()
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(connections)]
-    with CpuWatch() as cpu:
-        started = time.perf_counter()
-        deadline[0] = started + seconds
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        took = time.perf_counter() - started
+    took, cpu_other = run_lanes(worker, connections, seconds, deadline)
     flat = [v for lane in latencies for v in lane]
     result = Result(
         name=name,
@@ -123,7 +113,7 @@ def load(name: str, port: int, parcels: list[list[bytes]], connections: int, sec
         p99=_pct(flat, 99),
         max=max(flat, default=0.0),
         bad=sum(bad),
-        cpu_other=cpu.share().other,
+        cpu_other=cpu_other,
     )
     return result, answered
 

@@ -22,15 +22,13 @@ import json
 import os
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.catalog.cpu import CpuWatch
 from bench.catalog.database import BenchDatabase, app_env
 from bench.catalog.servers import Gunicorn
-from bench.common import fresh_database, out_log, run_prepare
+from bench.common import fresh_database, out_log, run_lanes, run_prepare
 from bench.engage.prepare import ITEM
 
 
@@ -94,20 +92,12 @@ def book_cancel(name: str, port: int, tokens: list[str], slots: list[int], secon
                 bad[i] += 1
         conn.close()
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(lanes)]
-    with CpuWatch() as cpu:
-        started = time.perf_counter()
-        deadline[0] = started + seconds
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        took = time.perf_counter() - started
+    took, cpu_other = run_lanes(worker, lanes, seconds, deadline)
     merged: dict[int, int] = {}
     for c in codes:
         for k, v in c.items():
             merged[k] = merged.get(k, 0) + v
-    return Result(name, took, {str(i): lat[i] for i in range(lanes)}, merged, sum(bad), cpu.share().other)
+    return Result(name, took, {str(i): lat[i] for i in range(lanes)}, merged, sum(bad), cpu_other)
 
 
 def read_slots(port: int, connections: int, seconds: float) -> Result:
@@ -123,18 +113,8 @@ def read_slots(port: int, connections: int, seconds: float) -> Result:
             bad[i] += status != 200
         conn.close()
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(connections)]
-    with CpuWatch() as cpu:
-        started = time.perf_counter()
-        deadline[0] = started + seconds
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        took = time.perf_counter() - started
-    return Result(
-        "GET appointment-slots", took, {str(i): lat[i] for i in range(connections)}, {}, sum(bad), cpu.share().other
-    )
+    took, cpu_other = run_lanes(worker, connections, seconds, deadline)
+    return Result("GET appointment-slots", took, {str(i): lat[i] for i in range(connections)}, {}, sum(bad), cpu_other)
 
 
 def _rows(db: BenchDatabase, sql: str) -> list[tuple]:

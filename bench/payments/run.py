@@ -28,16 +28,14 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench.catalog.cpu import CpuWatch
 from bench.catalog.database import BenchDatabase, app_env
 from bench.catalog.servers import ROOT, Gunicorn
-from bench.common import fresh_database, out_log, run_prepare
+from bench.common import fresh_database, out_log, run_lanes, run_prepare
 
 
 @dataclass
@@ -95,15 +93,7 @@ def load(name: str, port: int, calls: list[Call], connections: int, seconds: flo
                     first_bad.append(f"{resp.status} {answer[:200]!r}")
         conn.close()
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(connections)]
-    with CpuWatch() as cpu:
-        started = time.perf_counter()
-        deadline[0] = started + seconds
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        took = time.perf_counter() - started
+    took, cpu_other = run_lanes(worker, connections, seconds, deadline)
     if first_bad:
         print(f"  {name}: unexpected answer, e.g. {first_bad[0]}", flush=True)
     flat = [v for lane in latencies for v in lane]
@@ -116,7 +106,7 @@ def load(name: str, port: int, calls: list[Call], connections: int, seconds: flo
         p99=_pct(flat, 99),
         max=max(flat, default=0.0),
         bad=sum(bad),
-        cpu_other=cpu.share().other,
+        cpu_other=cpu_other,
         sent=[c for lane in sent for c in lane],
     )
 
