@@ -10,7 +10,9 @@ nested no deeper than REQUEST_MAX_JSON_DEPTH, and no lone UTF-16 surrogate in an
 - Surrogates: `"\\ud800"` is valid JSON but not text: it cannot be encoded, stored as UTF-8 or
   sent back (the draft holding one answered 500 to every read). Refused with 422, saved nowhere.
 
-Headers need no check: WSGI hands them over as latin-1, which cannot hold a surrogate.
+Headers need no check: WSGI hands them over as latin-1, which cannot hold a surrogate; werkzeug
+leaves an encoded surrogate in a query string or urlencoded form undecoded ("%ED%A0%80"). The
+pairs are checked all the same, so a change of decoder cannot open that door.
 
 The responses side: `SafeJSONProvider` replaces a lone surrogate by U+FFFD when one is met in
 data written before this gate existed, so such a record can still be read, fixed or discarded.

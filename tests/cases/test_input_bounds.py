@@ -9,10 +9,14 @@ import io
 import struct
 import zlib
 
+import pytest
 import sqlalchemy as sa
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import UnprocessableEntity
 
 from app.cases.models import Case
 from app.extensions import db
+from app.web import input_guard
 from app.web.input_guard import json_depth
 from tests.cases.helpers import APPS, RELIEF, citizen, create_draft, upload
 from tests.identity.helpers import assert_error, bearer
@@ -52,13 +56,16 @@ def test_a_lone_surrogate_is_refused_with_422_and_saved_nowhere(api, actx):
 
 
 def test_every_api_refuses_invalid_unicode_at_the_gate(api, actx):
-    # citizen API before authentication, the staff API, a query string, a form body
+    # the citizen API (before authentication) and the staff API
     assert_error(raw_json(api, "post", APPS, '{"service_code": "\\ud800"}'), 422, "VALIDATION_ERROR")
     staff = raw_json(api, "post", "/staff/api/v1/auth/login", '{"username": "a\\ud800", "password": "x"}')
     assert_error(staff, 422, "VALIDATION_ERROR")
-    token = citizen(api)
-    assert_error(api.get(f"{APPS}?status=%ED%A0%80", headers=bearer(token)), 422, "VALIDATION_ERROR")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+    # werkzeug leaves an encoded surrogate in a query string or form undecoded ("%ED%A0%80"), so
+    # none reaches a view that way; the gate checks decoded pairs all the same
+    with pytest.raises(UnprocessableEntity) as refused:
+        input_guard._check_pairs("query", MultiDict([("q", "ok"), ("status", "\ud800")]))
+    assert refused.value.data["errors"] == {"query": {"status": [input_guard.BAD_TEXT]}}
 
 
 def test_json_nested_100000_deep_is_a_400_not_a_500(api, actx):
