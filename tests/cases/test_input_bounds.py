@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import struct
+import threading
 import zlib
 
 import pytest
@@ -220,3 +221,31 @@ def png_noise(width: int, height: int) -> bytes:
     buf = io.BytesIO()
     Image.frombytes("RGB", (width, height), os.urandom(width * height * 3)).save(buf, "PNG")
     return buf.getvalue()
+
+
+def test_concurrent_starts_cannot_pass_the_draft_limit(api, identity_app):
+    with identity_app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite serialises writers on the whole file; row locks are tested on PostgreSQL")
+    identity_app.config["CASE_MAX_OPEN_DRAFTS"] = 2
+    try:
+        token = citizen(api)
+        create_draft(api, token, code=RELIEF)
+        results: list[int] = []
+        barrier = threading.Barrier(6)
+
+        def worker():
+            client = identity_app.test_client()
+            barrier.wait()
+            results.append(client.post(APPS, json={"service_code": RELIEF}, headers=bearer(token)).status_code)
+
+        threads = [threading.Thread(target=worker) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(results) == [201, 409, 409, 409, 409, 409]
+        with identity_app.app_context():
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 2
+    finally:
+        identity_app.config.pop("CASE_MAX_OPEN_DRAFTS")
