@@ -3,7 +3,7 @@ nested no deeper than REQUEST_MAX_JSON_DEPTH, and no lone UTF-16 surrogate in an
 (JSON keys and values, query arguments, form fields).
 
 - Body limit: REQUEST_MAX_BODY_BYTES (64 KB) unless the view declares its own with `body_limit`
-  (uploads). A larger Content-Length is refused before anything is read; a chunked body is cut
+  (uploads; a JSON body keeps the 64 KB whatever the view says). A larger Content-Length is refused before anything is read; a chunked body is cut
   off by werkzeug at the same limit. Both leave as the 413 envelope.
 - Depth: counted over the raw bytes (brackets outside strings) before any parser sees them, so
   Python's recursive JSON decoder is never asked to go deep (a RecursionError was a 500).
@@ -71,6 +71,8 @@ class SafeJSONProvider(DefaultJSONProvider):
 
 def _limit_for_view() -> int:
     default = int(current_app.config.get("REQUEST_MAX_BODY_BYTES", DEFAULT_BODY_BYTES))
+    if request.is_json:  # a larger limit is for files: JSON never needs it (and is scanned below)
+        return default
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
     if view is None:
         return default

@@ -249,3 +249,11 @@ def test_concurrent_starts_cannot_pass_the_draft_limit(api, identity_app):
             assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 2
     finally:
         identity_app.config.pop("CASE_MAX_OPEN_DRAFTS")
+
+
+def test_a_json_body_to_the_upload_endpoint_keeps_the_json_limit(api, actx):
+    token = citizen(api)
+    draft = create_draft(api, token)
+    url = f"{APPS}/{draft['id']}/materials/0/files"
+    resp = raw_json(api, "post", url, "[" * 100_000 + "]" * 100_000, token)
+    assert_error(resp, 413, "PAYLOAD_TOO_LARGE")
