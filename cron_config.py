@@ -7,10 +7,13 @@ processes may run against one Redis; every job here is safe to run twice.
 from rq import cron
 
 from app.appointments import jobs as appointment_jobs
+from app.cases import retention as case_retention
 from app.events import sweep
 from app.queues import Queues
+from delivery import retention as delivery_retention
 from delivery.jobs import poll_routes
 from notifications.jobs import sweep as notifications_sweep
+from payments import retention as payments_retention
 from payments.jobs import reconcile as payments_reconcile
 
 # Outbox events the commit hook could not enqueue (Redis down, a crash between commit and enqueue).
@@ -31,3 +34,10 @@ cron.register(payments_reconcile, Queues.LOW, interval=60, name="payments-reconc
 # Notifications: events whose job was lost, sends whose job was lost or whose worker died (lease
 # expired), sends out of attempts.
 cron.register(notifications_sweep, Queues.NOTIFICATIONS, interval=30, name="notifications-sweep")
+
+# Retention (personal data kept no longer than needed; each run logs its counts): idle drafts told
+# DRAFT_EXPIRY_NOTICE_DAYS before and deleted after DRAFT_EXPIRY_DAYS; raw payment notifications;
+# delivered parcels' recipients; deleted addresses (periods in app/config.py).
+cron.register(case_retention.expire_drafts, Queues.LOW, interval=3600, name="retention-drafts")
+cron.register(payments_retention.purge, Queues.LOW, interval=3600, name="retention-payments")
+cron.register(delivery_retention.purge, Queues.LOW, interval=3600, name="retention-delivery")

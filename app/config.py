@@ -176,6 +176,25 @@ class Config:
     SMS_ALIYUN_TEMPLATE_CODE = os.environ.get("SMS_ALIYUN_TEMPLATE_CODE", "")
     SMS_ALIYUN_ENDPOINT = os.environ.get("SMS_ALIYUN_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
 
+    # --- input bounds and retention (helper E)
+    # Body limit of every endpoint without its own (app/web/input_guard.py); uploads declare theirs.
+    REQUEST_MAX_BODY_BYTES = int(os.environ.get("REQUEST_MAX_BODY_BYTES", str(64 * 1024)))
+    REQUEST_MAX_JSON_DEPTH = int(os.environ.get("REQUEST_MAX_JSON_DEPTH", "32"))
+    # A saved form (app/cases/form_limits.py): whole JSON size, strings without a schema maxLength,
+    # arrays without a schema maxItems; open drafts per citizen.
+    CASE_FORM_MAX_BYTES = int(os.environ.get("CASE_FORM_MAX_BYTES", str(64 * 1024)))
+    CASE_FORM_MAX_STRING = int(os.environ.get("CASE_FORM_MAX_STRING", "500"))
+    CASE_FORM_MAX_ITEMS = int(os.environ.get("CASE_FORM_MAX_ITEMS", "50"))
+    CASE_MAX_OPEN_DRAFTS = int(os.environ.get("CASE_MAX_OPEN_DRAFTS", "20"))
+    # An uploaded image above this many pixels is refused (a decompression bomb otherwise).
+    CASE_UPLOAD_MAX_PIXELS = int(os.environ.get("CASE_UPLOAD_MAX_PIXELS", str(50_000_000)))
+    # Retention (app/cases/retention.py, payments/, delivery/): days, run by the cron job "retention".
+    DRAFT_EXPIRY_DAYS = int(os.environ.get("DRAFT_EXPIRY_DAYS", "30"))
+    DRAFT_EXPIRY_NOTICE_DAYS = int(os.environ.get("DRAFT_EXPIRY_NOTICE_DAYS", "7"))
+    PAYMENT_NOTIFICATION_RETENTION_DAYS = int(os.environ.get("PAYMENT_NOTIFICATION_RETENTION_DAYS", "180"))
+    DELIVERED_ADDRESS_RETENTION_DAYS = int(os.environ.get("DELIVERED_ADDRESS_RETENTION_DAYS", "90"))
+    DELETED_ADDRESS_RETENTION_DAYS = int(os.environ.get("DELETED_ADDRESS_RETENTION_DAYS", "30"))
+
     @classmethod
     def check(cls, config: dict) -> None:
         """Refuse configurations that must never run; overridden per environment."""

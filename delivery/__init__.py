@@ -42,6 +42,10 @@ def init_app(app: Flask) -> None:
             tuple(int(x) for x in raw.split(",") if x.strip()) if raw is not None else DEFAULT_RETRY_INTERVALS
         )
     app.register_blueprint(blp)
+    from app.cases.retention import on_discard
+    from delivery.retention import forget_draft
+
+    on_discard(app, forget_draft)  # a delivery chosen for a draft goes with the draft
     events.subscribe(
         "case.result_issued",
         "delivery.jobs.on_result_issued",

@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import request
 from flask.views import MethodView
 
+from app.cases import files, retention
 from app.cases import service as cases
 from app.web.api import PlatformBlueprint as Blueprint
+from app.web.input_guard import body_limit
 from app.web.schemas import page_of
 from miniprogram_api.application_schemas import (
     ApplicationQuerySchema,
@@ -56,6 +58,12 @@ class Application(MethodView):
         """Save form fields (incomplete forms are saved; their errors are listed)"""
         return cases.save_form(current_principal(), case_id, body["form"])
 
+    @require_level(LEVEL)
+    @blp.response(204)
+    def delete(self, case_id):
+        """Discard one of my drafts, with its form and uploaded files"""
+        retention.discard_draft(current_principal(), case_id)
+
 
 @blp.route("/applications/<int:case_id>/materials/<int:position>")
 class Material(MethodView):
@@ -69,6 +77,7 @@ class Material(MethodView):
 
 @blp.route("/applications/<int:case_id>/materials/<int:position>/files")
 class MaterialFiles(MethodView):
+    @body_limit(files.upload_body_limit)
     @require_level(LEVEL)
     @blp.arguments(FileUploadSchema, location="files")
     @blp.response(201, ApplicationSchema)

@@ -71,7 +71,7 @@ class RawNotification(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(sa.String(16))
-    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # retention purge
     headers: Mapped[dict] = mapped_column(sa.JSON)
     body: Mapped[str] = mapped_column(sa.Text)
     verified: Mapped[bool] = mapped_column(default=False)

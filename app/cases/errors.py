@@ -80,3 +80,18 @@ class IdempotencyKeyReused(Conflict):
 class LicenceTypeMismatch(ValidationFailed):
     error = "LICENCE_TYPE_MISMATCH"
     message = "所选证照与该材料不符"
+
+
+class FormRefused(ValidationFailed):
+    error = "FORM_REFUSED"
+    message = "表单内容超出允许范围，请按提示修改后再保存"
+
+
+class TooManyDrafts(Conflict):
+    error = "TOO_MANY_DRAFTS"
+    message = "未提交的草稿过多，请先提交或删除不需要的草稿"
+
+
+class NotADraft(Conflict):
+    error = "NOT_A_DRAFT"
+    message = "只能删除尚未提交的草稿"

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 from flask import current_app
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from app.cases.errors import PayloadTooLarge, TooManyFiles, UploadRejected
 from app.cases.models import CaseFile, CaseMaterial
@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_FILES = 5
+DEFAULT_MAX_PIXELS = 50_000_000
 
 _EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
 
@@ -32,6 +33,11 @@ def limits() -> tuple[int, int]:
     return int(cfg.get("CASE_UPLOAD_MAX_BYTES", DEFAULT_MAX_BYTES)), int(
         cfg.get("CASE_UPLOAD_MAX_FILES", DEFAULT_MAX_FILES)
     )
+
+
+def upload_body_limit() -> int:
+    """The request body limit of an upload: one file and its multipart framing."""
+    return limits()[0] + 64 * 1024
 
 
 def sniff(data: bytes) -> str:
@@ -46,12 +52,22 @@ def sniff(data: bytes) -> str:
         kind = "image/png"
     else:
         raise UploadRejected("仅支持PDF、JPG、PNG格式的文件", errors={"file": ["仅支持PDF、JPG、PNG格式"]})
+    max_pixels = int(current_app.config.get("CASE_UPLOAD_MAX_PIXELS", DEFAULT_MAX_PIXELS))
     try:
         with Image.open(io.BytesIO(data)) as img:
+            # the header's claim, checked before anything is decoded (a decompression bomb)
+            if img.width * img.height > max_pixels:
+                raise _TooManyPixels()
             img.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except (_TooManyPixels, Image.DecompressionBombError):
+        raise UploadRejected("图片尺寸过大，请压缩后重新上传", errors={"file": ["图片尺寸过大"]}) from None
+    except Exception:  # noqa: BLE001 - whatever Pillow makes of a broken file, it is the file's fault
         raise UploadRejected("图片文件已损坏，请重新上传", errors={"file": ["图片文件已损坏"]}) from None
     return kind
+
+
+class _TooManyPixels(Exception):
+    pass
 
 
 def read_limited(stream, max_bytes: int) -> bytes:

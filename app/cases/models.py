@@ -22,7 +22,10 @@ def utcnow() -> datetime:
 
 class Case(db.Model):
     __tablename__ = "cases"
-    __table_args__ = (sa.Index("ix_cases_account_status", "account_id", "status"),)
+    __table_args__ = (
+        sa.Index("ix_cases_account_status", "account_id", "status"),
+        sa.Index("ix_cases_status_updated", "status", "updated_at"),  # idle drafts (retention)
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"))
@@ -46,6 +49,8 @@ class Case(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column()
+    # a draft's expiry notice went out (app/cases/retention.py); void once the draft changes after it
+    expiry_warned_at: Mapped[datetime | None] = mapped_column()
 
     materials: Mapped[list[CaseMaterial]] = relationship(
         back_populates="case", order_by="CaseMaterial.position", cascade="all, delete-orphan"

@@ -10,7 +10,7 @@ import re
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from app.cases import corrections, files, instant, numbering, transitions
+from app.cases import corrections, files, form_limits, instant, numbering, transitions
 from app.cases.commitments import commitment_for
 from app.cases.errors import (
     CaseNotFound,
@@ -123,6 +123,7 @@ def list_applications(principal: Principal, *, status: str | None = None, page: 
 def create_draft(principal: Principal, service_code: str) -> dict:
     """A new draft for an active item: its form schema and its materials checklist."""
     guide = catalog.get_service(service_code)
+    form_limits.check_draft_quota(principal.account_id)
     case = Case(
         account_id=principal.account_id,
         service_code=guide["code"],
@@ -162,6 +163,7 @@ def save_form(principal: Principal, case_id: int, changes: dict) -> dict:
             data.pop(key, None)
         else:
             data[key] = value
+    form_limits.check_form_save(case.form_schema, changes, data)
     case.form_data = data
     case.updated_at = utcnow()
     db.session.commit()
