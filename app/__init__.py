@@ -10,6 +10,7 @@ from flask import Flask
 def create_app(config_name: str | None = None, **overrides) -> Flask:
     from app.config import VAR_DIR, config_class
     from app.extensions import api, db, migrate, redis_ext
+    from app.web import security_headers
     from app.web.request_log import configure_logging, init_request_ids
 
     cfg = config_class(config_name)
@@ -23,6 +24,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     configure_logging(app)
     init_request_ids(app)
+    security_headers.init_app(app)
 
     db.init_app(app)
     with app.app_context():
