@@ -48,8 +48,10 @@ def test_login_tokens_and_authenticated_answers_are_never_stored(api, identity_a
     assert_everywhere(me)
     assert_not_stored(me)
     # the catalog is public even for a signed-in citizen: same body for everyone
-    assert api.get("/api/v1/services", headers=bearer(tokens["access_token"])).headers["Cache-Control"].startswith(
-        "public"
+    assert (
+        api.get("/api/v1/services", headers=bearer(tokens["access_token"]))
+        .headers["Cache-Control"]
+        .startswith("public")
     )
 
 
