@@ -194,7 +194,9 @@ def test_one_configuration_satellites_read_no_environment():
         str(path.relative_to(ROOT))
         for package in ("payments", "delivery", "notifications", "miniprogram_api", "app")
         for path in (ROOT / package).rglob("*.py")
-        if path.name != "config.py" and re.search(r"os\.environ|os\.getenv", path.read_text(encoding="utf-8"))
+        if path.name != "config.py"
+        and "settings" not in path.relative_to(ROOT).parts[:2]  # app/settings/: parts of the configuration
+        and re.search(r"os\.environ|os\.getenv", path.read_text(encoding="utf-8"))
     ]
     assert readers == []
 
