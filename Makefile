@@ -72,3 +72,7 @@ clean: ## Remove var/ (local database, embedded Redis, uploads)
 .PHONY: bench-engage
 bench-engage: $(STAMP) ## Booking benchmark: hot-slot contention, own slots, slot list vs bare Flask (needs PostgreSQL and Redis)
 	$(BIN)/python -m bench.engage $(BENCH_ARGS)
+
+.PHONY: audit
+audit: $(STAMP) ## pip-audit over the pinned requirements (exceptions: .ci/pip-audit-ignore.txt; AUDIT_ARGS=--allow-unreachable to only warn offline)
+	$(BIN)/python .ci/audit.py $(AUDIT_ARGS)

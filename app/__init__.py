@@ -10,7 +10,7 @@ from flask import Flask
 def create_app(config_name: str | None = None, **overrides) -> Flask:
     from app.config import VAR_DIR, config_class
     from app.extensions import api, db, migrate, redis_ext
-    from app.web import input_guard
+    from app.web import input_guard, security_headers
     from app.web.request_log import configure_logging, init_request_ids
 
     cfg = config_class(config_name)
@@ -25,6 +25,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     configure_logging(app)
     init_request_ids(app)
     input_guard.init_app(app)  # body limits, JSON depth, invalid Unicode: one gate for every API
+    security_headers.init_app(app)
 
     db.init_app(app)
     with app.app_context():

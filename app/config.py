@@ -34,6 +34,14 @@ def _bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _ints(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    """A list of integers separated by commas or spaces; unset or empty: `default`."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return tuple(int(x) for x in raw.replace(",", " ").split())
+
+
 def storage_problems(config: dict, *, production: bool = False) -> list[str]:
     """What keeps the configured upload storage from working (STORAGE_BACKEND and the S3_* settings)."""
     backend = str(config.get("STORAGE_BACKEND") or "local").lower()
@@ -108,7 +116,61 @@ class Config:
     ALIPAY_PUBLIC_KEY = os.environ.get("ALIPAY_PUBLIC_KEY", "")  # Alipay's public key PEM, or a path
     ALIPAY_SERVER_URL = os.environ.get("ALIPAY_SERVER_URL", "https://openapi.alipay.com/gateway.do")
     ALIPAY_CERTIFY_RETURN_URL = os.environ.get("ALIPAY_CERTIFY_RETURN_URL", "")
-    SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "sandbox")  # sandbox | aliyun
+    # aliyun; "sandbox" (the in-process fake of sandbox/sms.py) only in development and testing.
+    SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "aliyun")
+    # Development fakes (sandbox/) may be loaded by name (app/devfakes.py); never in production.
+    DEV_FAKES_ALLOWED = False
+    # Behind a reverse proxy: how many proxies set X-Forwarded-For / -Proto / -Host (werkzeug
+    # ProxyFix); 0 = the app faces the client itself. HSTS is sent on https (app/web/security_headers.py).
+    PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
+    PROXY_FIX_X_PROTO = int(os.environ.get("PROXY_FIX_X_PROTO", "0"))
+    PROXY_FIX_X_HOST = int(os.environ.get("PROXY_FIX_X_HOST", "0"))
+    HSTS_MAX_AGE = int(os.environ.get("HSTS_MAX_AGE", str(365 * 24 * 3600)))
+
+    # --- payments (payments/): WECHATPAY_* name the merchant; ALIPAY_* are shared with identity.
+    WECHATPAY_MCHID = os.environ.get("WECHATPAY_MCHID", "")  # set: WeChat Pay is enabled
+    WECHATPAY_APPID = os.environ.get("WECHATPAY_APPID", "")  # empty: WECHAT_APPID (the mini-program)
+    WECHATPAY_PRIVATE_KEY = os.environ.get("WECHATPAY_PRIVATE_KEY", "")  # apiclient_key.pem, PEM or path
+    WECHATPAY_CERT_SERIAL_NO = os.environ.get("WECHATPAY_CERT_SERIAL_NO", "")
+    WECHATPAY_APIV3_KEY = os.environ.get("WECHATPAY_APIV3_KEY", "")  # 32 characters
+    WECHATPAY_PUBLIC_KEY = os.environ.get("WECHATPAY_PUBLIC_KEY", "")  # WeChat Pay public key, PEM or path ...
+    WECHATPAY_PUBLIC_KEY_ID = os.environ.get("WECHATPAY_PUBLIC_KEY_ID", "")  # ... and its PUB_KEY_ID_…
+    WECHATPAY_PLATFORM_CERTS = os.environ.get("WECHATPAY_PLATFORM_CERTS", "")  # PEM, file or directory
+    WECHATPAY_API_BASE = os.environ.get("WECHATPAY_API_BASE", "https://api.mch.weixin.qq.com")
+    WECHATPAY_TIMEOUT = float(os.environ.get("WECHATPAY_TIMEOUT", "10"))
+    # Our public https base; providers call /payments/notify/<channel> under it.
+    PAYMENTS_NOTIFY_BASE_URL = os.environ.get("PAYMENTS_NOTIFY_BASE_URL", "")
+    PAYMENT_ORDER_TTL = int(os.environ.get("PAYMENT_ORDER_TTL", "1800"))  # seconds an order may be paid
+    PAYMENT_RECONCILE_AFTER = int(os.environ.get("PAYMENT_RECONCILE_AFTER", "120"))  # then ask the provider
+    PAYMENT_NOTIFY_WINDOW = int(os.environ.get("PAYMENT_NOTIFY_WINDOW", "300"))  # WeChat Pay timestamp age
+
+    # --- delivery (delivery/): SF Express open platform
+    SF_API_URL = os.environ.get("SF_API_URL", "https://sfapi.sf-express.com/std/service")
+    SF_PARTNER_ID = os.environ.get("SF_PARTNER_ID", "")
+    SF_CHECKWORD = os.environ.get("SF_CHECKWORD", "")
+    SF_MONTHLY_CARD = os.environ.get("SF_MONTHLY_CARD", "")
+    SF_TIMEOUT = float(os.environ.get("SF_TIMEOUT", "10"))
+    SF_PUSH_MAX_AGE = int(os.environ.get("SF_PUSH_MAX_AGE", "900"))  # seconds a route push may be off
+    DELIVERY_DEFAULT_COURIER = os.environ.get("DELIVERY_DEFAULT_COURIER", "sf")  # sf | hall
+    DELIVERY_POLL_AFTER_MINUTES = int(os.environ.get("DELIVERY_POLL_AFTER_MINUTES", "120"))
+    DELIVERY_ORDER_RETRY_INTERVALS = _ints("DELIVERY_ORDER_RETRY_INTERVALS", (30, 120, 600))
+
+    # --- notifications (notifications/)
+    # Waits before the 2nd, 3rd … attempt of a retryable send; then the message fails for good.
+    NOTIFICATIONS_RETRY_INTERVALS = _ints("NOTIFICATIONS_RETRY_INTERVALS", (10, 60, 300, 1800))
+    # How long a worker owns a claimed message; must exceed the provider call's timeout.
+    NOTIFICATIONS_LEASE_SECONDS = int(os.environ.get("NOTIFICATIONS_LEASE_SECONDS") or 60)
+    NOTIFICATIONS_SWEEP_GRACE = int(os.environ.get("NOTIFICATIONS_SWEEP_GRACE") or 30)
+    NOTIFICATIONS_SWEEP_WINDOW = int(os.environ.get("NOTIFICATIONS_SWEEP_WINDOW") or 2 * 24 * 3600)
+    NOTIFICATIONS_SMS_ENABLED = _bool("NOTIFICATIONS_SMS_ENABLED", False)
+    # Off: the send path commits without waiting for the WAL flush (PostgreSQL; see dispatch).
+    NOTIFICATIONS_SYNCHRONOUS_COMMIT = _bool("NOTIFICATIONS_SYNCHRONOUS_COMMIT", True)
+    NOTIFICATIONS_SEND_BATCH = int(os.environ.get("NOTIFICATIONS_SEND_BATCH") or 10)
+    NOTIFICATIONS_SMS_PROVIDER = os.environ.get("NOTIFICATIONS_SMS_PROVIDER", "")  # empty: SMS_PROVIDER
+    NOTIFICATIONS_TEMPLATES_FILE = os.environ.get("NOTIFICATIONS_TEMPLATES_FILE", "")
+
+    # --- catalog seed: `flask catalog seed` loads this file (empty: the demo catalog)
+    CATALOG_SEED_FILE = os.environ.get("ZSB_SEED_FILE", "")
 
     # --- identity
     JWT_ISSUER = "zhangshangban"
@@ -203,6 +265,8 @@ class Config:
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
     DEBUG = _bool("FLASK_DEBUG", False)
+    DEV_FAKES_ALLOWED = True
+    SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "sandbox")
 
 
 class TestingConfig(Config):
@@ -213,6 +277,8 @@ class TestingConfig(Config):
     )
     EMBEDDED_REDIS_PATH = str(VAR_DIR / "redis-test.db")
     CATALOG_REVISION_TTL = 0.0
+    DEV_FAKES_ALLOWED = True
+    SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "sandbox")
 
 
 class ProductionConfig(Config):
@@ -220,18 +286,11 @@ class ProductionConfig(Config):
 
     @classmethod
     def check(cls, config: dict) -> None:
-        problems = []
-        if config["SECRET_KEY"] == DEV_SECRET_KEY or len(config["SECRET_KEY"]) < 32:
-            problems.append("SECRET_KEY is the development default or shorter than 32 characters")
-        if config["FIELD_ENCRYPTION_KEYS"] == DEV_FIELD_ENCRYPTION_KEYS or "dev1:" in config["FIELD_ENCRYPTION_KEYS"]:
-            problems.append("FIELD_ENCRYPTION_KEYS still holds the development key")
-        if config["FIELD_HASH_KEY"] == DEV_FIELD_HASH_KEY:
-            problems.append("FIELD_HASH_KEY is the development default")
-        if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-            problems.append("DATABASE_URL must point at PostgreSQL in production")
-        if not config["REDIS_URL"]:
-            problems.append("REDIS_URL must be set in production (no embedded Redis)")
-        problems += storage_problems(config, production=True)
+        """Refuse to start while any setting is a development value, a fake, a sandbox or loopback
+        provider, or an enabled provider lacks its credentials; every bad setting is named."""
+        from app.settings.production import production_problems
+
+        problems = production_problems(config)
         if problems:
             raise RuntimeError("refusing to start in production: " + "; ".join(problems))
 

@@ -18,13 +18,9 @@ def init_app(app: Flask) -> None:
     from app.extensions import api
     from app.queues import Queues
     from app.staff_api import URL_PREFIX as STAFF_PREFIX
-    from notifications import (
-        models,  # noqa: F401 - registers the tables
-        settings,
-    )
+    from notifications import models  # noqa: F401 - registers the tables
     from notifications.staff_views import blp as staff_blp
 
-    settings.from_environment(app.config)
     for pattern in EVENT_PATTERNS:
         family = pattern.split(".")[0]
         events.subscribe(

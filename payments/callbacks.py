@@ -4,13 +4,13 @@ On PostgreSQL a paid notification first tries the one-statement settlement
 (`service.settle_in_one_statement`): a matching first delivery is settled — order, case move,
 timeline, outbox event, raw row — and a duplicate stored, each by one autocommitted statement.
 On SQLite a duplicate is stored and answered by one autocommitted INSERT … SELECT before any lock
-(`_store_if_duplicate`). Anything else takes the order's row lock and decides (`_settle`).
+(`_store_if_duplicate`). Only a notification that matches the settled order is a duplicate. Anything else takes the order's row lock and decides (`_settle`).
 
 Answers: WeChat Pay — 204 on success, 4xx/5xx with {"code":"FAIL","message":…} otherwise;
 Alipay — the text `success`, anything else makes Alipay retry.
 
-An authentic notification that does not match our order (amount, mchid/appid/app_id) or names no
-order of ours is recorded with an alarm and answered as received: a redelivery would not change
+An authentic notification that does not match our order (amount, mchid/appid/app_id) — before
+or after the order was settled — or names no order of ours is recorded with an alarm and answered as received: a redelivery would not change
 it, and the alarm is the follow-up. A forged, tampered, stale or undecryptable one is refused and
 changes nothing.
 """
@@ -50,21 +50,34 @@ _INSERT_RAW = sa.insert(_RAW)
 _INSERT_RAW_RETURNING = sa.insert(_RAW).returning(_RAW.c.id)
 _ORDERS = FeeOrder.__table__
 # The duplicate fast path: store the raw notification only when its order is already settled
-# at this channel, one statement (INSERT … SELECT) answering both questions, no lock taken.
-_INSERT_RAW_IF_SETTLED = (
-    sa.insert(_RAW)
-    .from_select(
-        list(_RAW_COLUMNS),
-        sa.select(*(sa.bindparam(name, type_=_RAW.c[name].type) for name in _RAW_COLUMNS)).where(
-            sa.exists().where(
-                _ORDERS.c.out_trade_no == sa.bindparam("order_no", type_=_ORDERS.c.out_trade_no.type),
-                _ORDERS.c.channel == sa.bindparam("order_channel", type_=_ORDERS.c.channel.type),
-                _ORDERS.c.status.in_(sorted(service.SETTLED)),
-            )
-        ),
+# at this channel and the trade matches it (amount, app id, merchant — the checks of
+# service.mismatches), one statement (INSERT … SELECT) answering both questions, no lock taken.
+# A mismatch after settlement takes the locked path, which raises the alarm.
+
+
+def _insert_raw_if_settled(channel: str):
+    same_trade = [
+        _ORDERS.c.out_trade_no == sa.bindparam("order_no", type_=_ORDERS.c.out_trade_no.type),
+        _ORDERS.c.channel == channel,
+        _ORDERS.c.status.in_(sorted(service.SETTLED)),
+        _ORDERS.c.amount_fen == sa.bindparam("order_amount_fen", type_=_ORDERS.c.amount_fen.type),
+        _ORDERS.c.app_id == sa.bindparam("order_app_id", type_=_ORDERS.c.app_id.type),
+    ]
+    if channel == "wechat":
+        same_trade.append(_ORDERS.c.merchant_id == sa.bindparam("order_merchant_id", type_=_ORDERS.c.merchant_id.type))
+    return (
+        sa.insert(_RAW)
+        .from_select(
+            list(_RAW_COLUMNS),
+            sa.select(*(sa.bindparam(name, type_=_RAW.c[name].type) for name in _RAW_COLUMNS)).where(
+                sa.exists().where(*same_trade)
+            ),
+        )
+        .returning(_RAW.c.id)
     )
-    .returning(_RAW.c.id)
-)
+
+
+_INSERT_RAW_IF_SETTLED = {channel: _insert_raw_if_settled(channel) for channel in service.ACTORS}
 
 
 def _raw_row(channel: str, headers: dict, body: bytes, *, verified: bool, outcome: str, detail=None, notice=None):
@@ -102,16 +115,22 @@ def _store(
 
 
 def _store_if_duplicate(notice: Notice, headers: dict, body: bytes) -> bool:
-    """A paid notification for an order already settled at its channel is a duplicate whatever
-    else happens: store it (outcome "duplicate") and answer, in one autocommitted statement —
-    no transaction, no row lock, so concurrent redeliveries do not queue behind each other.
-    False (nothing written) when the order is not settled yet: the locked path decides."""
+    """A paid notification that matches an order already settled at its channel is a duplicate
+    whatever else happens: store it (outcome "duplicate") and answer, in one autocommitted
+    statement — no transaction, no row lock, so concurrent redeliveries do not queue behind each
+    other. False (nothing written) when the order is not settled yet or does not match the
+    trade: the locked path decides (a mismatch is an alarm, settled or not)."""
+    trade = notice.trade
     row = _raw_row(notice.channel, headers, body, verified=True, outcome="duplicate", notice=notice)
-    row["order_no"] = notice.trade.out_trade_no
-    row["order_channel"] = notice.channel
+    row.update(
+        order_no=trade.out_trade_no,
+        order_amount_fen=trade.amount_fen,
+        order_app_id=trade.app_id,
+        order_merchant_id=trade.merchant_id,
+    )
     with db.engine.connect() as conn:
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-        return conn.execute(_INSERT_RAW_IF_SETTLED, row).first() is not None
+        return conn.execute(_INSERT_RAW_IF_SETTLED[notice.channel], row).first() is not None
 
 
 def _settle_in_one_statement(notice: Notice, headers: dict, body: bytes) -> bool:
@@ -230,7 +249,8 @@ def _settle(notice: Notice) -> str:
         return "alarm"
     if trade.state != "paid":
         return "ignored"  # e.g. Alipay's TRADE_CLOSED after a full refund
-    outcome = service.apply_paid(order, trade, source="notify")  # "duplicate" when settled before
+    # "duplicate" for a matching repeat of a settlement; "alarm" for any mismatch, settled or not
+    outcome = service.apply_paid(order, trade, source="notify")
     if outcome == "paid_late":
         db.session.info["zsb_paid_late"] = order.id
     return outcome

@@ -253,15 +253,18 @@ def raise_alarm(
 
 
 def apply_paid(order: FeeOrder, trade: TradeState, *, source: str) -> str:
-    """The provider says `order` (locked) is paid. Returns the outcome: "duplicate" (settled
-    before), "alarm" (it does not match our order: nothing marked paid), "paid" (the case moved
-    on), "paid_late" (paid, but the case no longer awaited it: a refund is recorded)."""
-    if order.status in SETTLED:
-        return "duplicate"
+    """The provider says `order` (locked) is paid. Returns the outcome: "alarm" (it does not
+    match our order, settled or not: nothing marked paid), "duplicate" (a matching repeat of a
+    settlement), "paid" (the case moved on), "paid_late" (paid, but the case no longer awaited
+    it: a refund is recorded)."""
     problems = mismatches(order, trade)
     if problems:
+        if order.status in SETTLED:
+            problems["order_status"] = str(order.status)
         raise_alarm("mismatch", channel=order.channel, order=order, detail=problems)
         return "alarm"
+    if order.status in SETTLED:
+        return "duplicate"
     now = utcnow()
     moved = _move_case(order.case_id, order.channel, order.out_trade_no, order.amount_fen)
     # Set after the case moved (the order is locked either way): the order's UPDATE then goes out
@@ -394,9 +397,9 @@ def _settle_in_one_statement(channel: str) -> sa.Select:
       the item has instant-approval rules;
     - `paid`: the order is marked paid — only if the case moved;
     - `raw`: the raw notification, outcome "paid", or "duplicate" when the order was settled
-      already (no lock is taken for a duplicate).
+      already and the trade matches it (no lock is taken for a duplicate).
     Returns one row (event_id, outcome). An outcome of NULL means nothing was written: the order
-    is unknown, mismatched, at the other channel, or its case no longer awaits payment or has
+    is unknown, mismatched (settled or not), at the other channel, or its case no longer awaits payment or has
     instant rules — the ORM path (`lock_order` + `apply_paid`) then decides, with alarms and
     refunds. Being one statement, it is atomic even when autocommitted."""
     from payments.models import RawNotification
@@ -404,15 +407,15 @@ def _settle_in_one_statement(channel: str) -> sa.Select:
     raw_table = RawNotification.__table__
     # Constant lists as plain comparisons: an IN list would be expanded at every execution.
     unsettled = sa.and_(*(_ORDERS.c.status != status.value for status in sorted(SETTLED)))
-    matching = [
+    same_trade = [
         _ORDERS.c.out_trade_no == sa.bindparam("p_out_trade_no", type_=sa.String),
         _ORDERS.c.channel == channel,
-        unsettled,
         _ORDERS.c.amount_fen == sa.bindparam("p_amount_fen", type_=sa.Integer),
         _ORDERS.c.app_id == sa.bindparam("p_app_id", type_=sa.String),
     ]
     if channel == "wechat":
-        matching.append(_ORDERS.c.merchant_id == sa.bindparam("p_merchant_id", type_=sa.String))
+        same_trade.append(_ORDERS.c.merchant_id == sa.bindparam("p_merchant_id", type_=sa.String))
+    matching = [*same_trade, unsettled]
     order = (
         sa.select(_ORDERS.c.id, _ORDERS.c.case_id)
         .where(*matching)
@@ -443,11 +446,9 @@ def _settle_in_one_statement(channel: str) -> sa.Select:
         .cte("paid")
     )
     was_paid = sa.exists(sa.select(paid.c.id))
-    settled_before = sa.exists(
-        sa.select(_ORDERS.c.id).where(
-            _ORDERS.c.out_trade_no == trade_no, _ORDERS.c.channel == channel, sa.not_(unsettled)
-        )
-    )
+    # A duplicate only when it matches the settled order too: a mismatch after settlement is
+    # left to the ORM path, which raises the alarm.
+    settled_before = sa.exists(sa.select(_ORDERS.c.id).where(*same_trade, sa.not_(unsettled)))
     raw = (
         sa.insert(raw_table)
         .from_select(

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from app.catalog.importer import CatalogFileError, import_catalog, write_export
 
-# ZSB_SEED_FILE lets a deployment seed its own catalog file through the same command.
-SEED_FILE = Path(os.environ.get("ZSB_SEED_FILE") or Path(__file__).resolve().parent / "seed" / "catalog.json")
+# The demo catalog; a deployment seeds its own file through the same command (CATALOG_SEED_FILE,
+# from ZSB_SEED_FILE in app/config.py).
+SEED_FILE = Path(__file__).resolve().parent / "seed" / "catalog.json"
 
 
 @click.group("catalog", help="Import, export and seed the service catalog.")
@@ -74,4 +75,4 @@ def export_command(output: Path | None, fmt: str | None):
 @with_appcontext
 def seed_command():
     """Load the demo catalog (idempotent: upserts by code)."""
-    _run_import(SEED_FILE, skip_bad=False)
+    _run_import(Path(current_app.config.get("CATALOG_SEED_FILE") or SEED_FILE), skip_bad=False)

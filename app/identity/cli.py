@@ -54,11 +54,11 @@ def seed_command(path: Path | None):
 @click.argument("mobile")
 @with_appcontext
 def sms_code_command(mobile: str):
-    """Sandbox only: print the last login code "sent" to MOBILE."""
-    if current_app.config.get("SMS_PROVIDER", "sandbox") != "sandbox":
+    """Development only (SMS_PROVIDER=sandbox): print the last login code "sent" to MOBILE."""
+    if current_app.config.get("SMS_PROVIDER") != "sandbox":
         raise click.ClickException("only the sandbox SMS provider keeps codes")
     try:
-        code = sms.SandboxSmsProvider.last_code(mobile)
+        code = sms.sandbox_last_code(mobile)
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
     if code is None:

@@ -6,9 +6,9 @@ Sending is limited per phone (SMS_SEND_LIMIT_PER_PHONE, one per SMS_SEND_INTERVA
 client IP (SMS_SEND_LIMIT_PER_IP).
 
 Providers (SMS_PROVIDER):
-* `sandbox` — sends nothing; keeps the last code per phone in Redis (keyed by the phone's
-  lookup hash) for tests and front-end developers (`flask residents sms-code MOBILE`), and logs
-  it next to the masked phone.
+* `sandbox` — development and testing only: the in-process fake of sandbox/sms.py, loaded by
+  app.devfakes (it keeps the last code per phone for `flask residents sms-code MOBILE`);
+  production refuses it at start-up.
 * `aliyun` — Aliyun SMS (dysmsapi 2017-05-25 SendSms) over its RPC HTTP API, signed with
   HMAC-SHA1 as Aliyun documents (see `AliyunSmsProvider.sign`). Settings:
   SMS_ALIYUN_ACCESS_KEY_ID, SMS_ALIYUN_ACCESS_KEY_SECRET, SMS_ALIYUN_SIGN_NAME,
@@ -32,8 +32,8 @@ import requests
 import sqlalchemy as sa
 from flask import current_app
 
-from app import crypto, ratelimit
-from app.extensions import db, redis_ext
+from app import crypto, devfakes, ratelimit
+from app.extensions import db
 from app.identity import errors, registry
 from app.identity.models import SmsCode, utcnow
 
@@ -68,25 +68,6 @@ class SmsProvider(ABC):
     @abstractmethod
     def send_code(self, mobile: str, code: str, *, ttl_seconds: int) -> str:
         """Deliver `code` to `mobile`; return the provider's message id or raise SmsError."""
-
-
-class SandboxSmsProvider(SmsProvider):
-    name = "sandbox"
-    KEY_PREFIX = "sms:sandbox:"
-
-    def send_code(self, mobile: str, code: str, *, ttl_seconds: int) -> str:
-        message_id = "sandbox-" + uuid.uuid4().hex
-        record = {"code": code, "message_id": message_id, "sent_at": datetime.now(UTC).isoformat()}
-        redis_ext.client.set(self.KEY_PREFIX + registry.phone_hash(mobile), json.dumps(record), ex=ttl_seconds)
-        # Sandbox only: the code is what a front-end developer needs; the phone stays masked.
-        log.info("sandbox SMS code for %s: %s", crypto.mask_phone(mobile), code)
-        return message_id
-
-    @classmethod
-    def last_code(cls, mobile: str) -> str | None:
-        """The code last "sent" to `mobile` while it is still valid, else None."""
-        raw = redis_ext.client.get(cls.KEY_PREFIX + registry.phone_hash(registry.normalise_mobile(mobile)))
-        return json.loads(raw)["code"] if raw else None
 
 
 class AliyunSmsProvider(SmsProvider):
@@ -181,9 +162,9 @@ class AliyunSmsProvider(SmsProvider):
 
 def get_provider() -> SmsProvider:
     config = current_app.config
-    name = config.get("SMS_PROVIDER", "sandbox")
+    name = config.get("SMS_PROVIDER", "")
     if name == "sandbox":
-        return SandboxSmsProvider()
+        return devfakes.load("sms")()
     if name == "aliyun":
         return AliyunSmsProvider(
             access_key_id=config.get("SMS_ALIYUN_ACCESS_KEY_ID", ""),
@@ -193,6 +174,11 @@ def get_provider() -> SmsProvider:
             endpoint=config.get("SMS_ALIYUN_ENDPOINT") or "https://dysmsapi.aliyuncs.com/",
         )
     raise SmsError(f"unknown SMS_PROVIDER {name!r}")
+
+
+def sandbox_last_code(mobile: str) -> str | None:
+    """Development and testing: the code the sandbox fake last "sent" to `mobile`, else None."""
+    return devfakes.load("sms").last_code(mobile)
 
 
 # ---------------------------------------------------------------- codes

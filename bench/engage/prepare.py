@@ -28,7 +28,7 @@ def main(connections: int) -> int:
     from app.appointments.service import china_now
     from app.extensions import db
     from app.identity import service as identity
-    from app.identity.sms import SandboxSmsProvider
+    from sandbox.sms import SandboxSmsProvider
 
     app = create_app()
     residents = json.loads((__import__("pathlib").Path("app/identity/seed/residents.json")).read_text("utf-8"))

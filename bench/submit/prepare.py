@@ -46,8 +46,8 @@ def main(per_scenario: int) -> int:
     from app.extensions import db
     from app.identity import service as identity
     from app.identity.models import Resident  # noqa: F401 - registry rows exist after `residents seed`
-    from app.identity.sms import SandboxSmsProvider
     from app.licences import service as licences
+    from sandbox.sms import SandboxSmsProvider
 
     app = create_app()
     residents = json.loads((__import__("pathlib").Path("app/identity/seed/residents.json")).read_text("utf-8"))

@@ -1,8 +1,8 @@
 """SMS notifications behind a small provider interface; off unless NOTIFICATIONS_SMS_ENABLED.
 
 Providers (NOTIFICATIONS_SMS_PROVIDER, default: SMS_PROVIDER of identity):
-* `sandbox` — sends nothing; appends {template_code, params, masked phone} to a Redis list
-  (`sms:sandbox:notifications`) for tests and front-end developers.
+* `sandbox` — development and testing only: the in-process fake of sandbox/sms.py (appends
+  {template_code, params, masked phone} to a Redis list), loaded by app.devfakes.
 * `aliyun` — Aliyun SendSms, signed by identity's AliyunSmsProvider (same HMAC-SHA1 request
   signing and error classification), with the notification template code and its params.
 The phone is looked up at send time (app.identity.service.notification_phone) and never stored.
@@ -11,16 +11,12 @@ The phone is looked up at send time (app.identity.service.notification_phone) an
 from __future__ import annotations
 
 import json
-import uuid
 from abc import ABC, abstractmethod
 
 import requests
 
-from app import crypto
 from app.identity.sms import AliyunSmsProvider
 from notifications.channels.base import Outgoing, PermanentSendError, RetryableSendError
-
-SANDBOX_KEY = "sms:sandbox:notifications"
 
 
 class SmsNotifier(ABC):
@@ -30,24 +26,6 @@ class SmsNotifier(ABC):
     def send(self, message: Outgoing) -> str:
         """Send `message.data` (template params) with template `message.template_id` to the phone
         `message.recipient`; the provider's message id, or a base.SendError."""
-
-
-class SandboxSmsNotifier(SmsNotifier):
-    name = "sandbox"
-
-    def __init__(self, redis_client):
-        self.redis = redis_client
-
-    def send(self, message: Outgoing) -> str:
-        message_id = "sandbox-" + uuid.uuid4().hex
-        record = {
-            "message_id": message_id,
-            "phone": crypto.mask_phone(message.recipient),
-            "template_code": message.template_id,
-            "params": message.data,
-        }
-        self.redis.rpush(SANDBOX_KEY, json.dumps(record, ensure_ascii=False))
-        return message_id
 
 
 class AliyunSmsNotifier(SmsNotifier):
@@ -81,9 +59,11 @@ class AliyunSmsNotifier(SmsNotifier):
 
 
 def build(config, redis_client) -> SmsNotifier:
-    name = config.get("NOTIFICATIONS_SMS_PROVIDER") or config.get("SMS_PROVIDER", "sandbox")
+    name = config.get("NOTIFICATIONS_SMS_PROVIDER") or config.get("SMS_PROVIDER", "")
     if name == "sandbox":
-        return SandboxSmsNotifier(redis_client)
+        from app import devfakes
+
+        return devfakes.load("notifications-sms")(redis_client)
     if name == "aliyun":
         return AliyunSmsNotifier(
             AliyunSmsProvider(

@@ -110,15 +110,15 @@ class WeChatSubscribeChannel:
 
 def _settle_environment(http) -> None:
     """requests re-reads proxies and the CA bundle from the environment on every call (two scans of
-    os.environ). Without proxy variables (no_proxy rules would need the per-request lookup) the CA
-    bundle is fixed once here and the per-call lookup switched off."""
-    import os
+    the environment). Without proxy variables (no_proxy rules would need the per-request lookup)
+    the CA bundle requests would pick (REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE) is fixed once here and
+    the per-call lookup switched off."""
     import urllib.request
 
     if urllib.request.getproxies():
         return
-    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-    if bundle:
+    bundle = http.merge_environment_settings("https://api.weixin.qq.com/", {}, None, None, None)["verify"]
+    if isinstance(bundle, str):
         http.verify = bundle
     http.trust_env = False
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from app.identity.sms import SandboxSmsProvider
+from sandbox.sms import SandboxSmsProvider
 
 SEED = json.loads((Path(__file__).resolve().parents[2] / "app/identity/seed/residents.json").read_text("utf-8"))
 RESIDENTS = {r["name"]: r["id_number"] for r in SEED["residents"]}

@@ -1,0 +1,1 @@
+"""Checks over the one configuration of app/config.py (the classes themselves stay there)."""
