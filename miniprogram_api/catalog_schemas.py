@@ -132,7 +132,7 @@ class FeeConditionSchema(ma.Schema):
     field = F.String(required=True, metadata={"description": "a property of the item's form_schema"})
     equals = F.Raw(metadata={"description": "the standard applies when the form field has this value"})
     # "in" is a Python keyword: the attribute is in_, the key "in"
-    in_ = F.List(F.Raw(), data_key="in", metadata={"description": "… or one of these values"})
+    in_ = F.List(F.Raw(), attribute="in", data_key="in", metadata={"description": "… or one of these values"})
 
 
 class FeeItemSchema(ma.Schema):
