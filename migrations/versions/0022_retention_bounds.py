@@ -1,7 +1,7 @@
 """retention: drafts' expiry notice, indexes for the idle-draft and raw-notification purges
 
 Revision ID: 0022_retention_bounds
-Revises: 0019_payment_alarm_follow_up
+Revises: 0020_fee_rules
 Create Date: 2026-12-06
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0022_retention_bounds"
-down_revision = "0019_payment_alarm_follow_up"
+down_revision = "0020_fee_rules"
 branch_labels = None
 depends_on = None
 
