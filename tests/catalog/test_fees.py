@@ -36,7 +36,7 @@ RESALE = (
         ({"house_use": "住宅", "extra_certificates": 0}, 8000),
     ],
 )
-FIXED_1000 = (1000, False, [({}, 1000), ({"reason": "遗失"}, 1000)])
+FIXED_1000 = (1000, False, [({}, 1000), ({"delivery_method": "邮寄送达"}, 1000)])
 PASSPORT = (12000, False, [({}, 12000), ({"apply_type": "补发"}, 12000)])
 EXPECTED = {
     "1153992101967557720000107010001": (2000, False, [({}, 2000), ({"apply_reason": "未满十六周岁自愿申领"}, 2000)]),
