@@ -80,3 +80,8 @@ class IdempotencyKeyReused(Conflict):
 class LicenceTypeMismatch(ValidationFailed):
     error = "LICENCE_TYPE_MISMATCH"
     message = "所选证照与该材料不符"
+
+
+class FileNotFound(NotFound):
+    error = "FILE_NOT_FOUND"
+    message = "未找到该文件"
