@@ -26,6 +26,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import threading
 
 import sqlalchemy as sa
@@ -299,3 +300,26 @@ class EncryptedJSON(EncryptedText):
 
     def _load(self, text: str):
         return json.loads(text)
+
+
+_NUMBER_RUN = re.compile(r"(?<![0-9A-Za-z])[0-9][0-9 \-]{4,}[0-9Xx](?![0-9A-Za-z])")
+
+
+def mask_text(text: str | None, *, limit: int | None = None) -> str | None:
+    """Free text as lists show it: every run of six or more digits (mobiles, ID numbers, bank
+    cards, with spaces or dashes inside) masked, and cut to `limit` characters with "…"."""
+    if text is None:
+        return None
+
+    def _mask(match: re.Match) -> str:
+        run = re.sub(r"[ \-]", "", match.group(0))
+        if len(run) == 11:
+            return mask_phone(run)
+        if len(run) in (15, 18):
+            return mask_id_number(run)
+        return mask_middle(run, keep_start=2, keep_end=2)
+
+    masked = _NUMBER_RUN.sub(_mask, text)
+    if limit is not None and len(masked) > limit:
+        masked = masked[:limit] + "…"
+    return masked

@@ -16,7 +16,6 @@ from app.cases.states import CaseStatus
 from app.crypto import EncryptedJSON
 from app.extensions import db
 
-
 FORM_DATA_CONTEXT = "case.form_data"
 
 

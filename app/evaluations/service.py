@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from app import outbox
+from app import crypto, outbox
 from app.cases import queue, transitions
 from app.cases.models import Case, utcnow
 from app.cases.states import CaseStatus
@@ -234,7 +234,16 @@ def department_evaluations(
         .limit(page_size)
     ).all()
     on = queue.today()
-    return {"items": [_present(e, c, on=on) for e, c in rows], "total": total, "page": page, "page_size": page_size}
+    return {"items": [_listed(e, c, on=on) for e, c in rows], "total": total, "page": page, "page_size": page_size}
+
+
+def _listed(ev: Evaluation, case: Case, *, on: date) -> dict:
+    """A list item: numbers in the comment and the reply masked (they are encrypted at rest)."""
+    out = _present(ev, case, on=on)
+    out["comment"] = crypto.mask_text(ev.comment)
+    if out["followup"] is not None:
+        out["followup"]["reply"] = crypto.mask_text(ev.reply)
+    return out
 
 
 def reply(principal: staff.StaffPrincipal, evaluation_id: int, *, text: str) -> dict:

@@ -13,8 +13,10 @@ import threading
 import pytest
 import sqlalchemy as sa
 
+from app import crypto
 from app.cases.models import CaseFile
 from app.extensions import db
+from app.storage import get_storage
 from tests.cases.helpers import APPS, citizen, create_draft, pdf_bytes, png_bytes, upload
 from tests.identity.helpers import assert_error, bearer
 
@@ -48,9 +50,16 @@ def test_upload_is_stored_in_s3_with_its_type_and_checksum(api, identity_app, bu
     assert sorted(objects) == sorted(row.storage_key for row in rows) and len(rows) == 2
     for row, data, kind in zip(rows, (pdf_bytes(), png_bytes()), ("application/pdf", "image/png"), strict=True):
         obj = objects[row.storage_key]
-        assert obj.data == data and obj.content_type == kind == row.content_type
-        assert base64.b64decode(obj.checksums["sha256"]).hex() == row.sha256 == hashlib.sha256(data).hexdigest()
-        assert obj.etag == hashlib.md5(data).hexdigest()
+        # sealed before it reaches the bucket (issue 15): the checksums and the ETag are those of
+        # the sealed bytes; the row's sha256 is the file's own
+        assert crypto.is_sealed_bytes(obj.data) and data not in obj.data
+        with identity_app.app_context():
+            assert crypto.decrypt_bytes(obj.data, context=row.storage_key) == data
+            assert get_storage().get(row.storage_key) == data
+        assert obj.content_type == kind == row.content_type
+        assert base64.b64decode(obj.checksums["sha256"]).hex() == hashlib.sha256(obj.data).hexdigest()
+        assert row.sha256 == hashlib.sha256(data).hexdigest()
+        assert obj.etag == hashlib.md5(obj.data).hexdigest()
     assert not storage_dir.exists()  # nothing went to the local folder
     body = material(api, token, draft["id"])
     assert body["method"] == "upload" and body["met"] is True and len(body["files"]) == 2
