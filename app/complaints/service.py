@@ -7,9 +7,9 @@ days after the China date it was received, under the holiday calendar. The depar
 answer it (complaints: reviewers and heads; consultations: any role), once; the citizen rates the
 answer once (1–5, 5 非常满意). Events: `complaint.received`, `complaint.answered`.
 
-Title, content and answer are encrypted at rest (the model's column types). Lists show them
-with numbers masked and the content cut to a preview; the citizen's detail and the officer's
-(audited) show them in full.
+Title, content and answer are encrypted at rest (the model's column types). Lists show the
+title with numbers masked and neither content nor answer; the citizen's detail and the
+officer's (audited) show them in full.
 """
 
 from __future__ import annotations
@@ -49,18 +49,11 @@ def _department_names(codes: set[str]) -> dict[str, str]:
     return dict(db.session.execute(sa.select(Department.code, Department.name).where(Department.code.in_(codes))).all())
 
 
-LIST_PREVIEW = 40  # characters of the content a list shows
-
-
 def _listed(c: Complaint, *, department_name: str | None = None) -> dict:
-    """A list item: numbers in the texts masked, the content cut to a preview, no answer (the
-    detail shows them in full)."""
+    """A list item: the title with numbers masked, no content and no answer (free text that may
+    name people; the detail shows them in full)."""
     out = _out(c, department_name=department_name)
-    out.update(
-        title=crypto.mask_text(c.title),
-        content=crypto.mask_text(c.content, limit=LIST_PREVIEW),
-        answer=None,
-    )
+    out.update(title=crypto.mask_text(c.title), content=None, answer=None)
     return out
 
 

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from app import crypto, outbox
+from app import outbox
 from app.cases import queue, transitions
 from app.cases.models import Case, utcnow
 from app.cases.states import CaseStatus
@@ -238,11 +238,28 @@ def department_evaluations(
 
 
 def _listed(ev: Evaluation, case: Case, *, on: date) -> dict:
-    """A list item: numbers in the comment and the reply masked (they are encrypted at rest)."""
+    """A list item: no comment and no reply (free text, encrypted at rest; the detail shows them)."""
     out = _present(ev, case, on=on)
-    out["comment"] = crypto.mask_text(ev.comment)
+    out["comment"] = None
     if out["followup"] is not None:
-        out["followup"]["reply"] = crypto.mask_text(ev.reply)
+        out["followup"]["reply"] = None
+    return out
+
+
+def department_evaluation(principal: staff.StaffPrincipal, evaluation_id: int) -> dict:
+    """One rating of the caller's department in full, comment and reply (audited, commits).
+    Another department's is "not found"."""
+    ev = db.session.get(Evaluation, evaluation_id)
+    if ev is None or ev.department_code != principal.department_code:
+        raise EvaluationNotFound()
+    out = _present(ev, db.session.get(Case, ev.case_id), on=queue.today())
+    staff.record(
+        staff_id=principal.staff_id,
+        department_code=principal.department_code,
+        action="evaluation.read",
+        target=str(ev.id),
+    )
+    db.session.commit()
     return out
 
 
