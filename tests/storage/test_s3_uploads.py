@@ -210,3 +210,29 @@ def test_the_local_folder_failing_is_503_as_well(api, identity_app, tmp_path):
     identity_app.config["STORAGE_DIR"] = str(blocker)
     assert_error(upload(api, token, draft["id"], 0), 503, "STORAGE_UNAVAILABLE")
     assert case_files(identity_app) == [] and material(api, token, draft["id"])["files"] == []
+
+
+def test_s3_objects_are_served_back_and_resealed_under_a_new_key(api, identity_app, bucket, monkeypatch):
+    from app.config import DEV_FIELD_ENCRYPTION_KEYS
+
+    token = citizen(api)
+    draft = create_draft(api, token)
+    resp = upload(api, token, draft["id"], 0, data=png_bytes())
+    assert resp.status_code == 201, resp.get_json()
+    file_id = resp.get_json()["materials"][0]["files"][0]["id"]
+    [row] = case_files(identity_app)
+    sealed = bucket.objects()[row.storage_key].data
+    with identity_app.app_context():
+        assert crypto.bytes_key_id(sealed) == "dev1"
+
+    new = "k2027:" + base64.b64encode(b"N" * 32).decode()
+    monkeypatch.setitem(identity_app.config, "FIELD_ENCRYPTION_KEYS", f"{new},{DEV_FIELD_ENCRYPTION_KEYS}")
+    result = identity_app.test_cli_runner().invoke(args=["crypto", "reencrypt"])
+    assert result.exit_code == 0 and "and 1 file(s)" in result.output, result.output
+    obj = bucket.objects()[row.storage_key]
+    assert obj.data != sealed and obj.etag == hashlib.md5(obj.data).hexdigest()
+    monkeypatch.setitem(identity_app.config, "FIELD_ENCRYPTION_KEYS", new)  # the old key retired
+    with identity_app.app_context():
+        assert crypto.bytes_key_id(obj.data) == "k2027"
+    resp = api.get(f"{APPS}/{draft['id']}/files/{file_id}", headers=bearer(token))
+    assert resp.status_code == 200 and resp.data == png_bytes() and resp.mimetype == "image/png"
