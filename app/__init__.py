@@ -90,6 +90,7 @@ def _register_cli(app: Flask) -> None:
     from app.credit.cli import credit_cli
     from app.identity.cli import residents_cli
     from app.licences.cli import licences_cli
+    from app.rotation import crypto_cli
     from app.staff.cli import staff_cli
     from app.storage_sweep import storage_cli
     from app.workdays import workdays_cli
@@ -101,6 +102,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(workdays_cli)
     app.cli.add_command(credit_cli)
     app.cli.add_command(storage_cli)
+    app.cli.add_command(crypto_cli)
 
     from app.events import events_cli
 

@@ -12,6 +12,10 @@ Generic on purpose — ID numbers and phones today, addresses and others later.
   value — an equality index that, unlike a bare SHA-256, cannot be reversed by hashing every
   possible ID number or phone without the key.
 * `mask_*`: what responses show instead of the value.
+* `encrypt_bytes` / `decrypt_bytes`: the same keys over whole uploaded files (app.storage seals
+  every object before it reaches the backend).
+* `EncryptedText` / `EncryptedJSON`: column types that store a ciphertext and read the plaintext
+  (form data, complaint and rating texts).
 """
 
 from __future__ import annotations
@@ -20,12 +24,16 @@ import base64
 import binascii
 import hashlib
 import hmac
+import json
 import os
+import re
 import threading
 
+import sqlalchemy as sa
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
+from sqlalchemy.types import TypeDecorator
 
 _FORMAT = "v1"
 _NONCE_BYTES = 12
@@ -101,7 +109,8 @@ def encrypt(plaintext: str, *, context: str) -> str:
     """Encrypt `plaintext` with the primary key; `context` names the field ("resident.id_number")."""
     primary, ciphers = _ring()
     nonce = os.urandom(_NONCE_BYTES)
-    sealed = ciphers[primary].encrypt(nonce, plaintext.encode("utf-8"), _aad(context))
+    # surrogatepass: text stored before the input gate refused lone surrogates stays writable
+    sealed = ciphers[primary].encrypt(nonce, plaintext.encode("utf-8", "surrogatepass"), _aad(context))
     return f"{_FORMAT}.{primary}.{base64.urlsafe_b64encode(nonce + sealed).decode().rstrip('=')}"
 
 
@@ -124,7 +133,7 @@ def decrypt(token: str, *, context: str) -> str:
     if len(raw) <= _NONCE_BYTES:
         raise FieldCryptoError("ciphertext too short")
     try:
-        return cipher.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], _aad(context)).decode("utf-8")
+        return cipher.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], _aad(context)).decode("utf-8", "surrogatepass")
     except InvalidTag:
         raise FieldCryptoError("ciphertext failed authentication (tampered, wrong key or context)") from None
 
@@ -193,3 +202,125 @@ def mask_name(value: str) -> str:
     if not value:
         return ""
     return "*" * (len(value) - 1) + value[-1] if len(value) > 1 else "*"
+
+
+# ---------------------------------------------------------------- whole files
+
+# A sealed file is FILE_MAGIC, one byte with the key id's length, the key id, the nonce, then the
+# AES-GCM ciphertext and tag. The magic cannot begin a PDF, JPEG or PNG, so a file stored before
+# files were encrypted is told apart from a sealed one.
+FILE_MAGIC = b"ZSBF1\x00"
+
+
+def _file_aad(context: str) -> bytes:
+    return f"zsb-file:{context}".encode()
+
+
+def is_sealed_bytes(blob: bytes) -> bool:
+    return blob.startswith(FILE_MAGIC)
+
+
+def encrypt_bytes(data: bytes, *, context: str) -> bytes:
+    """Seal a whole file with the primary key; `context` (its storage key) is bound in, so an
+    object copied under another key does not open."""
+    primary, ciphers = _ring()
+    kid = primary.encode("utf-8")
+    nonce = os.urandom(_NONCE_BYTES)
+    sealed = ciphers[primary].encrypt(nonce, data, _file_aad(context))
+    return FILE_MAGIC + bytes([len(kid)]) + kid + nonce + sealed
+
+
+def bytes_key_id(blob: bytes) -> str:
+    """The id of the key a sealed file was written with."""
+    if not is_sealed_bytes(blob) or len(blob) < len(FILE_MAGIC) + 1:
+        raise FieldCryptoError("not a sealed file")
+    start = len(FILE_MAGIC) + 1
+    return blob[start : start + blob[len(FILE_MAGIC)]].decode("utf-8", "replace")
+
+
+def decrypt_bytes(blob: bytes, *, context: str) -> bytes:
+    """Open a file sealed by `encrypt_bytes` with any configured key and the same `context`."""
+    kid = bytes_key_id(blob)
+    _, ciphers = _ring()
+    cipher = ciphers.get(kid)
+    if cipher is None:
+        raise FieldCryptoError(f"no key with id {kid!r} is configured")
+    body = blob[len(FILE_MAGIC) + 1 + blob[len(FILE_MAGIC)] :]
+    if len(body) <= _NONCE_BYTES:
+        raise FieldCryptoError("sealed file too short")
+    try:
+        return cipher.decrypt(body[:_NONCE_BYTES], body[_NONCE_BYTES:], _file_aad(context))
+    except InvalidTag:
+        raise FieldCryptoError("sealed file failed authentication (tampered, wrong key or context)") from None
+
+
+def file_needs_reencryption(blob: bytes) -> bool:
+    """True for a file stored in the clear or sealed under a key other than the primary."""
+    primary, _ = _ring()
+    return not is_sealed_bytes(blob) or bytes_key_id(blob) != primary
+
+
+# ---------------------------------------------------------------- column types
+
+
+class EncryptedText(TypeDecorator):
+    """A text column stored as an `encrypt` ciphertext under `context`; reads decrypt.
+
+    The ORM and queries see the plaintext; only equality with NULL can be asked of the database.
+    Needs an application context (the keys come from its configuration)."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def __init__(self, context: str):
+        super().__init__()
+        self.context = context
+
+    def _dump(self, value):
+        return value
+
+    def _load(self, text: str):
+        return text
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return encrypt(self._dump(value), context=self.context)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return self._load(decrypt(value, context=self.context))
+
+
+class EncryptedJSON(EncryptedText):
+    """A JSON document stored as one ciphertext (see EncryptedText)."""
+
+    def _dump(self, value):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    def _load(self, text: str):
+        return json.loads(text)
+
+
+_NUMBER_RUN = re.compile(r"(?<![0-9A-Za-z])[0-9][0-9 \-]{4,}[0-9Xx](?![0-9A-Za-z])")
+
+
+def mask_text(text: str | None, *, limit: int | None = None) -> str | None:
+    """Free text as lists show it: every run of six or more digits (mobiles, ID numbers, bank
+    cards, with spaces or dashes inside) masked, and cut to `limit` characters with "…"."""
+    if text is None:
+        return None
+
+    def _mask(match: re.Match) -> str:
+        run = re.sub(r"[ \-]", "", match.group(0))
+        if len(run) == 11:
+            return mask_phone(run)
+        if len(run) in (15, 18):
+            return mask_id_number(run)
+        return mask_middle(run, keep_start=2, keep_end=2)
+
+    masked = _NUMBER_RUN.sub(_mask, text)
+    if limit is not None and len(masked) > limit:
+        masked = masked[:limit] + "…"
+    return masked

@@ -8,6 +8,7 @@ from flask.views import MethodView
 from app.cases import files, retention
 from app.cases import service as cases
 from app.web.api import PlatformBlueprint as Blueprint
+from app.web.downloads import FILE_DOC, file_response
 from app.web.input_guard import body_limit
 from app.web.schemas import page_of
 from miniprogram_api.application_schemas import (
@@ -84,6 +85,15 @@ class MaterialFiles(MethodView):
     def post(self, body, case_id, position):
         """Upload a file for a material (PDF, JPEG or PNG, judged by content)"""
         return cases.upload_file(current_principal(), case_id, position, body["file"].stream)
+
+
+@blp.route("/applications/<int:case_id>/files/<int:file_id>")
+class MaterialFile(MethodView):
+    @require_level(LEVEL)
+    @blp.doc(responses=FILE_DOC)
+    def get(self, case_id, file_id):
+        """Download a file I uploaded to one of my applications"""
+        return file_response(files.citizen_file(current_principal().account_id, case_id, file_id))
 
 
 @blp.route("/applications/<int:case_id>/submit")

@@ -95,3 +95,8 @@ class TooManyDrafts(Conflict):
 class NotADraft(Conflict):
     error = "NOT_A_DRAFT"
     message = "只能删除尚未提交的草稿"
+
+
+class FileNotFound(NotFound):
+    error = "FILE_NOT_FOUND"
+    message = "未找到该文件"

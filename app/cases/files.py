@@ -1,6 +1,11 @@
 """Uploaded material files: size and count limits, type decided by content (magic bytes, and
-Pillow for images) rather than by the name or the client's content type, then stored through
-app.storage under a key built from ids and a random token."""
+Pillow for images) rather than by the name or the client's content type, then stored (sealed)
+through app.storage under a key built from ids and a random token.
+
+Reading a file back (`citizen_file`, `staff_file`) gives its bytes and the type it was judged to be
+when stored — only one of the whitelisted types, anything else is application/octet-stream — for
+the views to serve as an attachment with `X-Content-Type-Options: nosniff`: an upload is never
+handed to a browser as something it would run (text/html, image/svg+xml)."""
 
 from __future__ import annotations
 
@@ -9,15 +14,17 @@ import io
 import logging
 import secrets
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
 from PIL import Image
 
-from app.cases.errors import PayloadTooLarge, TooManyFiles, UploadRejected
-from app.cases.models import CaseFile, CaseMaterial
+from app.cases.errors import CaseNotFound, FileNotFound, PayloadTooLarge, TooManyFiles, UploadRejected
+from app.cases.models import Case, CaseFile, CaseMaterial
+from app.cases.states import CaseStatus
 from app.extensions import db
-from app.storage import discard_quietly, get_storage
+from app.storage import StorageError, StorageUnavailable, discard_quietly, get_storage
 
 log = logging.getLogger(__name__)
 
@@ -127,3 +134,65 @@ def discard_on_error(*records: CaseFile):
         else:
             discard_quietly([key for key in keys if key not in referenced])
         raise
+
+
+# ---------------------------------------------------------------- reading back
+
+SERVABLE = frozenset(_EXTENSIONS)
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    data: bytes
+    content_type: str
+    filename: str
+
+
+def _read(record: CaseFile) -> StoredFile:
+    try:
+        data = get_storage().get(record.storage_key)
+    except StorageError as exc:
+        if isinstance(exc, StorageUnavailable):
+            raise
+        log.warning("case file %s cannot be read: %s", record.id, exc)
+        raise FileNotFound() from None
+    content_type = record.content_type if record.content_type in SERVABLE else "application/octet-stream"
+    extension = _EXTENSIONS.get(content_type, "bin")
+    return StoredFile(data=data, content_type=content_type, filename=f"file-{record.id}.{extension}")
+
+
+def _file_of(case_filter, file_id: int) -> CaseFile:
+    record = db.session.scalar(
+        sa.select(CaseFile)
+        .join(CaseMaterial, CaseMaterial.id == CaseFile.material_id)
+        .join(Case, Case.id == CaseMaterial.case_id)
+        .where(CaseFile.id == file_id, *case_filter)
+    )
+    if record is None:
+        raise FileNotFound()
+    return record
+
+
+def citizen_file(account_id: int, case_id: int, file_id: int) -> StoredFile:
+    """One file uploaded to one of the caller's applications (another's is "not found")."""
+    if db.session.scalar(sa.select(Case.id).where(Case.id == case_id, Case.account_id == account_id)) is None:
+        raise CaseNotFound()
+    return _read(_file_of((Case.id == case_id, Case.account_id == account_id), file_id))
+
+
+def staff_file(principal, case_id: int, file_id: int) -> StoredFile:
+    """One file of a submitted case of the officer's department (audited, commits)."""
+    from app.staff import service as staff
+
+    where = (Case.id == case_id, Case.department_code == principal.department_code, Case.status != CaseStatus.DRAFT)
+    if db.session.scalar(sa.select(Case.id).where(*where)) is None:
+        raise CaseNotFound()
+    out = _read(_file_of(where, file_id))
+    staff.record(
+        staff_id=principal.staff_id,
+        department_code=principal.department_code,
+        action="case.file_read",
+        target=f"{case_id}/{file_id}",
+    )
+    db.session.commit()
+    return out

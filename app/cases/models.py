@@ -13,7 +13,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.cases.states import CaseStatus
+from app.crypto import EncryptedJSON
 from app.extensions import db
+
+FORM_DATA_CONTEXT = "case.form_data"
 
 
 def utcnow() -> datetime:
@@ -37,7 +40,8 @@ class Case(db.Model):
     required_level: Mapped[int] = mapped_column(default=3)
     # the item's form schema when the draft was started: the case is checked against it
     form_schema: Mapped[dict] = mapped_column(sa.JSON)
-    form_data: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # what the citizen typed into the form: one ciphertext (app.crypto), read as the dict
+    form_data: Mapped[dict] = mapped_column(EncryptedJSON(FORM_DATA_CONTEXT), default=dict)
     case_number: Mapped[str | None] = mapped_column(sa.String(40), unique=True)
     applicant_hash: Mapped[str | None] = mapped_column(sa.String(64))
     credit_flag: Mapped[str | None] = mapped_column(sa.String(32))

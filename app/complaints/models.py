@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.cases.models import utcnow
+from app.crypto import EncryptedText
 from app.extensions import db
 
 
@@ -45,12 +46,14 @@ class Complaint(db.Model):
     hall_code: Mapped[str | None] = mapped_column(sa.String(32))
     subject_name: Mapped[str] = mapped_column(sa.String(200))
     department_code: Mapped[str] = mapped_column(sa.String(32))
-    title: Mapped[str] = mapped_column(sa.String(100))
-    content: Mapped[str] = mapped_column(sa.String(2000))
+    # what the citizen wrote, and the answer (which may quote it): ciphertexts (app.crypto);
+    # lengths are bounded by the API schemas (title 100, content and answer 2000)
+    title: Mapped[str] = mapped_column(EncryptedText("complaint.title"))
+    content: Mapped[str] = mapped_column(EncryptedText("complaint.content"))
     status: Mapped[str] = mapped_column(sa.String(16), default=ComplaintStatus.OPEN)
     due_on: Mapped[date] = mapped_column(sa.Date)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    answer: Mapped[str | None] = mapped_column(sa.String(2000))
+    answer: Mapped[str | None] = mapped_column(EncryptedText("complaint.answer"))
     answered_at: Mapped[datetime | None] = mapped_column()
     answered_by: Mapped[str | None] = mapped_column(sa.String(64))
     rating: Mapped[int | None] = mapped_column()

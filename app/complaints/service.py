@@ -6,6 +6,10 @@ COMPLAINT_CONSULTATION_DAYS [5] (consultation) or COMPLAINT_ANSWER_DAYS [15] (co
 days after the China date it was received, under the holiday calendar. The department's staff
 answer it (complaints: reviewers and heads; consultations: any role), once; the citizen rates the
 answer once (1–5, 5 非常满意). Events: `complaint.received`, `complaint.answered`.
+
+Title, content and answer are encrypted at rest (the model's column types). Lists show the
+title with numbers masked and neither content nor answer; the citizen's detail and the
+officer's (audited) show them in full.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import current_app
 
-from app import outbox
+from app import crypto, outbox
 from app.appointments.models import Hall
 from app.cases import queue
 from app.cases.errors import CaseNotFound
@@ -43,6 +47,14 @@ def _department_names(codes: set[str]) -> dict[str, str]:
     if not codes:
         return {}
     return dict(db.session.execute(sa.select(Department.code, Department.name).where(Department.code.in_(codes))).all())
+
+
+def _listed(c: Complaint, *, department_name: str | None = None) -> dict:
+    """A list item: the title with numbers masked, no content and no answer (free text that may
+    name people; the detail shows them in full)."""
+    out = _out(c, department_name=department_name)
+    out.update(title=crypto.mask_text(c.title), content=None, answer=None)
+    return out
 
 
 def _out(c: Complaint, *, department_name: str | None = None) -> dict:
@@ -175,7 +187,7 @@ def list_complaints(principal: Principal, *, page: int = 1, page_size: int = 20)
     ).all()
     names = _department_names({c.department_code for c in rows})
     return {
-        "items": [_out(c, department_name=names.get(c.department_code)) for c in rows],
+        "items": [_listed(c, department_name=names.get(c.department_code)) for c in rows],
         "total": total,
         "page": page,
         "page_size": page_size,
@@ -227,11 +239,28 @@ def department_queue(
     ).all()
     name = _department_names({department_code}).get(department_code, "")
     return {
-        "items": [_out(c, department_name=name) for c in rows],
+        "items": [_listed(c, department_name=name) for c in rows],
         "total": total,
         "page": page,
         "page_size": page_size,
     }
+
+
+def department_complaint(principal: staff.StaffPrincipal, complaint_id: int) -> dict:
+    """One consultation or complaint of the caller's department in full (audited, commits).
+    Another department's is "not found"."""
+    complaint = db.session.get(Complaint, complaint_id)
+    if complaint is None or complaint.department_code != principal.department_code:
+        raise errors.ComplaintNotFound()
+    out = _out(complaint)
+    staff.record(
+        staff_id=principal.staff_id,
+        department_code=principal.department_code,
+        action=f"{complaint.kind}.read",
+        target=str(complaint.id),
+    )
+    db.session.commit()
+    return out
 
 
 def answer(principal: staff.StaffPrincipal, complaint_id: int, *, text: str) -> dict:

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.cases.models import utcnow
+from app.crypto import EncryptedText
 from app.extensions import db
 
 
@@ -34,11 +35,12 @@ class Evaluation(db.Model):
     # 5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意
     score: Mapped[int] = mapped_column()
     answers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    comment: Mapped[str | None] = mapped_column(sa.String(500))
+    # free texts, ciphertexts (app.crypto); bounded by the API schemas (comment 500, reply 1000)
+    comment: Mapped[str | None] = mapped_column(EncryptedText("evaluation.comment"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     followup_status: Mapped[str | None] = mapped_column(sa.String(16))
     followup_due: Mapped[date | None] = mapped_column(sa.Date)
-    reply: Mapped[str | None] = mapped_column(sa.String(1000))
+    reply: Mapped[str | None] = mapped_column(EncryptedText("evaluation.reply"))
     replied_at: Mapped[datetime | None] = mapped_column()
     replied_by: Mapped[str | None] = mapped_column(sa.String(64))
     resolved: Mapped[bool | None] = mapped_column()

@@ -234,7 +234,33 @@ def department_evaluations(
         .limit(page_size)
     ).all()
     on = queue.today()
-    return {"items": [_present(e, c, on=on) for e, c in rows], "total": total, "page": page, "page_size": page_size}
+    return {"items": [_listed(e, c, on=on) for e, c in rows], "total": total, "page": page, "page_size": page_size}
+
+
+def _listed(ev: Evaluation, case: Case, *, on: date) -> dict:
+    """A list item: no comment and no reply (free text, encrypted at rest; the detail shows them)."""
+    out = _present(ev, case, on=on)
+    out["comment"] = None
+    if out["followup"] is not None:
+        out["followup"]["reply"] = None
+    return out
+
+
+def department_evaluation(principal: staff.StaffPrincipal, evaluation_id: int) -> dict:
+    """One rating of the caller's department in full, comment and reply (audited, commits).
+    Another department's is "not found"."""
+    ev = db.session.get(Evaluation, evaluation_id)
+    if ev is None or ev.department_code != principal.department_code:
+        raise EvaluationNotFound()
+    out = _present(ev, db.session.get(Case, ev.case_id), on=queue.today())
+    staff.record(
+        staff_id=principal.staff_id,
+        department_code=principal.department_code,
+        action="evaluation.read",
+        target=str(ev.id),
+    )
+    db.session.commit()
+    return out
 
 
 def reply(principal: staff.StaffPrincipal, evaluation_id: int, *, text: str) -> dict:

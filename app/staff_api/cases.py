@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
+from app.cases import files as case_files
 from app.cases import queue
 from app.cases import staff as case_staff
 from app.staff_api.case_schemas import CaseActionSchema, QueueQuerySchema, StaffCaseSchema, WorkQueuePageSchema
 from app.staff_api.security import current_staff, require_staff
 from app.web.api import PlatformBlueprint as Blueprint
+from app.web.downloads import FILE_DOC, file_response
 
 blp = Blueprint("staff_cases", __name__, description="Staff API: cases (办件)")
 
@@ -32,6 +34,15 @@ class StaffCase(MethodView):
     def get(self, case_id: int):
         """One case of my department: form, materials and how each is met, timeline"""
         return case_staff.get_case(current_staff(), case_id)
+
+
+@blp.route("/cases/<int:case_id>/files/<int:file_id>")
+class StaffCaseFile(MethodView):
+    @require_staff()
+    @blp.doc(responses=FILE_DOC)
+    def get(self, case_id: int, file_id: int):
+        """Download a file uploaded to a case of my department (audited)"""
+        return file_response(case_files.staff_file(current_staff(), case_id, file_id))
 
 
 @blp.route(f"/cases/<int:case_id>/<any({_ACTIONS}):action>")

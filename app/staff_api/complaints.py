@@ -35,6 +35,15 @@ class DepartmentComplaints(MethodView):
         return complaints.department_queue(current_staff(), department_code, **query)
 
 
+@blp.route("/complaints/<int:complaint_id>")
+class DepartmentComplaint(MethodView):
+    @require_staff()
+    @blp.response(200, StaffComplaintSchema)
+    def get(self, complaint_id: int):
+        """One consultation or complaint of my department, in full (audited)"""
+        return complaints.department_complaint(current_staff(), complaint_id)
+
+
 @blp.route("/complaints/<int:complaint_id>/answer")
 class Answer(MethodView):
     @require_staff()

@@ -34,6 +34,15 @@ class DepartmentEvaluations(MethodView):
         return evaluations.department_evaluations(current_staff(), department_code, **query)
 
 
+@blp.route("/evaluations/<int:evaluation_id>")
+class DepartmentEvaluation(MethodView):
+    @require_staff()
+    @blp.response(200, StaffEvaluationSchema)
+    def get(self, evaluation_id: int):
+        """One rating of my department's cases with its comment and reply (audited)"""
+        return evaluations.department_evaluation(current_staff(), evaluation_id)
+
+
 @blp.route("/evaluations/<int:evaluation_id>/reply")
 class Reply(MethodView):
     @require_staff()

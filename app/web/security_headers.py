@@ -53,7 +53,7 @@ def init_app(app: Flask) -> None:
             headers["Strict-Transport-Security"] = hsts
         if request.path == docs_prefix and response.mimetype == "text/html":
             headers["Content-Security-Policy"] = DOCS_CSP.format(hashes=_script_hashes(response))
-        else:
+        elif "Content-Security-Policy" not in headers:  # a view's own, stricter policy stays (downloads)
             headers["Content-Security-Policy"] = API_CSP
         if "public" not in (response.cache_control or {}) and "public" not in headers.get("Cache-Control", ""):
             headers["Cache-Control"] = "no-store"

@@ -1,7 +1,7 @@
 """retention: drafts' expiry notice, indexes for the idle-draft and raw-notification purges
 
 Revision ID: 0022_retention_bounds
-Revises: 0020_fee_rules
+Revises: 0021_personal_texts_encrypted
 Create Date: 2026-12-06
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0022_retention_bounds"
-down_revision = "0020_fee_rules"
+down_revision = "0021_personal_texts_encrypted"
 branch_labels = None
 depends_on = None
 

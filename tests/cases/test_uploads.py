@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from app import crypto
 from app.cases.models import CaseFile
 from app.extensions import db
+from app.storage import get_storage
 from tests.cases.helpers import APPS, citizen, create_draft, jpeg_bytes, pdf_bytes, png_bytes, upload
 from tests.identity.helpers import assert_error, bearer
 
@@ -26,7 +28,11 @@ def test_pdf_png_and_jpeg_are_accepted_by_content_and_stored(api, actx, storage_
     material = body["materials"][0]
     assert material["method"] == "upload" and material["met"] is True and len(material["files"]) == 3
     stored = db.session.scalars(sa.select(CaseFile).order_by(CaseFile.id)).all()
-    assert [(storage_dir / f.storage_key).read_bytes() for f in stored] == [pdf_bytes(), png_bytes(), jpeg_bytes()]
+    # sealed at rest (issue 15): the folder holds no readable scan; the storage opens it again
+    raw = [(storage_dir / f.storage_key).read_bytes() for f in stored]
+    assert all(crypto.is_sealed_bytes(blob) for blob in raw)
+    assert not any(plain in blob for plain, blob in zip((pdf_bytes(), png_bytes(), jpeg_bytes()), raw, strict=True))
+    assert [get_storage().get(f.storage_key) for f in stored] == [pdf_bytes(), png_bytes(), jpeg_bytes()]
     assert all(f.storage_key.startswith(f"cases/{draft['id']}/0/") for f in stored)
     # the stored extension follows the content, never the client's file name
     assert [f.storage_key.rsplit(".", 1)[1] for f in stored] == ["pdf", "png", "jpg"]

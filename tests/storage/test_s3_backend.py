@@ -10,7 +10,7 @@ import hashlib
 import pytest
 import requests
 
-from app.storage import StorageError, StorageUnavailable, get_storage
+from app.storage import SealedStorage, StorageError, StorageUnavailable, get_backend, get_storage
 from app.storage_s3 import S3Settings, S3Storage
 from sandbox import s3 as sim
 
@@ -149,16 +149,18 @@ def test_server_side_encryption_headers(sandbox, bucket):
 
 
 def test_get_storage_follows_the_configuration(sandbox_app, s3_storage, sandbox):
+    # get_storage() seals what it stores (issue 15) around the configured backend, get_backend()
     with sandbox_app.app_context():
-        store = get_storage()
-        assert isinstance(store, S3Storage) and get_storage() is store  # one client per settings
+        store = get_backend()
+        assert isinstance(store, S3Storage) and get_backend() is store  # one client per settings
+        assert isinstance(get_storage(), SealedStorage) and get_storage().backend is store
         sandbox_app.config["S3_SECRET_ACCESS_KEY"] = "changed"
-        assert get_storage() is not store and get_storage().settings.secret_access_key == "changed"
+        assert get_backend() is not store and get_backend().settings.secret_access_key == "changed"
         sandbox_app.config["S3_BUCKET"] = ""
         with pytest.raises(StorageUnavailable):
             get_storage()
         sandbox_app.config["STORAGE_BACKEND"] = "local"
-        assert not isinstance(get_storage(), S3Storage)
+        assert not isinstance(get_backend(), S3Storage)
 
 
 def test_production_names_the_missing_s3_settings():

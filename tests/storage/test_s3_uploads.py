@@ -13,8 +13,10 @@ import threading
 import pytest
 import sqlalchemy as sa
 
+from app import crypto
 from app.cases.models import CaseFile
 from app.extensions import db
+from app.storage import get_storage
 from tests.cases.helpers import APPS, citizen, create_draft, pdf_bytes, png_bytes, upload
 from tests.identity.helpers import assert_error, bearer
 
@@ -48,9 +50,16 @@ def test_upload_is_stored_in_s3_with_its_type_and_checksum(api, identity_app, bu
     assert sorted(objects) == sorted(row.storage_key for row in rows) and len(rows) == 2
     for row, data, kind in zip(rows, (pdf_bytes(), png_bytes()), ("application/pdf", "image/png"), strict=True):
         obj = objects[row.storage_key]
-        assert obj.data == data and obj.content_type == kind == row.content_type
-        assert base64.b64decode(obj.checksums["sha256"]).hex() == row.sha256 == hashlib.sha256(data).hexdigest()
-        assert obj.etag == hashlib.md5(data).hexdigest()
+        # sealed before it reaches the bucket (issue 15): the checksums and the ETag are those of
+        # the sealed bytes; the row's sha256 is the file's own
+        assert crypto.is_sealed_bytes(obj.data) and data not in obj.data
+        with identity_app.app_context():
+            assert crypto.decrypt_bytes(obj.data, context=row.storage_key) == data
+            assert get_storage().get(row.storage_key) == data
+        assert obj.content_type == kind == row.content_type
+        assert base64.b64decode(obj.checksums["sha256"]).hex() == hashlib.sha256(obj.data).hexdigest()
+        assert row.sha256 == hashlib.sha256(data).hexdigest()
+        assert obj.etag == hashlib.md5(obj.data).hexdigest()
     assert not storage_dir.exists()  # nothing went to the local folder
     body = material(api, token, draft["id"])
     assert body["method"] == "upload" and body["met"] is True and len(body["files"]) == 2
@@ -201,3 +210,29 @@ def test_the_local_folder_failing_is_503_as_well(api, identity_app, tmp_path):
     identity_app.config["STORAGE_DIR"] = str(blocker)
     assert_error(upload(api, token, draft["id"], 0), 503, "STORAGE_UNAVAILABLE")
     assert case_files(identity_app) == [] and material(api, token, draft["id"])["files"] == []
+
+
+def test_s3_objects_are_served_back_and_resealed_under_a_new_key(api, identity_app, bucket, monkeypatch):
+    from app.config import DEV_FIELD_ENCRYPTION_KEYS
+
+    token = citizen(api)
+    draft = create_draft(api, token)
+    resp = upload(api, token, draft["id"], 0, data=png_bytes())
+    assert resp.status_code == 201, resp.get_json()
+    file_id = resp.get_json()["materials"][0]["files"][0]["id"]
+    [row] = case_files(identity_app)
+    sealed = bucket.objects()[row.storage_key].data
+    with identity_app.app_context():
+        assert crypto.bytes_key_id(sealed) == "dev1"
+
+    new = "k2027:" + base64.b64encode(b"N" * 32).decode()
+    monkeypatch.setitem(identity_app.config, "FIELD_ENCRYPTION_KEYS", f"{new},{DEV_FIELD_ENCRYPTION_KEYS}")
+    result = identity_app.test_cli_runner().invoke(args=["crypto", "reencrypt"])
+    assert result.exit_code == 0 and "and 1 file(s)" in result.output, result.output
+    obj = bucket.objects()[row.storage_key]
+    assert obj.data != sealed and obj.etag == hashlib.md5(obj.data).hexdigest()
+    monkeypatch.setitem(identity_app.config, "FIELD_ENCRYPTION_KEYS", new)  # the old key retired
+    with identity_app.app_context():
+        assert crypto.bytes_key_id(obj.data) == "k2027"
+    resp = api.get(f"{APPS}/{draft['id']}/files/{file_id}", headers=bearer(token))
+    assert resp.status_code == 200 and resp.data == png_bytes() and resp.mimetype == "image/png"
