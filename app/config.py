@@ -176,6 +176,23 @@ class Config:
     SMS_ALIYUN_TEMPLATE_CODE = os.environ.get("SMS_ALIYUN_TEMPLATE_CODE", "")
     SMS_ALIYUN_ENDPOINT = os.environ.get("SMS_ALIYUN_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
 
+    # --- limits that protect people; staff second factor (helper F)
+    # "count/seconds": failed staff logins per client address, and per (username, address) —
+    # the latter also backs off "free/first seconds/most seconds" (see app/staff/auth.py).
+    STAFF_LOGIN_FAILURES_PER_IP = tuple(
+        int(x) for x in os.environ.get("STAFF_LOGIN_FAILURES_PER_IP", "20/900").split("/")
+    )
+    STAFF_LOGIN_FAILURES_PER_USER_IP = tuple(
+        int(x) for x in os.environ.get("STAFF_LOGIN_FAILURES_PER_USER_IP", "10/3600").split("/")
+    )
+    STAFF_LOGIN_BACKOFF = tuple(float(x) for x in os.environ.get("STAFF_LOGIN_BACKOFF", "3/2/900").split("/"))
+    # Second factor (TOTP) for every staff login; always required in production whatever this says.
+    STAFF_TOTP_REQUIRED = _bool("STAFF_TOTP_REQUIRED", False)
+    STAFF_TOTP_ISSUER = os.environ.get("STAFF_TOTP_ISSUER", "掌上办")
+    STAFF_TOTP_FAILURES = tuple(int(x) for x in os.environ.get("STAFF_TOTP_FAILURES", "10/900").split("/"))
+    # Wrong pickup codes at the window before a delivery's code is locked (the citizen re-issues it).
+    PICKUP_CODE_MAX_FAILURES = int(os.environ.get("PICKUP_CODE_MAX_FAILURES", "5"))
+
     @classmethod
     def check(cls, config: dict) -> None:
         """Refuse configurations that must never run; overridden per environment."""

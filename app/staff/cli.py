@@ -1,4 +1,5 @@
-"""`flask staff …`: create staff accounts; demo staff for development."""
+"""`flask staff …`: create staff accounts, enrol their second factor, end their sessions; demo
+staff for development."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from flask.cli import with_appcontext
 
 from app.errors import DomainError
 from app.extensions import db
-from app.staff import service
+from app.staff import auth, service, totp
 from app.staff.models import StaffRole, StaffUser
 
 # Development only (`flask staff seed` refuses to run in production).
@@ -42,6 +43,36 @@ def create_command(username: str, department: str, role: str, display_name: str,
     except DomainError as exc:
         raise click.ClickException(f"{exc.error}: {exc.message}") from None
     click.echo(f"created staff {out['username']} ({out['role']}, {out['department_code']})")
+    if totp.required():
+        # No first login without the second factor: enrol it now and hand the URI over.
+        click.echo(f"second factor (scan into an authenticator app): {totp.enrol_by_admin(out['username'])}")
+
+
+@staff_cli.command("totp-enrol")
+@click.argument("username")
+@with_appcontext
+def totp_enrol_command(username: str):
+    """Give USERNAME a new second factor (TOTP) and print its otpauth:// URI.
+
+    Replaces any previous one and ends the account's sessions. Hand the URI (or a QR code of it)
+    to the staff member only, for their authenticator app."""
+    try:
+        uri = totp.enrol_by_admin(username)
+    except DomainError as exc:
+        raise click.ClickException(f"{exc.error}: {exc.message}") from None
+    click.echo(uri)
+
+
+@staff_cli.command("revoke-sessions")
+@click.argument("username")
+@with_appcontext
+def revoke_sessions_command(username: str):
+    """End every session of USERNAME: their tokens stop on the next request."""
+    try:
+        count = auth.revoke_by_username(username)
+    except DomainError as exc:
+        raise click.ClickException(f"{exc.error}: {exc.message}") from None
+    click.echo(f"revoked {count} session(s) of {username.strip().lower()}")
 
 
 @staff_cli.command("seed")
@@ -57,5 +88,7 @@ def seed_command():
         service.create_staff(
             username=username, password=DEMO_PASSWORD, department_code=department, role=role, display_name=name
         )
+        if totp.required():
+            click.echo(f"{username} second factor: {totp.enrol_by_admin(username)}")
         created += 1
     click.echo(f"staff: {created} demo accounts created (password {DEMO_PASSWORD})")
