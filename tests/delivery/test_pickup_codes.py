@@ -84,7 +84,7 @@ def test_only_the_applicant_has_a_code_reissued(api, identity_app):
     before = delivery_of(api, token, case["id"])["pickup"]["code"]
     stranger = citizen(api, name="陈云栖")
     resp = api.post(f"{APPS}/{case['id']}/delivery/pickup-code", headers=bearer(stranger))
-    assert resp.status_code == 404, resp.get_json()
+    assert_error(resp, 404, "APPLICATION_NOT_FOUND")
     assert delivery_of(api, token, case["id"])["pickup"]["code"] == before
 
 
