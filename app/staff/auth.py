@@ -102,7 +102,7 @@ def login(*, username: str, password: str, ip: str | None, code: str | None = No
     try:
         ratelimit.reserve(limits, exc_class=errors.StaffLoginRateLimited)
     except errors.StaffLoginRateLimited:
-        log.info("staff login rate limited", extra={"ip": ip})
+        log.info("staff login rate limited")
         raise
     user = db.session.scalar(sa.select(StaffUser).where(StaffUser.username == username))
     accepted, outcome, second_factor = _check(user, password, code)
