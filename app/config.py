@@ -228,8 +228,6 @@ class Config:
 
     # --- staff
     STAFF_TOKEN_TTL = int(os.environ.get("STAFF_TOKEN_TTL", str(8 * 3600)))
-    STAFF_MAX_FAILED_LOGINS = 5
-    STAFF_LOCKOUT_SECONDS = 900
 
     # Aliyun SMS (SMS_PROVIDER=aliyun)
     SMS_ALIYUN_ACCESS_KEY_ID = os.environ.get("SMS_ALIYUN_ACCESS_KEY_ID", "")
@@ -257,6 +255,23 @@ class Config:
     DELIVERED_ADDRESS_RETENTION_DAYS = int(os.environ.get("DELIVERED_ADDRESS_RETENTION_DAYS", "90"))
     DELETED_ADDRESS_RETENTION_DAYS = int(os.environ.get("DELETED_ADDRESS_RETENTION_DAYS", "30"))
 
+    # --- limits that protect people; staff second factor (helper F)
+    # "count/seconds": failed staff logins per client address, and per (username, address) —
+    # the latter also backs off "free/first seconds/most seconds" (see app/staff/auth.py).
+    STAFF_LOGIN_FAILURES_PER_IP = tuple(
+        int(x) for x in os.environ.get("STAFF_LOGIN_FAILURES_PER_IP", "20/900").split("/")
+    )
+    STAFF_LOGIN_FAILURES_PER_USER_IP = tuple(
+        int(x) for x in os.environ.get("STAFF_LOGIN_FAILURES_PER_USER_IP", "10/3600").split("/")
+    )
+    STAFF_LOGIN_BACKOFF = tuple(float(x) for x in os.environ.get("STAFF_LOGIN_BACKOFF", "3/2/900").split("/"))
+    # Second factor (TOTP) for every staff login; always required in production whatever this says.
+    STAFF_TOTP_REQUIRED = _bool("STAFF_TOTP_REQUIRED", False)
+    STAFF_TOTP_ISSUER = os.environ.get("STAFF_TOTP_ISSUER", "掌上办")
+    STAFF_TOTP_FAILURES = tuple(int(x) for x in os.environ.get("STAFF_TOTP_FAILURES", "10/900").split("/"))
+    # Wrong pickup codes at the window before a delivery's code is locked (the citizen re-issues it).
+    PICKUP_CODE_MAX_FAILURES = int(os.environ.get("PICKUP_CODE_MAX_FAILURES", "5"))
+
     @classmethod
     def check(cls, config: dict) -> None:
         """Refuse configurations that must never run; overridden per environment."""
@@ -283,6 +298,8 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
+    # staff sign in with a second factor in production; the check refuses turning it off
+    STAFF_TOTP_REQUIRED = _bool("STAFF_TOTP_REQUIRED", True)
 
     @classmethod
     def check(cls, config: dict) -> None:

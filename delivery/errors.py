@@ -43,3 +43,8 @@ class DeliveryStateConflict(Conflict):
 class PickupCodeMismatch(ValidationFailed):
     error = "PICKUP_CODE_MISMATCH"
     message = "取件码不正确"
+
+
+class PickupCodeLocked(Conflict):
+    error = "PICKUP_CODE_LOCKED"
+    message = "取件码错误次数过多已失效，请申请人在掌上办重新获取取件码"

@@ -125,6 +125,10 @@ class Delivery(db.Model):
     pickup_code: Mapped[str | None] = mapped_column(sa.String(12))
     pickup_address: Mapped[str | None] = mapped_column(sa.String(255))
     pickup_hours: Mapped[str | None] = mapped_column(sa.String(255))
+    # wrong codes typed at the window for the current code; at PICKUP_CODE_MAX_FAILURES the code
+    # is locked (pickup_locked_at) until the citizen has a new one issued
+    pickup_failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    pickup_locked_at: Mapped[datetime | None] = mapped_column()
     delivered_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

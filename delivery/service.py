@@ -24,7 +24,7 @@ from app.catalog.errors import ServiceNotFound
 from app.extensions import db
 from delivery import addresses, divisions
 from delivery.couriers import DISPLAY
-from delivery.errors import DeliveryLocked, DeliveryOptionUnavailable
+from delivery.errors import DeliveryLocked, DeliveryOptionUnavailable, DeliveryStateConflict
 from delivery.models import CourierConfig, Delivery, DeliveryStatus, utcnow
 
 log = logging.getLogger(__name__)
@@ -171,7 +171,12 @@ def view(account_id: int, case_id: int) -> dict:
         }
     pickup = None
     if delivery.method == "pickup" and delivery.pickup_code:
-        pickup = {"code": delivery.pickup_code, "address": delivery.pickup_address, "hours": delivery.pickup_hours}
+        pickup = {
+            "code": delivery.pickup_code,
+            "address": delivery.pickup_address,
+            "hours": delivery.pickup_hours,
+            "locked": delivery.pickup_locked_at is not None,
+        }
     courier = None
     if delivery.courier:
         courier = {"code": delivery.courier, "name": delivery.courier_name or DISPLAY.get(delivery.courier)}
@@ -215,8 +220,48 @@ def event_payload(facts: dict, delivery: Delivery, **extra) -> dict:
     }
 
 
-def _new_pickup_code() -> str:
-    return f"{secrets.randbelow(10**6):06d}"
+def _new_pickup_code(other_than: str | None = None) -> str:
+    while True:
+        code = f"{secrets.randbelow(10**6):06d}"
+        if code != other_than:
+            return code
+
+
+def _pickup_payload(facts: dict, delivery: Delivery) -> dict:
+    return event_payload(
+        facts,
+        delivery,
+        pickup_code=delivery.pickup_code,
+        pickup_point=delivery.pickup_address,
+        pickup_address=delivery.pickup_address,
+        pickup_hours=delivery.pickup_hours,
+    )
+
+
+def reissue_pickup_code(account_id: int, case_id: int) -> dict:
+    """A new pickup code for one of my results waiting at the hall (commits): the old code stops
+    working, a code locked after wrong guesses at the window is replaced, and the new one is
+    sent as `delivery.pickup_ready` again."""
+    facts = _own_case(account_id, case_id)
+    delivery = _delivery_of(case_id, lock=True)
+    if delivery is None or delivery.method != "pickup" or delivery.status != S.PICKUP_READY:
+        db.session.rollback()
+        raise DeliveryStateConflict("办理结果不在待领取状态，无需重新获取取件码")
+    delivery.pickup_code = _new_pickup_code(other_than=delivery.pickup_code)
+    delivery.pickup_failures = 0
+    delivery.pickup_locked_at = None
+    delivery.updated_at = utcnow()
+    cases.record_step(
+        case_id,
+        "pickup_code_reissued",
+        actor=f"citizen:{account_id}",
+        note="已重新获取取件码，原取件码作废",
+        event_type="delivery.pickup_ready",
+        payload=_pickup_payload(facts, delivery),
+    )
+    db.session.commit()
+    log.info("pickup code reissued", extra={"delivery_id": delivery.id, "case_id": case_id})
+    return view(account_id, case_id)
 
 
 def result_issued(case_id: int) -> int | None:
@@ -285,14 +330,7 @@ def result_issued(case_id: int) -> int | None:
         actor=ACTOR,
         note=f"办理结果可领取：{delivery.pickup_address}",
         event_type="delivery.pickup_ready",
-        payload=event_payload(
-            facts,
-            delivery,
-            pickup_code=delivery.pickup_code,
-            pickup_point=delivery.pickup_address,
-            pickup_address=delivery.pickup_address,
-            pickup_hours=delivery.pickup_hours,
-        ),
+        payload=_pickup_payload(facts, delivery),
     )
     db.session.commit()
     return None

@@ -1,11 +1,13 @@
 """Staff side of delivery, scoped to the staff member's department (another department's
 delivery is "not found"): the courier order queue (failed, being placed, awaiting a waybill),
 retrying a failed order, typing the waybill for the hall courier, handing a result over at the
-window against the pickup code, and the department's courier. Every change is audited."""
+window against the pickup code (wrong codes counted per delivery, locked at
+PICKUP_CODE_MAX_FAILURES), and the department's courier. Every change is audited."""
 
 from __future__ import annotations
 
 import hmac
+import logging
 
 import sqlalchemy as sa
 
@@ -16,10 +18,11 @@ from app.staff import service as staff
 from app.staff.models import StaffRole
 from delivery import addresses, divisions
 from delivery.couriers import DISPLAY, NAMES
-from delivery.errors import DeliveryNotFound, DeliveryStateConflict, PickupCodeMismatch
+from delivery.errors import DeliveryNotFound, DeliveryStateConflict, PickupCodeLocked, PickupCodeMismatch
 from delivery.models import CourierConfig, Delivery, DeliveryStatus, utcnow
 from delivery.service import STATUS_TEXT, event_payload
 
+log = logging.getLogger(__name__)
 S = DeliveryStatus
 QUEUE_STATES = (S.FAILED, S.ORDERING, S.AWAITING_WAYBILL)
 
@@ -105,6 +108,7 @@ def detail(principal: staff.StaffPrincipal, delivery_id: int) -> dict:
             "address": region + contact["detail"],
         }
     out["pickup_code_masked"] = crypto.mask_middle(delivery.pickup_code or "", keep_start=0, keep_end=2) or None
+    out["pickup_locked"] = delivery.pickup_locked_at is not None
     _audit(principal, "delivery.read", str(delivery.id))
     db.session.commit()
     return out
@@ -172,20 +176,55 @@ def _finish(principal: staff.StaffPrincipal, delivery: Delivery, status: str, no
 
 
 def collected(principal: staff.StaffPrincipal, delivery_id: int, *, pickup_code: str) -> dict:
-    """The citizen collected the result at the window, showing the pickup code."""
+    """The citizen collected the result at the window, showing the pickup code.
+
+    Wrong codes are counted per delivery (under its row lock); at PICKUP_CODE_MAX_FAILURES the
+    code is locked — no code is compared any more — and the citizen is told to have a new one
+    issued (event `delivery.pickup_code_locked`)."""
     delivery = _own(principal, delivery_id)
     if delivery.method != "pickup" or delivery.status != S.PICKUP_READY:
         db.session.rollback()
         raise DeliveryStateConflict(errors={"status": {"current": delivery.status}})
-    if not hmac.compare_digest((delivery.pickup_code or "").encode(), pickup_code.encode()):
+    if delivery.pickup_locked_at is not None:
         db.session.rollback()
-        _audit(principal, "delivery.collected", str(delivery_id), outcome="pickup_code_mismatch")
+        _audit(principal, "delivery.collected", str(delivery_id), outcome="pickup_code_locked")
         db.session.commit()
-        raise PickupCodeMismatch(errors={"json": {"pickup_code": ["取件码不正确"]}})
+        raise PickupCodeLocked()
+    if not hmac.compare_digest((delivery.pickup_code or "").encode(), pickup_code.encode()):
+        _wrong_code(principal, delivery)
     out = _finish(principal, delivery, S.COLLECTED, "申请人已到窗口领取办理结果")
     _audit(principal, "delivery.collected", str(delivery.id))
     db.session.commit()
     return out
+
+
+def _wrong_code(principal: staff.StaffPrincipal, delivery: Delivery):
+    """Count a wrong pickup code (commits) and raise: a mismatch, or the lock it just reached."""
+    from flask import current_app
+
+    limit = int(current_app.config.get("PICKUP_CODE_MAX_FAILURES", 5))
+    delivery.pickup_failures = (delivery.pickup_failures or 0) + 1
+    delivery.updated_at = utcnow()
+    if delivery.pickup_failures < limit:
+        _audit(principal, "delivery.collected", str(delivery.id), outcome="pickup_code_mismatch")
+        db.session.commit()
+        raise PickupCodeMismatch(
+            errors={"json": {"pickup_code": ["取件码不正确"]}, "remaining_attempts": limit - delivery.pickup_failures}
+        )
+    delivery.pickup_locked_at = utcnow()
+    facts = cases.case_facts(delivery.case_id)
+    cases.record_step(
+        delivery.case_id,
+        "pickup_code_locked",
+        actor=_actor(principal),
+        note="取件码多次输入错误已失效，请在掌上办重新获取取件码",
+        event_type="delivery.pickup_code_locked",
+        payload=event_payload(facts, delivery, stage=S.PICKUP_READY),
+    )
+    _audit(principal, "delivery.collected", str(delivery.id), outcome="pickup_code_locked_now")
+    db.session.commit()
+    log.info("pickup code locked", extra={"delivery_id": delivery.id, "case_id": delivery.case_id})
+    raise PickupCodeLocked()
 
 
 def hall_delivered(principal: staff.StaffPrincipal, delivery_id: int) -> dict:

@@ -89,3 +89,12 @@ class ApplicationDelivery(MethodView):
     def put(self, body, case_id):
         """Choose mail (to one of my addresses) or pickup; changeable until the result is issued"""
         return delivery.choose(_me(), case_id, body)
+
+
+@blp.route("/applications/<int:case_id>/delivery/pickup-code")
+class ApplicationPickupCode(MethodView):
+    @require_level(LEVEL)
+    @blp.response(200, DeliverySchema)
+    def post(self, case_id):
+        """Get a new pickup code (the old one stops working; a locked one is replaced)"""
+        return delivery.reissue_pickup_code(_me(), case_id)

@@ -96,6 +96,7 @@ class PickupSchema(ma.Schema):
     code = F.String(metadata={"description": "取件码: show it at the window"})
     address = F.String(metadata={"description": "办理地点"})
     hours = F.String(metadata={"description": "办理时间"})
+    locked = F.Boolean(metadata={"description": "the code was locked after wrong guesses at the window: get a new one"})
 
 
 class RouteSchema(ma.Schema):

@@ -79,8 +79,10 @@ class AccountDisabled(Forbidden):
 
 
 class RealnameMismatch(ValidationFailed):
+    # Also the answer for an identity bound to another account (no oracle of who uses the
+    # service), so the message points the owner at face login.
     error = "REALNAME_MISMATCH"
-    message = "姓名与身份证号码不匹配，请核对后重试"
+    message = "姓名与身份证号码未通过核验，请核对后重试；如已在其他账号完成实名认证，请使用刷脸登录"
 
 
 class RealnameLocked(RateLimited):
@@ -91,11 +93,6 @@ class RealnameLocked(RateLimited):
 class AlreadyVerified(Conflict):
     error = "ALREADY_VERIFIED"
     message = "您已完成实名认证"
-
-
-class IdentityBoundElsewhere(Conflict):
-    error = "IDENTITY_BOUND_ELSEWHERE"
-    message = "该身份已绑定其他账号，请通过刷脸登录关联本账号"
 
 
 class IdentityMismatch(Forbidden):

@@ -1,12 +1,17 @@
 """Real name (level 3): a name and resident ID number matched against the population registry.
 
-Failed matches are counted per account, per client IP and per ID number (REALNAME_MAX_FAILURES,
-REALNAME_MAX_FAILURES_PER_IP); past the limit every attempt is refused until the window ends.
-A mismatch never says whether the ID number exists.
+Attempts are counted against the account and the client address that make them
+(REALNAME_MAX_FAILURES, REALNAME_MAX_FAILURES_PER_IP) — never against the ID number typed, so
+strangers guessing at someone's number cannot lock that person out of their own check. Each
+attempt is counted before the registry is asked (parallel requests cannot slip past the limit)
+and given back when it matches; past a limit every attempt is refused until the window ends.
 
-An identity already bound to another account is not handed over on a name and number alone —
-anyone who knows both could claim it. The citizen proves it is them by face instead
-(app.identity.face), which links this channel to that account.
+A mismatch never says whether the ID number exists, nor whether the identity is already bound to
+another account: that answer (and its count) is the mismatch's, so a name and a number confirm
+nothing about who uses the service. An identity bound to another account is not handed over on
+a name and number alone — anyone who knows both could claim it. The owner proves it is them by
+face instead (app.identity.face), which links this channel to that account; the mismatch
+message points there.
 """
 
 from __future__ import annotations
@@ -26,33 +31,40 @@ from app.identity.tokens import Principal, TokenPair
 log = logging.getLogger(__name__)
 
 
-def _failure_limits(account_id: int, ip: str | None, digest: str) -> list[tuple[str, int, int]]:
+def _failure_limits(account_id: int, ip: str | None) -> list[ratelimit.Limit]:
     config = current_app.config
     per_account, window = config["REALNAME_MAX_FAILURES"]
     per_ip, ip_window = config.get("REALNAME_MAX_FAILURES_PER_IP", (20, 24 * 3600))
     return [
-        (f"realname-fail:acct:{account_id}", per_account, window),
-        (f"realname-fail:id:{digest}", per_account, window),
-        (f"realname-fail:ip:{ip}", per_ip, ip_window),
+        ratelimit.Limit(f"realname-fail:acct:{account_id}", per_account, window),
+        ratelimit.Limit(f"realname-fail:ip:{ip}", per_ip, ip_window),
     ]
+
+
+def _mismatch(limits: list[ratelimit.Limit], counts: list[int], *, account_id: int, ip: str | None, kind: str):
+    """Record a counted failure (own transaction) and the error to raise: the same for every cause."""
+    audit.record_failure(
+        kind=kind, outcome="mismatch", account_id=account_id, code=errors.RealnameMismatch.error, ip=ip
+    )
+    return errors.RealnameMismatch(errors={"remaining_attempts": max(0, limits[0].limit - counts[0])})
+
+
+def _match_counted(*, account_id: int, name: str, id_number: str, ip: str | None, kind: str):
+    """(resident, limits, counts): the attempt is counted first; a mismatch is recorded and raised."""
+    limits = _failure_limits(account_id, ip)
+    counts = ratelimit.reserve(limits, exc_class=errors.RealnameLocked)
+    resident = registry.match_resident(name=name, id_number=id_number)
+    if resident is None:
+        raise _mismatch(limits, counts, account_id=account_id, ip=ip, kind=kind)
+    return resident, limits, counts
 
 
 def match_or_count(*, account_id: int, name: str, id_number: str, ip: str | None, kind: str) -> Resident:
     """The registry record for this (already normalised) name and number; a mismatch is counted,
     recorded and refused. Refused at once while a failure limit is reached."""
-    digest = registry.id_hash(id_number)
-    limits = _failure_limits(account_id, ip, digest)
-    for key, limit, _ in limits:
-        ratelimit.check(key, limit, exc_class=errors.RealnameLocked)
-    resident = registry.match_resident(name=name, id_number=id_number)
-    if resident is not None:
-        return resident
-    counts = [ratelimit.record(key, window) for key, _, window in limits]
-    audit.record_failure(
-        kind=kind, outcome="mismatch", account_id=account_id, code=errors.RealnameMismatch.error, ip=ip
-    )
-    left = max(0, limits[0][1] - counts[0])
-    raise errors.RealnameMismatch(errors={"remaining_attempts": left})
+    resident, limits, _ = _match_counted(account_id=account_id, name=name, id_number=id_number, ip=ip, kind=kind)
+    ratelimit.release(limits)
+    return resident
 
 
 def bind(account_id: int, resident: Resident, *, id_number: str, name: str) -> VerifiedIdentity:
@@ -79,18 +91,17 @@ def verify_realname(principal: Principal, *, name: str, id_number: str, ip: str 
     if existing is not None:
         db.session.rollback()
         raise errors.AlreadyVerified()
-    resident = match_or_count(account_id=account_id, name=name, id_number=id_number, ip=ip, kind="realname")
+    resident, limits, counts = _match_counted(
+        account_id=account_id, name=name, id_number=id_number, ip=ip, kind="realname"
+    )
     digest = registry.id_hash(id_number)
     owner = db.session.scalar(sa.select(VerifiedIdentity.account_id).where(VerifiedIdentity.id_hash == digest))
     if owner is not None:
-        audit.record_failure(
-            kind="realname",
-            outcome="bound_elsewhere",
-            account_id=account_id,
-            code=errors.IdentityBoundElsewhere.error,
-            ip=ip,
-        )
-        raise errors.IdentityBoundElsewhere()
+        # Bound to another account: answered, counted and recorded exactly as a mismatch (the
+        # caller's history shows "mismatch" too). Only the log tells operators what it was.
+        log.info("real name bound elsewhere", extra={"account_id": account_id})
+        raise _mismatch(limits, counts, account_id=account_id, ip=ip, kind="realname")
+    ratelimit.release(limits)
     accounts.lock_accounts(account_id)
     try:
         bind(account_id, resident, id_number=id_number, name=name)

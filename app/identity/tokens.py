@@ -2,8 +2,9 @@
 
 * Access token: a short-lived JWT (HS256, SECRET_KEY) with sub (account id), sid (session),
   lvl (assurance level), auth_time, face_at (time of the last face check or null), jti, iat,
-  exp, iss. Every request re-checks that the session is not revoked, so logout and
-  refresh-token reuse take effect at once, not when the access token expires.
+  exp, iss. Every request re-reads the session: a revoked one stops at once (logout,
+  refresh-token reuse), and the level and face time are the session's, never the token's — a
+  token minted with the signing key cannot raise its own session's level.
 * Refresh token: 32 random bytes (urlsafe), stored as SHA-256. Each use consumes it and issues
   the next one of the same session (family). Presenting a consumed one again means it was
   copied: the whole session is revoked.
@@ -12,6 +13,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -24,6 +26,8 @@ from flask import current_app
 from app.extensions import db
 from app.identity import errors
 from app.identity.models import Account, AccountStatus, AuthSession, RefreshToken, utcnow
+
+log = logging.getLogger(__name__)
 
 ALGORITHM = "HS256"
 # Clock skew tolerated between app servers when checking exp.
@@ -171,24 +175,26 @@ def authenticate(token: str) -> Principal:
         raise errors.TokenInvalid() from None
     try:
         account_id = int(claims["sub"])
-        level = int(claims["lvl"])
-        auth_time = _from_epoch(claims["auth_time"])
-        face_at = _from_epoch(claims.get("face_at"))
+        claimed = (int(claims["lvl"]), _from_epoch(claims["auth_time"]), _from_epoch(claims.get("face_at")))
     except (TypeError, ValueError):
         raise errors.TokenInvalid() from None
     row = db.session.execute(
-        sa.select(AuthSession.revoked_at, Account.status)
+        sa.select(AuthSession.revoked_at, AuthSession.level, AuthSession.auth_time, AuthSession.face_at, Account.status)
         .join(Account, Account.id == AuthSession.account_id)
         .where(AuthSession.id == str(claims["sid"]), AuthSession.account_id == account_id)
     ).first()
     if row is None or row.revoked_at is not None or row.status != AccountStatus.ACTIVE:
         raise errors.SessionRevoked()
+    # The session's own level and face time decide; claims that differ were not minted by us.
+    face_at = row.face_at.replace(microsecond=0) if row.face_at else None
+    if claimed != (row.level, row.auth_time.replace(microsecond=0), face_at):
+        log.warning("access token claims differ from its session", extra={"account_id": account_id})
     return Principal(
         account_id=account_id,
         session_id=str(claims["sid"]),
-        level=level,
-        auth_time=auth_time,
-        face_at=face_at,
+        level=row.level,
+        auth_time=row.auth_time,
+        face_at=row.face_at,
     )
 
 

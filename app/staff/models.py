@@ -34,10 +34,31 @@ class StaffUser(db.Model):
     role: Mapped[str] = mapped_column(sa.String(32))
     department_code: Mapped[str] = mapped_column(sa.String(32), index=True)
     active: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column()
+    # Second factor (TOTP, RFC 6238): the secret is an app.crypto ciphertext. An enrolment in
+    # progress waits in `totp_pending_enc` until confirmed with a code; `totp_last_step` is the
+    # time step of the last code accepted, so no code is accepted twice.
+    totp_secret_enc: Mapped[str | None] = mapped_column(sa.Text)
+    totp_pending_enc: Mapped[str | None] = mapped_column(sa.Text)
+    totp_enabled_at: Mapped[datetime | None] = mapped_column()
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+
+
+class StaffSession(db.Model):
+    """A staff login. The token carries its id; every request re-reads it, so logout and
+    revocation take effect on the next request."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_users.id"), index=True)
+    second_factor: Mapped[bool] = mapped_column(default=False)
+    ip: Mapped[str | None] = mapped_column(sa.String(45))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+    revoke_reason: Mapped[str | None] = mapped_column(sa.String(32))
 
 
 class StaffAction(db.Model):
@@ -56,4 +77,4 @@ class StaffAction(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
-TABLES = ("staff_actions", "staff_users")
+TABLES = ("staff_actions", "staff_sessions", "staff_users")

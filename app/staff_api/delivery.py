@@ -47,6 +47,9 @@ class RecipientSchema(ma.Schema):
 class StaffDeliveryDetailSchema(StaffDeliverySchema):
     recipient = F.Nested(RecipientSchema, allow_none=True)
     pickup_code_masked = F.String(allow_none=True)
+    pickup_locked = F.Boolean(
+        metadata={"description": "the pickup code was locked after wrong codes; the citizen gets a new one"}
+    )
 
 
 class WaybillSchema(BaseSchema):
@@ -139,5 +142,5 @@ class PickedUp(MethodView):
     @blp.arguments(PickupCodeSchema)
     @blp.response(200, StaffDeliverySchema)
     def post(self, body, delivery_id):
-        """The applicant collected the result at the window (pickup code checked)"""
+        """The applicant collected the result at the window (pickup code checked; locked after repeated wrong codes)"""
         return delivery_staff.collected(current_staff(), delivery_id, pickup_code=body["pickup_code"])

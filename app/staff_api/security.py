@@ -5,8 +5,8 @@
         @require_staff("department_head")
         def get(self, department_code): ...
 
-`require_staff(*roles)` authenticates a staff token (citizen tokens are refused: other audience),
-checks the role (any role when none is named) and scopes the request to the staff member's
+`require_staff(*roles)` authenticates a staff token (citizen tokens are refused: other audience)
+against its server-side session (logged out, revoked or expired: 401), checks the role (any role when none is named) and scopes the request to the staff member's
 department: a `department_code` in the URL must be their own (403 DEPARTMENT_SCOPE, audited).
 """
 

@@ -1,4 +1,5 @@
-"""Staff login, who am I, and department-scoped views (staff list, audit trail)."""
+"""Staff login and logout, the second factor, who am I, and department-scoped views (staff list,
+ending a staff member's sessions, audit trail)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,16 @@ from flask.views import MethodView
 from app.staff import service as staff
 from app.staff.models import StaffRole
 from app.staff_api.schemas import (
+    SessionsRevokedSchema,
     StaffActionPageSchema,
     StaffListSchema,
     StaffLoginSchema,
     StaffSchema,
     StaffTokenSchema,
+    TotpConfirmedSchema,
+    TotpConfirmSchema,
+    TotpEnrolmentSchema,
+    TotpStartSchema,
 )
 from app.staff_api.security import current_staff, require_staff
 from app.web.api import PlatformBlueprint as Blueprint
@@ -26,8 +32,39 @@ class Login(MethodView):
     @blp.arguments(StaffLoginSchema)
     @blp.response(200, StaffTokenSchema)
     def post(self, body):
-        """Staff login with username and password (locks after repeated failures)"""
-        return staff.login(username=body["username"], password=body["password"], ip=request.remote_addr)
+        """Staff login with username, password and the second factor's code (failures back off per address)"""
+        return staff.login(
+            username=body["username"], password=body["password"], code=body.get("totp"), ip=request.remote_addr
+        )
+
+
+@blp.route("/auth/logout")
+class Logout(MethodView):
+    @require_staff()
+    @blp.response(204)
+    def post(self):
+        """End my session: its token stops working on the next request"""
+        staff.logout(current_staff(), ip=request.remote_addr)
+
+
+@blp.route("/auth/totp")
+class TotpEnrolment(MethodView):
+    @require_staff()
+    @blp.arguments(TotpStartSchema)
+    @blp.response(200, TotpEnrolmentSchema)
+    def post(self, body):
+        """Start enrolling a second factor (TOTP): the provisioning URI, shown once"""
+        return staff.start_enrolment(current_staff(), code=body.get("totp"))
+
+
+@blp.route("/auth/totp/confirm")
+class TotpConfirm(MethodView):
+    @require_staff()
+    @blp.arguments(TotpConfirmSchema)
+    @blp.response(200, TotpConfirmedSchema)
+    def post(self, body):
+        """Activate the second factor with a current code; my other sessions end"""
+        return staff.confirm_enrolment(current_staff(), code=body["code"])
 
 
 @blp.route("/me")
@@ -46,6 +83,15 @@ class DepartmentStaff(MethodView):
     def get(self, department_code: str):
         """Staff of my department (department heads)"""
         return {"items": staff.department_staff(current_staff(), department_code)}
+
+
+@blp.route("/departments/<string:department_code>/staff/<int:staff_id>/sessions")
+class DepartmentStaffSessions(MethodView):
+    @require_staff(StaffRole.DEPARTMENT_HEAD)
+    @blp.response(200, SessionsRevokedSchema)
+    def delete(self, department_code: str, staff_id: int):
+        """End every session of a staff member of my department (department heads)"""
+        return staff.revoke_department_staff_sessions(current_staff(), department_code, staff_id)
 
 
 @blp.route("/departments/<string:department_code>/audit")

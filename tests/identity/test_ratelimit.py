@@ -75,3 +75,39 @@ def test_login_limit_per_account(api, identity_app, monkeypatch):
     assert_error(resp, 429, "LOGIN_RATE_LIMITED")
     # someone else is not held up by alice's logins
     assert api.post("/api/v1/auth/wechat", json={"code": fresh_code("bob")}).status_code == 200
+
+
+def test_reserve_counts_every_key_or_none_and_release_gives_back(app):
+    a, b = (ratelimit.Limit(f"test:{uuid.uuid4().hex}", limit, 60) for limit in (2, 5))
+    with app.app_context():
+        assert ratelimit.reserve([a, b]) == [1, 1]
+        assert ratelimit.reserve([a, b]) == [2, 2]
+        with pytest.raises(RateLimited) as info:
+            ratelimit.reserve([a, b])
+        assert 1 <= info.value.retry_after <= 60
+        assert (ratelimit.count(a.key), ratelimit.count(b.key)) == (2, 2)  # refused: nothing counted
+        ratelimit.release([a, b])
+        assert (ratelimit.count(a.key), ratelimit.count(b.key)) == (1, 1)
+        ratelimit.release([a], clear=True)
+        ratelimit.release([a])  # nothing left to give back: never below zero, no key without expiry
+        assert ratelimit.count(a.key) == 0 and ratelimit.retry_after(a.key) == 0
+
+
+def test_reserve_backs_off_doubling_after_the_free_attempts(app):
+    item = ratelimit.Limit(f"test:{uuid.uuid4().hex}", 100, 600, backoff=(2, 3, 10))
+    with app.app_context():
+        ratelimit.reserve([item])
+        assert ratelimit.retry_after(item.key + ":wait") == 0
+        ratelimit.reserve([item])  # the second attempt starts a 3 s wait
+        with pytest.raises(RateLimited) as info:
+            ratelimit.reserve([item])
+        assert info.value.retry_after == 3
+        assert ratelimit.count(item.key) == 2
+        ratelimit.reset(item.key + ":wait")
+        ratelimit.reserve([item])
+        assert ratelimit.retry_after(item.key + ":wait") == 6  # doubled
+        ratelimit.reset(item.key + ":wait")
+        ratelimit.reserve([item])
+        assert ratelimit.retry_after(item.key + ":wait") == 10  # at most
+        ratelimit.release([item], clear=True)
+        assert ratelimit.reserve([item]) == [1]

@@ -4,7 +4,7 @@ race of one refresh token presented twice at once (PostgreSQL)."""
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import jwt
 import pytest
@@ -120,6 +120,30 @@ def test_step_up_is_refused_below_level_4_and_when_the_face_check_is_old(api, id
     err = assert_error(api.delete("/api/v1/me/channels/app", headers=bearer(stale)), 403, "STEP_UP_REQUIRED")
     assert err["errors"]["auth"]["max_age"] == identity_app.config["STEP_UP_MAX_AGE"]
     assert "刷脸" in err["message"]
+
+
+def test_a_token_minted_with_the_real_key_cannot_raise_its_sessions_level(api, identity_app):
+    """The level and face time are the server-side session's: a token signed with the real key
+    that claims level 4 (face just now) on a level-2 session is still level 2."""
+    body = sms_login(api, identity_app)
+    claims = jwt.decode(body["access_token"], options={"verify_signature": False})
+    now = int(utcnow().replace(tzinfo=UTC).timestamp())
+    raised = jwt.encode({**claims, "lvl": 4, "face_at": now}, identity_app.config["SECRET_KEY"], algorithm="HS256")
+    err = assert_error(api.delete("/api/v1/me/channels/app", headers=bearer(raised)), 403, "STEP_UP_REQUIRED")
+    assert err["errors"]["auth"]["current_level"] == 2
+    level3 = jwt.encode({**claims, "lvl": 3}, identity_app.config["SECRET_KEY"], algorithm="HS256")
+    assert_error(api.get("/api/v1/addresses", headers=bearer(level3)), 403, "STEP_UP_REQUIRED")
+    info = me(api, raised)
+    assert info["level"] == 2 and info["face_at"] is None
+    # a fresh face time claimed on a level-4 session whose face check is old does not help either
+    with identity_app.app_context():
+        session = db.session.get(AuthSession, claims["sid"])
+        session.level = 4
+        session.face_at = utcnow() - timedelta(seconds=identity_app.config["STEP_UP_MAX_AGE"] + 5)
+        db.session.commit()
+    fresh = jwt.encode({**claims, "lvl": 4, "face_at": now}, identity_app.config["SECRET_KEY"], algorithm="HS256")
+    err = assert_error(api.delete("/api/v1/me/channels/app", headers=bearer(fresh)), 403, "STEP_UP_REQUIRED")
+    assert err["errors"]["auth"]["max_age"] == identity_app.config["STEP_UP_MAX_AGE"]
 
 
 def test_concurrent_use_of_one_refresh_token_lets_exactly_one_through(api, identity_app):

@@ -1,18 +1,16 @@
-"""Staff accounts: creation, login and lockout, separate token audience, roles, department
-scope and the audit trail."""
+"""Staff accounts: creation, login, separate token audience, roles, department scope and the
+audit trail. Login limits: test_login_limits.py; sessions and the second factor:
+test_sessions_totp.py."""
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 import jwt
 import sqlalchemy as sa
 
 from app.catalog.models import Department
 from app.extensions import db
-from app.staff import service
 from app.staff.cli import DEMO_PASSWORD
-from app.staff.models import StaffAction, StaffUser, utcnow
+from app.staff.models import StaffUser
 from tests.identity.helpers import assert_error, bearer, wechat_login
 
 PASSWORD = "correct-horse-battery"
@@ -72,27 +70,6 @@ def test_create_refusals(identity_app):
     assert weak.exit_code != 0 and "WEAK_PASSWORD" in weak.output
     bad_role = runner.invoke(args=["staff", "create", "--username", "r", "--department", "YQX-MZ", "--role", "boss"])
     assert bad_role.exit_code != 0
-
-
-def test_lockout_after_repeated_failures(api, identity_app, monkeypatch):
-    _create(identity_app, username="clerk-a", department="YQX-ZWFW", role="window_clerk")
-    assert_error(_login(api, "nobody-here"), 401, "STAFF_LOGIN_FAILED")
-    for _ in range(4):
-        assert_error(_login(api, "clerk-a", "wrong-password"), 401, "STAFF_LOGIN_FAILED")
-    assert _login(api, "clerk-a").status_code == 200  # a success resets the count
-    for _ in range(5):
-        assert_error(_login(api, "clerk-a", "wrong-password"), 401, "STAFF_LOGIN_FAILED")
-    body = assert_error(_login(api, "clerk-a"), 403, "STAFF_ACCOUNT_LOCKED")
-    assert "locked_until" in body["errors"]
-
-    later = utcnow() + timedelta(seconds=901)
-    monkeypatch.setattr(service, "utcnow", lambda: later)
-    assert _login(api, "clerk-a").status_code == 200
-    with identity_app.app_context():
-        outcomes = [r.outcome for r in db.session.scalars(sa.select(StaffAction).order_by(StaffAction.id))]
-        assert outcomes.count("locked_now") == 1 and "locked" in outcomes and outcomes[0] == "ok"
-        assert outcomes.count("failed") == 1 + 4 + 4
-        db.session.remove()
 
 
 def test_tokens_do_not_cross_audiences(api, identity_app):
