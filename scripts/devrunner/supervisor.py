@@ -25,7 +25,7 @@ STABLE_AFTER = 30.0  # a child up this long starts again from the first backoff 
 REDIS_DOWN_AFTER = 3  # failed pings in a row (one a second) before Redis counts as down
 STOP_GRACE = 10.0  # seconds between SIGTERM and SIGKILL at shutdown
 FIRST_START_WINDOW = 15.0  # the API exiting this soon after the runner started: a setup error, stop
-HOLD_GRACE = 3.0  # the same when Redis went away (a warm shutdown cannot finish without it)
+HOLD_GRACE = 1.0  # the same when Redis went away (a warm shutdown cannot finish without it)
 
 
 def log(msg: str) -> None:
