@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from devrunner.sandbox import start_sandbox  # noqa: E402
-from devrunner.supervisor import Child, RedisHealth, Supervisor, log  # noqa: E402
+from devrunner.supervisor import STOP_SIGNALS, Child, RedisHealth, Supervisor, log  # noqa: E402
 
 from app.config import VAR_DIR  # noqa: E402
 from app.queues import Queues  # noqa: E402
@@ -69,8 +69,8 @@ def port_free(host: str, port: int) -> bool:
 
 def main() -> int:
     early_stop = []  # a signal while starting up: stop once the supervisor is in place
-    signal.signal(signal.SIGINT, lambda signum, _: early_stop.append(signum))
-    signal.signal(signal.SIGTERM, lambda signum, _: early_stop.append(signum))
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, lambda signum, _: early_stop.append(signum))
     env = dict(os.environ)
     host, port = env.get("HOST", "127.0.0.1"), env.get("PORT", "8000")
     if not port_free(host, int(port)):
@@ -99,10 +99,9 @@ def main() -> int:
         return 2
     health = RedisHealth(env["REDIS_URL"], embedded, restart)
     supervisor = Supervisor(children(env), health)
-    supervisor.stopping = bool(early_stop)
     log(f"API on http://{host}:{port}  (docs: http://{host}:{port}/docs)  — Ctrl-C stops everything")
     try:
-        return supervisor.run()
+        return supervisor.run(early_stop)
     finally:
         if sandbox is not None:
             sandbox.stop()

@@ -28,6 +28,10 @@ FIRST_START_WINDOW = 15.0  # the API exiting this soon after the runner started:
 HOLD_GRACE = 1.0  # the same when Redis went away (a warm shutdown cannot finish without it)
 
 
+# Ctrl-C, kill, and the terminal closing: children in their own process groups would not get SIGHUP
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
 def log(msg: str) -> None:
     print(f"[run] {time.strftime('%H:%M:%S')} {msg}", flush=True)
 
@@ -174,9 +178,11 @@ class Supervisor:
                     kill_group(child.process.pid)
         self.stopping = True
 
-    def run(self) -> int:
-        signal.signal(signal.SIGINT, self.on_signal)
-        signal.signal(signal.SIGTERM, self.on_signal)
+    def run(self, early_signals: list | None = None) -> int:
+        """Supervise until a stop signal; `early_signals`: those caught while starting up."""
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, self.on_signal)
+        self.stopping = self.stopping or bool(early_signals)
         while not self.stopping:
             self.tick()
             time.sleep(0.25)
