@@ -75,8 +75,7 @@ class EmbeddedRedis:
             client.execute_command("SHUTDOWN", "NOSAVE")  # the server drops the connection as it exits
         client.close()
         _wait_gone(self.pid, self.process, timeout=10)
-        _remove_registry(self.path, self.pid)
-        log.info("embedded redis stopped", extra={"socket": self.socket_file})
+        _remove_registry(self.path, self.pid)  # no logging here: at exit the log streams may be closed
 
 
 def socket_path_for(path: str) -> str:
