@@ -45,13 +45,14 @@ class EmbeddedRedisError(RuntimeError):
 class EmbeddedRedis:
     """A running embedded redis-server: its pid, socket and whether this process owns it."""
 
-    def __init__(self, path: str, pid: int, socket_file: str, *, owned: bool, process=None):
+    def __init__(self, path: str, pid: int, socket_file: str, *, owned: bool, process=None, started_by=None):
         self.path = path
         self.pid = pid
         self.socket_file = socket_file
         self.owned = owned
         self.process = process  # the Popen when this process started it
         self.owner_pid = os.getpid()
+        self.started_by = started_by if started_by is not None else os.getpid()  # from the registry
 
     @property
     def url(self) -> str:
@@ -168,7 +169,7 @@ def find_running(path: str) -> EmbeddedRedis | None:
     try:
         with open(_registry_path(path)) as fh:
             entry = json.load(fh)
-        pid, socket_file = int(entry["pid"]), str(entry["socket"])
+        pid, socket_file, started_by = int(entry["pid"]), str(entry["socket"]), int(entry.get("started_by", 0))
     except (OSError, ValueError, KeyError, TypeError):
         return None
     if not _is_redis_process(pid):
@@ -178,7 +179,7 @@ def find_running(path: str) -> EmbeddedRedis | None:
         if time.monotonic() > deadline or not _is_redis_process(pid):
             return None
         time.sleep(0.1)
-    return EmbeddedRedis(path, pid, socket_file, owned=False)
+    return EmbeddedRedis(path, pid, socket_file, owned=False, started_by=started_by)
 
 
 def launch(path: str, *, start_timeout: float = 10) -> EmbeddedRedis:

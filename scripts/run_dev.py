@@ -25,6 +25,8 @@ import socket
 import sys
 from pathlib import Path
 
+import psutil
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -67,6 +69,20 @@ def port_free(host: str, port: int) -> bool:
     return True
 
 
+def another_runner(path: str) -> int | None:
+    """The pid of another live dev runner whose embedded Redis runs on `path`, if any."""
+    from app.redis_client import find_running
+
+    server = find_running(path)
+    if server is None or server.started_by in (0, os.getpid()):
+        return None
+    try:
+        cmdline = psutil.Process(server.started_by).cmdline()
+    except psutil.Error:
+        return None
+    return server.started_by if any(arg.endswith("run_dev.py") for arg in cmdline) else None
+
+
 def main() -> int:
     early_stop = []  # a signal while starting up: stop once the supervisor is in place
     for signum in STOP_SIGNALS:
@@ -76,37 +92,38 @@ def main() -> int:
     if not port_free(host, int(port)):
         log(f"the API port {host}:{port} is in use (another make run?): set PORT to a free port")
         return 2
-    embedded = restart = None
-    if not env.get("REDIS_URL"):
-        from app.redis_client import open_embedded
-
-        path = str(VAR_DIR / "redis.db")
-
-        def restart():
-            return open_embedded(path, adopt=True)
-
-        embedded = restart()
-        env["REDIS_URL"] = embedded.url
-        log(f"embedded redis on {embedded.socket_file} (pid {embedded.pid})")
+    path = str(VAR_DIR / "redis.db")
+    if not env.get("REDIS_URL") and (pid := another_runner(path)):
+        log(f"another make run (pid {pid}) runs the embedded Redis of {VAR_DIR}: stop it, or set ZSB_VAR_DIR")
+        return 2
     from sandbox.server import SandboxPortError
 
     try:
         sandbox = start_sandbox(env, VAR_DIR / "sandbox")
     except (SandboxPortError, ValueError) as exc:
         log(f"sandbox: {exc}")
-        if embedded is not None:
-            embedded.stop()
         return 2
-    health = RedisHealth(env["REDIS_URL"], embedded, restart)
-    supervisor = Supervisor(children(env), health)
-    log(f"API on http://{host}:{port}  (docs: http://{host}:{port}/docs)  — Ctrl-C stops everything")
+    health = None
     try:
+        embedded = restart = None
+        if not env.get("REDIS_URL"):
+            from app.redis_client import open_embedded
+
+            def restart():
+                return open_embedded(path, adopt=True)
+
+            embedded = restart()
+            env["REDIS_URL"] = embedded.url
+            log(f"embedded redis on {embedded.socket_file} (pid {embedded.pid})")
+        health = RedisHealth(env["REDIS_URL"], embedded, restart)
+        supervisor = Supervisor(children(env), health)
+        log(f"API on http://{host}:{port}  (docs: http://{host}:{port}/docs)  — Ctrl-C stops everything")
         return supervisor.run(early_stop)
     finally:
         if sandbox is not None:
             sandbox.stop()
             log("sandbox providers stopped")
-        if health.embedded is not None:
+        if health is not None and health.embedded is not None:
             health.embedded.stop()
             log("embedded redis stopped")
 

@@ -34,6 +34,24 @@ def _redis_pid(var_dir) -> int:
         return json.load(fh)["pid"]
 
 
+def _alive(proc: psutil.Process) -> bool:
+    try:
+        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def _scheduler_of(worker: psutil.Process) -> psutil.Process | None:
+    """The rq scheduler the worker forked: in the worker's process group (a work horse has its own)."""
+    for proc in worker.children():
+        try:
+            if os.getpgid(proc.pid) == worker.pid:
+                return proc
+        except OSError:
+            continue
+    return None
+
+
 def _listening(port: int) -> bool:
     with socket.socket() as sock:
         return sock.connect_ex(("127.0.0.1", port)) == 0
@@ -57,6 +75,16 @@ def test_the_runner_survives_a_killed_worker_and_a_killed_redis_then_stops_clean
             )
             assert runner.job_runs(redis_url, 60)
             assert runner.child("rq cron") is not None and runner.child("events relay") is None
+            # a second runner on the same var dir refuses to start (and leaves the first one's Redis alone)
+            second = subprocess.run(
+                [sys.executable, str(ROOT / "scripts" / "run_dev.py")],
+                cwd=ROOT,
+                env=dict(runner.env, PORT=str(free_port())),
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert second.returncode == 2 and f"another make run (pid {runner.process.pid})" in second.stdout
             _, err = cli.communicate(timeout=120)
             assert "no valid code" in err, err  # it asked the runner's Redis
             time.sleep(1)
@@ -65,10 +93,11 @@ def test_the_runner_survives_a_killed_worker_and_a_killed_redis_then_stops_clean
 
             # kill -9 the worker: the API keeps serving, its scheduler goes with it, a new worker runs jobs
             worker = runner.child("rq worker")
-            scheduler = wait_for(lambda: worker.children(), 20, "the worker's scheduler")[0]
+            wait_for(lambda: _scheduler_of(worker), 20, "the worker's scheduler")
+            forked = worker.children()  # its scheduler, and a work horse if a job is running
             worker.kill()
             assert runner.answers()
-            wait_for(lambda: not scheduler.is_running() or scheduler.status() == psutil.STATUS_ZOMBIE, 10, "no orphan")
+            wait_for(lambda: not any(_alive(p) for p in forked), 10, "no orphan of the killed worker")
             assert runner.answers()
             wait_for(lambda: (w := runner.child("rq worker")) and w.pid != worker.pid, 15, "a new worker")
             assert "worker exited with -9" in runner.log()
