@@ -37,6 +37,20 @@ from app.config import VAR_DIR  # noqa: E402
 from app.queues import Queues  # noqa: E402
 
 
+def free_scheduler_locks(url: str) -> None:
+    """A killed worker's scheduler leaves its locks behind: free them so the new one starts now."""
+    import redis
+
+    from app.worker import release_dead_scheduler_locks
+
+    connection = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        if freed := release_dead_scheduler_locks(connection):
+            log(f"freed the scheduler locks of a dead scheduler: {', '.join(freed)}")
+    finally:
+        connection.close()
+
+
 def children(env: dict) -> list[Child]:
     bin_dir = Path(sys.executable).parent
     host, port = env.get("HOST", "127.0.0.1"), env.get("PORT", "8000")
@@ -47,7 +61,7 @@ def children(env: dict) -> list[Child]:
     worker += ["--url", url, *Queues.ALL]
     spec = [
         Child("api", gunicorn, cwd=ROOT, env=env, needs_redis=False, critical=True),
-        Child("worker", worker, cwd=ROOT, env=env, needs_redis=True),
+        Child("worker", worker, cwd=ROOT, env=env, needs_redis=True, before_start=lambda: free_scheduler_locks(url)),
         # periodic jobs (outbox sweep, reconciliation, route queries …): cron_config.py
         Child(
             "cron", [str(bin_dir / "rq"), "cron", "cron_config.py", "--url", url], cwd=ROOT, env=env, needs_redis=True

@@ -50,9 +50,20 @@ class Child:
     """One supervised command, run as the leader of its own process group (so the rq scheduler
     and work horse it forks go with it, and a terminal's Ctrl-C reaches only the runner)."""
 
-    def __init__(self, name: str, argv: list[str], *, cwd, env: dict, needs_redis: bool, critical: bool = False):
+    def __init__(
+        self,
+        name: str,
+        argv: list[str],
+        *,
+        cwd,
+        env: dict,
+        needs_redis: bool,
+        critical: bool = False,
+        before_start: Callable | None = None,
+    ):
         self.name, self.argv, self.cwd, self.env = name, argv, cwd, env
         self.needs_redis = needs_redis
+        self.before_start = before_start  # e.g. free what a killed predecessor left locked
         self.critical = critical  # the API: failing at its very first start stops the runner
         self.process: subprocess.Popen | None = None
         self.started_at = 0.0
@@ -65,6 +76,11 @@ class Child:
         return self.process.pid if self.process is not None else None
 
     def start(self) -> None:
+        if self.before_start is not None:
+            try:
+                self.before_start()
+            except Exception as exc:  # noqa: BLE001 - never a reason not to start
+                log(f"{self.name}: before start: {exc!r}")
         self.process = subprocess.Popen(
             self.argv, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL, process_group=0
         )

@@ -99,8 +99,13 @@ def test_the_runner_survives_a_killed_worker_and_a_killed_redis_then_stops_clean
             assert runner.answers()
             wait_for(lambda: not any(_alive(p) for p in forked), 10, "no orphan of the killed worker")
             assert runner.answers()
-            wait_for(lambda: (w := runner.child("rq worker")) and w.pid != worker.pid, 15, "a new worker")
+            new_worker = wait_for(
+                lambda: (w := runner.child("rq worker")) and w.pid != worker.pid and w, 15, "a worker"
+            )
             assert "worker exited with -9" in runner.log()
+            # with its own scheduler: the dead one's locks were freed
+            wait_for(lambda: _scheduler_of(new_worker), 40, "the new worker's scheduler")
+            assert "freed the scheduler locks of a dead scheduler" in runner.log()
 
             # kill -9 the embedded Redis: the runner restarts it, the API serves, worker and cron start afresh
             old_redis, old_cron = _redis_pid(var_dir), runner.child("rq cron").pid
