@@ -1,8 +1,10 @@
-"""The dev runner behind `make run`, a supervisor (architecture.md, rule 19).
+"""The dev runner behind `make run`, a supervisor (architecture.md, rule 19; README, "What
+`make run` runs").
 
-It starts the embedded Redis (unless REDIS_URL is set; it owns that server and restarts it if it
-dies), the provider sandbox in this process (every provider without credentials, or all with
-SANDBOX=1; fixed ports 9101–9105, SANDBOX_*_PORT to change them), then its children, each the
+It refuses a taken API port and a second runner on the same var dir, starts the provider sandbox
+in this process (every provider without credentials, or all with SANDBOX=1; fixed ports
+9101–9105, SANDBOX_*_PORT to change them; a taken one stops it), the embedded Redis unless
+REDIS_URL is set (it owns that server and restarts it if it dies), then its children, each the
 leader of its own process group:
 
 - api: gunicorn serving wsgi:app on HOST:PORT (127.0.0.1:8000)
@@ -13,8 +15,8 @@ leader of its own process group:
 A child that exits is restarted after 1, 2, 4 … 30 s (back to 1 s once it ran 30 s); its process
 group is killed first, so nothing it forked survives it. While Redis is unreachable the worker,
 cron and relay are stopped and the API keeps serving; they start again once Redis answers.
-Ctrl-C / SIGTERM stops every child (SIGTERM, SIGKILL to the group after 10 s), the sandbox and
-the embedded Redis. The API failing at its first start (port taken) stops the runner.
+Ctrl-C / SIGTERM / SIGHUP stops every child (SIGTERM, SIGKILL to the group after 10 s), the
+sandbox and the embedded Redis. The API exiting within 15 s of its first start stops the runner.
 """
 
 from __future__ import annotations

@@ -199,11 +199,13 @@ class Supervisor:
         for signum in STOP_SIGNALS:
             signal.signal(signum, self.on_signal)
         self.stopping = self.stopping or bool(early_signals)
-        while not self.stopping:
-            self.tick()
-            time.sleep(0.25)
-        log("stopping")
-        self.stop_all()
+        try:
+            while not self.stopping:
+                self.tick()
+                time.sleep(0.25)
+        finally:  # also when the runner itself fails: never leave the children behind
+            log("stopping")
+            self.stop_all()
         return self.code
 
     def tick(self) -> None:
