@@ -31,7 +31,7 @@ seed: migrate ## Load the demo data: catalog, residents, licences, credit record
 	$(BIN)/flask staff seed
 	$(BIN)/flask appointments seed
 
-run: seed ## Install, migrate, seed, then serve the API (gunicorn) with an RQ worker until Ctrl-C
+run: seed ## Install, migrate, seed, then supervise the API (gunicorn), an RQ worker and rq cron until Ctrl-C (README: "What make run runs")
 	$(BIN)/python scripts/run_dev.py
 
 test: $(STAMP) ## Run the test suite (DATABASE_URL / REDIS_URL pick PostgreSQL / Redis; embedded defaults otherwise)

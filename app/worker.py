@@ -72,6 +72,45 @@ class AppSimpleWorker(SimpleWorker):
                 db.session.remove()
 
 
+def release_dead_scheduler_locks(connection, queues=None) -> list[str]:
+    """Free the scheduler locks held by a scheduler that is dead on this host; the queue names freed.
+
+    A worker killed -9 takes its scheduler process along without releasing its locks, and a
+    restarted worker's scheduler cannot take them until they expire and that worker's next
+    maintenance run (10 minutes): scheduled jobs and retries would wait that long. The dev runner
+    calls this before (re)starting the worker. A holder on another host, or alive, is left alone.
+    """
+    import socket
+
+    import psutil
+    from rq.scheduler import SCHEDULER_KEY_TEMPLATE, SCHEDULER_LOCKING_KEY_TEMPLATE
+    from rq.scripts import release_lock
+
+    from app.queues import Queues
+
+    freed = []
+    for name in queues or Queues.ALL:
+        key = SCHEDULER_LOCKING_KEY_TEMPLATE % name
+        holder = connection.get(key)
+        if holder is None:
+            continue
+        holder = holder.decode() if isinstance(holder, bytes) else holder
+        info = {
+            (k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
+            for k, v in connection.hgetall(SCHEDULER_KEY_TEMPLATE % holder).items()
+        }
+        pid = int(info.get("pid") or 0)
+        if not pid or info.get("hostname") != socket.gethostname():
+            continue  # unknown holder or another host: its lock expires on its own
+        try:
+            alive = psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            alive = False
+        if not alive and release_lock(connection, key, holder):
+            freed.append(name)
+    return freed
+
+
 def ping() -> str:
     """A no-op job used by the readiness smoke test of the worker."""
     return "pong"

@@ -15,40 +15,46 @@ import sys
 import threading
 from pathlib import Path
 
-from sandbox.server import SandboxServer
+from sandbox.server import SandboxPortError, SandboxServer, ports_from_env
 
 DEFAULT_KEY_DIR = Path(os.environ.get("ZSB_VAR_DIR", Path(__file__).resolve().parent.parent / "var")) / "sandbox"
 
 
 def main(argv: list[str] | None = None) -> int:
+    defaults = ports_from_env()
     parser = argparse.ArgumentParser(prog="python -m sandbox", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--wechat-port", type=int, default=int(os.environ.get("SANDBOX_WECHAT_PORT", "9101")))
-    parser.add_argument("--alipay-port", type=int, default=int(os.environ.get("SANDBOX_ALIPAY_PORT", "9102")))
-    parser.add_argument("--s3-port", type=int, default=int(os.environ.get("SANDBOX_S3_PORT", "9105")))
-    parser.add_argument("--sf-port", type=int, default=int(os.environ.get("SANDBOX_SF_PORT", "9104")))
+    parser.add_argument("--wechat-port", type=int, default=defaults["wechat_port"])
+    parser.add_argument("--alipay-port", type=int, default=defaults["alipay_port"])
+    parser.add_argument("--s3-port", type=int, default=defaults["s3_port"])
+    parser.add_argument("--sf-port", type=int, default=defaults["sf_port"])
     parser.add_argument(
         "--sf-push-url",
         default=os.environ.get("SF_PUSH_URL", "http://127.0.0.1:8000/delivery/notify/sf"),
         help="where the SF simulator pushes route updates (POST /sandbox/sf/push releases them)",
     )
-    parser.add_argument("--wechatpay-port", type=int, default=int(os.environ.get("SANDBOX_WECHATPAY_PORT", "9103")))
+    parser.add_argument("--wechatpay-port", type=int, default=defaults["wechatpay_port"])
     parser.add_argument("--key-dir", default=str(DEFAULT_KEY_DIR))
     parser.add_argument("--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    server = SandboxServer(
-        host=args.host,
-        wechat_port=args.wechat_port,
-        alipay_port=args.alipay_port,
-        s3_port=args.s3_port,
-        sf_port=args.sf_port,
-        key_dir=args.key_dir,
-        quiet=not args.verbose,
-        wechatpay_port=args.wechatpay_port,
-        wechatpay_auto_notify_refunds=True,
-    ).start()
+    try:
+        server = SandboxServer(
+            host=args.host,
+            wechat_port=args.wechat_port,
+            alipay_port=args.alipay_port,
+            s3_port=args.s3_port,
+            sf_port=args.sf_port,
+            key_dir=args.key_dir,
+            quiet=not args.verbose,
+            wechatpay_port=args.wechatpay_port,
+            wechatpay_auto_notify_refunds=True,
+        ).start()
+    except SandboxPortError as exc:
+        flag = "--" + exc.name + "-port"
+        sys.stderr.write(f"python -m sandbox: {exc} (or pass {flag})\n")
+        return 2
     server.sf.push_url = args.sf_push_url
     out = sys.stdout
     out.write("# 掌上办 provider sandbox — paste into the shell that runs the API:\n")

@@ -190,6 +190,41 @@ class SandboxControl:
         return self._post(f"{self.alipay_url}/sandbox/trade/{out_trade_no}/pay", {"notify": notify})
 
 
+# The fixed ports of `python -m sandbox` and `make run`, and the variable that overrides each
+# (0 = any free port).
+PORT_VARIABLES = {
+    "wechat": ("SANDBOX_WECHAT_PORT", 9101),
+    "alipay": ("SANDBOX_ALIPAY_PORT", 9102),
+    "wechatpay": ("SANDBOX_WECHATPAY_PORT", 9103),
+    "sf": ("SANDBOX_SF_PORT", 9104),
+    "s3": ("SANDBOX_S3_PORT", 9105),
+}
+
+
+def ports_from_env(env=None) -> dict[str, int]:
+    """SandboxServer port arguments: the fixed defaults, overridden by the SANDBOX_*_PORT variables."""
+    env = os.environ if env is None else env
+    ports = {}
+    for name, (var, default) in PORT_VARIABLES.items():
+        value = (env.get(var) or "").strip() or str(default)
+        if not value.isdigit() or int(value) > 65535:
+            raise ValueError(f"{var} must be a port number (0 = any free port), not {value!r}")
+        ports[f"{name}_port"] = int(value)
+    return ports
+
+
+class SandboxPortError(OSError):
+    """A simulator could not listen on its port; the message names the variable to change."""
+
+    def __init__(self, name: str, host: str, port: int):
+        self.name, self.host, self.port = name, host, port
+        self.variable = PORT_VARIABLES[name][0]
+        super().__init__(
+            f"the {name} simulator cannot listen on {host}:{port} (port in use?): "
+            f"set {self.variable} to a free port (0 = any free port)"
+        )
+
+
 class SandboxServer(SandboxControl):
     """The WeChat and Alipay simulators on `host`, ports 0 = any free port.
 
@@ -241,7 +276,12 @@ class SandboxServer(SandboxControl):
 
     def _serve(self, name: str, port: int, wsgi_app) -> str:
         """Bind one simulator (port 0: chosen by the OS); it serves from start() on."""
-        server = make_server(self.host, port, wsgi_app, threaded=True, request_handler=self._handler)
+        try:
+            server = make_server(self.host, port, wsgi_app, threaded=True, request_handler=self._handler)
+        except (OSError, SystemExit) as exc:  # werkzeug prints the reason and exits on a bind error
+            for bound in self._servers.values():
+                bound.server_close()
+            raise SandboxPortError(name, self.host, port) from exc
         self._servers[name] = server
         return f"http://{self.host}:{server.server_port}"
 

