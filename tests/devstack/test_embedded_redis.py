@@ -14,8 +14,8 @@ import psutil
 import redis
 
 from app.identity import registry
-from app.identity.sms import SandboxSmsProvider
 from app.redis_client import find_running, open_embedded, socket_path_for
+from sandbox.sms import SandboxSmsProvider
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = str(Path(sys.executable).parent / "flask")
