@@ -23,6 +23,7 @@ from flask_smorest import Blueprint
 
 from app.identity import errors as identity_errors
 from app.identity import service as identity
+from app.identity.gateways import base as gateway_errors
 from app.web.contract import mark_citizen_auth
 
 BEARER_SCHEME = "bearerAuth"
@@ -64,6 +65,18 @@ def require_level(level: int = 2, *, fresh: bool = False):
         return mark_citizen_auth(Blueprint.doc(security=[{BEARER_SCHEME: []}])(wrapper), level, fresh)
 
     return decorator
+
+
+# The errors a channel provider call can end in (app.identity.gateways), for `@declares(*PROVIDER_ERRORS)`.
+PROVIDER_ERRORS = (
+    gateway_errors.InvalidCode,
+    gateway_errors.ProviderRateLimited,
+    gateway_errors.RiskyUser,
+    gateway_errors.ProviderBusy,
+    gateway_errors.BadProviderResponse,
+    gateway_errors.ProviderNotConfigured,
+    gateway_errors.GatewayError,
+)
 
 
 def register_security_scheme(api) -> None:

@@ -53,6 +53,21 @@ STAFF_SCOPE = (403, "DEPARTMENT_SCOPE", "只能办理本部门的业务")
 
 LEVEL_NAMES = {1: "anonymous channel login", 2: "logged in", 3: "real name verified", 4: "face verified"}
 
+IF_NONE_MATCH = {
+    "in": "header",
+    "name": "If-None-Match",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "an ETag this client holds; when it matches, the answer is 304 with no body",
+}
+NOT_MODIFIED = {
+    "description": "Not Modified: the client's copy (its ETag) is current; no body",
+    "headers": {
+        "ETag": {"schema": {"type": "string"}},
+        "Cache-Control": {"schema": {"type": "string"}},
+    },
+}
+
 BODY_LOCATIONS = frozenset({"json", "form", "files", "json_or_form"})
 HEADERS_WITH_RETRY_AFTER = {429, 503}
 
@@ -107,7 +122,7 @@ def _assurance_sentence(level: int, fresh: bool) -> str:
     )
 
 
-def collect(doc_info: dict, method: str) -> dict[int, dict[str, str]]:
+def collect(doc_info: dict, method: str, doc: dict | None = None) -> dict[int, dict[str, str]]:
     """status → {code: message} for one operation."""
     found: dict[int, dict[str, str]] = {}
 
@@ -128,10 +143,12 @@ def collect(doc_info: dict, method: str) -> dict[int, dict[str, str]]:
             add(*STAFF_ROLE)
         if "department_code" in doc_info.get("path_args", ()):
             add(*STAFF_SCOPE)
+    # flask-smorest has moved a body argument to the operation's requestBody by now
+    body_types = set(((doc or {}).get("requestBody") or {}).get("content") or {})
     arguments = (doc_info.get("arguments") or {}).get("parameters") or []
     locations = {p.get("in") for p in arguments if isinstance(p, dict)}
-    if locations & BODY_LOCATIONS:
-        if locations & {"json", "json_or_form"}:
+    if body_types or locations & BODY_LOCATIONS:
+        if "application/json" in body_types or locations & {"json", "json_or_form"}:
             add(*BAD_JSON)
         add(*TOO_LARGE)
         add(*VALIDATION)
@@ -169,7 +186,10 @@ def error_response(status: int, codes: dict[str, str], schema_ref: dict | None =
 def prepare_errors_doc(doc: dict, doc_info: dict, *, method: str, **kwargs) -> dict:
     """flask-smorest doc callback: write the error responses (and assurance level) of one operation."""
     responses = {str(k): v for k, v in doc.get("responses", {}).items()}
-    for status, codes in collect(doc_info, method).items():
+    if doc_info.get("conditional_get"):
+        doc.setdefault("parameters", []).append(IF_NONE_MATCH)
+        responses["304"] = NOT_MODIFIED
+    for status, codes in collect(doc_info, method, doc).items():
         key = str(status)
         existing = responses.get(key)
         if isinstance(existing, dict) and "content" in existing:
