@@ -39,7 +39,6 @@ def cached_json(body: bytes, etag: str, max_age: int) -> Response:
     return Response(body, status=200, headers=headers, mimetype="application/json")
 
 
-
 def conditional_get_doc(func):
     """Mark an operation answered by `cached_json`: the spec gets If-None-Match in, ETag and 304
     out (written by app.web.contract, which appends to the operation's parameters)."""
