@@ -95,7 +95,7 @@ _PATTERNS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"^One or more of the choices you made was not in: (?P<choices>.*)\.$"), "只能从以下选择：{choices}"),
     (re.compile(r"^One or more of the choices you made was in: (?P<values>.*)\.$"), "不能选择：{values}"),
     (re.compile(r"^Must be equal to (?P<other>.*)\.$"), "应为 {other}"),
-    (re.compile(r'^".*" cannot be formatted as an? (?P<obj>\w+)\.$'), "格式不正确"),
+    (re.compile(r"^.* cannot be formatted as an? (?P<obj>\w+)\.$"), "格式不正确"),
     (re.compile(r"^Not a valid (?P<obj>[\w ]+)\.$"), "格式不正确"),
 ]
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -113,7 +113,8 @@ def translate(message) -> str:
         match = pattern.match(text)
         if match:
             return template.format(**match.groupdict())
-    log.warning("untranslated field message %r", text[:80])
+    # quoted parts may echo the input (personal data): never logged
+    log.warning("untranslated field message %r", re.sub(r"(['\"]).*?\1", "…", text)[:80])
     return GENERIC
 
 
