@@ -77,7 +77,9 @@ class ErrorEnvelopeSchema(ma.Schema):
             "- `details`: machine-readable facts some errors add (e.g. `retry_after` seconds on 429, "
             "`remaining_attempts`, `status.current`, and `auth.required_level` / `auth.current_level` / "
             "`auth.fresh` / `auth.max_age` on 403 `STEP_UP_REQUIRED`); absent when there are none.\n"
-            "- `request_id`: the request's id (also the `X-Request-ID` header); quote it to support."
+            "- `request_id`: the request's id (also the `X-Request-ID` header); quote it to support.\n\n"
+            "Besides what each operation declares, any path answers 405 `METHOD_NOT_ALLOWED` (with `Allow`) "
+            "to a method it does not have, and a path that matches no route 404 `NOT_FOUND`."
         )
 
     code = ma.fields.Integer(required=True, metadata={"description": "HTTP status", "example": 422})
