@@ -176,7 +176,8 @@ def error_response(status: int, codes: dict[str, str], schema_ref: dict | None =
     if status in HEADERS_WITH_RETRY_AFTER:
         response["headers"] = {
             "Retry-After": {
-                "description": "seconds to wait before trying again",
+                "description": "seconds to wait before trying again (sent when the wait is known: rate limits, "
+                "DATABASE_UNAVAILABLE, STORAGE_UNAVAILABLE)",
                 "schema": {"type": "integer", "minimum": 1},
             }
         }
