@@ -30,6 +30,7 @@ ERROR_SCHEMA_REF = {"$ref": "#/components/schemas/ErrorEnvelope"}
 
 # (status, code, message) of the errors the platform itself raises
 BAD_JSON = (400, "BAD_REQUEST", "请求格式有误（JSON 无法解析）")
+BAD_BODY = (400, "BAD_REQUEST", "请求格式有误（无法解析）")
 NOT_FOUND = (404, "NOT_FOUND", "请求的内容不存在")
 TOO_LARGE = (413, "PAYLOAD_TOO_LARGE", "提交的内容过大")
 VALIDATION = (422, "VALIDATION_ERROR", "提交的信息有误，请检查后重试")
@@ -150,6 +151,8 @@ def collect(doc_info: dict, method: str, doc: dict | None = None) -> dict[int, d
     if body_types or locations & BODY_LOCATIONS:
         if "application/json" in body_types or locations & {"json", "json_or_form"}:
             add(*BAD_JSON)
+        else:
+            add(*BAD_BODY)
         add(*TOO_LARGE)
         add(*VALIDATION)
     if locations & {"query", "querystring", "headers"}:
