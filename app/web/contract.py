@@ -108,8 +108,8 @@ def mark_citizen_auth(func, level: int, fresh: bool):
     return func
 
 
-def mark_staff_auth(func, roles: Iterable[str], scoped: bool | None = None):
-    _add(func, "auth", {"kind": "staff", "roles": list(roles), "scoped": scoped})
+def mark_staff_auth(func, roles: Iterable[str]):
+    _add(func, "auth", {"kind": "staff", "roles": list(roles)})
     return func
 
 
@@ -134,7 +134,6 @@ def collect(doc_info: dict, method: str, doc: dict | None = None) -> dict[int, d
     if auth and auth["kind"] == "citizen":
         for item in CITIZEN_AUTH:
             add(*item)
-        add(403, "ACCOUNT_DISABLED", "账号已停用，请联系客服")
         if auth["level"] > 2 or auth["fresh"]:
             add(*STEP_UP)
     elif auth and auth["kind"] == "staff":
