@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import request
 from flask.views import MethodView
 
+from app.staff import errors as staff_errors
 from app.staff import service as staff
 from app.staff.models import StaffRole
 from app.staff_api.schemas import (
@@ -22,6 +23,7 @@ from app.staff_api.schemas import (
 )
 from app.staff_api.security import current_staff, require_staff
 from app.web.api import PlatformBlueprint as Blueprint
+from app.web.contract import declares
 from app.web.schemas import PageQuerySchema
 
 blp = Blueprint("staff", __name__, description="Staff API (工作人员)")
@@ -31,6 +33,7 @@ blp = Blueprint("staff", __name__, description="Staff API (工作人员)")
 class Login(MethodView):
     @blp.arguments(StaffLoginSchema)
     @blp.response(200, StaffTokenSchema)
+    @declares(staff_errors.StaffLoginFailed, staff_errors.StaffLoginRateLimited)
     def post(self, body):
         """Staff login with username, password and the second factor's code (failures back off per address)"""
         return staff.login(
@@ -52,6 +55,7 @@ class TotpEnrolment(MethodView):
     @require_staff()
     @blp.arguments(TotpStartSchema)
     @blp.response(200, TotpEnrolmentSchema)
+    @declares(staff_errors.StaffTotpInvalid, staff_errors.StaffTotpRateLimited)
     def post(self, body):
         """Start enrolling a second factor (TOTP): the provisioning URI, shown once"""
         return staff.start_enrolment(current_staff(), code=body.get("totp"))
@@ -62,6 +66,7 @@ class TotpConfirm(MethodView):
     @require_staff()
     @blp.arguments(TotpConfirmSchema)
     @blp.response(200, TotpConfirmedSchema)
+    @declares(staff_errors.StaffTotpInvalid, staff_errors.StaffTotpNotPending, staff_errors.StaffTotpRateLimited)
     def post(self, body):
         """Activate the second factor with a current code; my other sessions end"""
         return staff.confirm_enrolment(current_staff(), code=body["code"])
@@ -89,6 +94,7 @@ class DepartmentStaff(MethodView):
 class DepartmentStaffSessions(MethodView):
     @require_staff(StaffRole.DEPARTMENT_HEAD)
     @blp.response(200, SessionsRevokedSchema)
+    @declares(staff_errors.StaffNotFound)
     def delete(self, department_code: str, staff_id: int):
         """End every session of a staff member of my department (department heads)"""
         return staff.revoke_department_staff_sessions(current_staff(), department_code, staff_id)
