@@ -49,7 +49,7 @@ def test_only_own_drafts_can_be_discarded(api, actx):
     case = ready_draft(api, owner)
     assert submit(api, owner, case["id"]).status_code == 200
     body = assert_error(api.delete(f"{APPS}/{case['id']}", headers=bearer(owner)), 409, "NOT_A_DRAFT")
-    assert body["errors"]["status"]["current"] == "submitted"
+    assert body["details"]["status"]["current"] == "submitted"
     assert counts()[0] == 2
 
 

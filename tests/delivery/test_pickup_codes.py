@@ -52,7 +52,7 @@ def test_wrong_codes_lock_the_code_and_the_citizen_has_a_new_one_issued(api, ide
     old = delivery_of(api, token, case["id"])["pickup"]["code"]
     for left in (4, 3, 2, 1):
         body = assert_error(_pick_up(api, headers, delivery_id, _wrong(old)), 422, "PICKUP_CODE_MISMATCH")
-        assert body["errors"]["remaining_attempts"] == left
+        assert body["details"]["remaining_attempts"] == left
     assert_error(_pick_up(api, headers, delivery_id, _wrong(old)), 409, "PICKUP_CODE_LOCKED")
     # locked: even the right code is refused now
     assert_error(_pick_up(api, headers, delivery_id, old), 409, "PICKUP_CODE_LOCKED")

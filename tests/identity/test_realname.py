@@ -112,7 +112,7 @@ def test_an_identity_bound_elsewhere_answers_exactly_as_a_mismatch_and_is_counte
     a = assert_error(bound, 422, "REALNAME_MISMATCH")
     b = assert_error(wrong, 422, "REALNAME_MISMATCH")
     assert a["message"] == b["message"] and "刷脸" in a["message"]  # the owner's way back: face login
-    assert (a["errors"]["remaining_attempts"], b["errors"]["remaining_attempts"]) == (4, 3)
+    assert (a["details"]["remaining_attempts"], b["details"]["remaining_attempts"]) == (4, 3)
     assert set(a) == set(b) and set(a["errors"]) == set(b["errors"])
     for _ in range(3):
         assert_error(_post(api, prober, *LIN), 422, "REALNAME_MISMATCH")

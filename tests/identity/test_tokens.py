@@ -130,7 +130,7 @@ def test_a_token_minted_with_the_real_key_cannot_raise_its_sessions_level(api, i
     now = int(utcnow().replace(tzinfo=UTC).timestamp())
     raised = jwt.encode({**claims, "lvl": 4, "face_at": now}, identity_app.config["SECRET_KEY"], algorithm="HS256")
     err = assert_error(api.delete("/api/v1/me/channels/app", headers=bearer(raised)), 403, "STEP_UP_REQUIRED")
-    assert err["errors"]["auth"]["current_level"] == 2
+    assert err["details"]["auth"]["current_level"] == 2
     level3 = jwt.encode({**claims, "lvl": 3}, identity_app.config["SECRET_KEY"], algorithm="HS256")
     assert_error(api.get("/api/v1/addresses", headers=bearer(level3)), 403, "STEP_UP_REQUIRED")
     info = me(api, raised)
@@ -143,7 +143,7 @@ def test_a_token_minted_with_the_real_key_cannot_raise_its_sessions_level(api, i
         db.session.commit()
     fresh = jwt.encode({**claims, "lvl": 4, "face_at": now}, identity_app.config["SECRET_KEY"], algorithm="HS256")
     err = assert_error(api.delete("/api/v1/me/channels/app", headers=bearer(fresh)), 403, "STEP_UP_REQUIRED")
-    assert err["errors"]["auth"]["max_age"] == identity_app.config["STEP_UP_MAX_AGE"]
+    assert err["details"]["auth"]["max_age"] == identity_app.config["STEP_UP_MAX_AGE"]
 
 
 def test_concurrent_use_of_one_refresh_token_lets_exactly_one_through(api, identity_app):

@@ -67,7 +67,7 @@ def test_spraying_from_one_address_is_stopped_with_429(api, identity_app):
     body = assert_error(known, 429, "STAFF_LOGIN_RATE_LIMITED")
     _same(known, unknown)
     assert 1 <= int(known.headers["Retry-After"]) <= window
-    assert body["errors"]["retry_after"] == int(known.headers["Retry-After"])
+    assert body["details"]["retry_after"] == int(known.headers["Retry-After"])
     assert login(api, "clerk-a", ip="10.3.0.2").status_code == 200  # another address is not affected
     with identity_app.app_context():  # refused attempts never reached the database
         assert (
