@@ -6,12 +6,7 @@ import marshmallow as ma
 from marshmallow import fields as F
 
 from app.web.schemas import page_of
-
-
-class _CodeName(ma.Schema):
-    code = F.String()
-    name = F.String()
-
+from miniprogram_api.catalog_schemas import CodeNameSchema as _CodeName
 
 _STATUS = {"description": "valid | expired | revoked"}
 

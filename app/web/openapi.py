@@ -1,0 +1,351 @@
+"""The OpenAPI document as a contract front-end teams generate clients from (architecture.md, point 15).
+
+`install(api, app)` runs once in the factory after every blueprint is registered. It gives
+
+- **operationIds**: `OPERATION_IDS[(endpoint, method)]` where set, else derived by one rule —
+  `staff` prefix for the staff blueprints, a verb from the method (`list` for a GET answering a
+  page/list, `get`, `create`, `set` for PUT, `update` for PATCH, `delete`) and the view class name:
+  `staff_cases.WorkQueue` GET → `staffListWorkQueue`. The table overrides names that read badly;
+  ids are unique (checked here) and never change once published.
+- **servers**: one relative server (`/`), or `OPENAPI_SERVER_URL` from the app config / environment.
+- **tag order**: the citizen API first, then the staff API, then provider callbacks, then health.
+- **required** on response schemas: every property of a schema reached only from responses is
+  always present, unless its marshmallow field says `metadata={"x-optional": True}` (a key the
+  answer may leave out). Nullable fields are `allow_none=True` → `type: [X, "null"]`.
+- **binary responses**: a non-JSON media type with no schema is `type: string, format: binary`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from typing import Any
+
+TIME_CONVENTION = (
+    "**Times.** Every instant (`format: date-time`) is RFC 3339 / ISO 8601 with an offset: "
+    "timestamps the platform records are UTC with `Z` (`2026-03-02T01:30:00Z`); times of a hall's "
+    "day (appointment slots and their cancellation deadline) carry Beijing time `+08:00`. "
+    "Calendar days (`format: date`, e.g. due dates, licence validity) are days in Asia/Shanghai."
+)
+
+UNITS = (
+    "**Units.** Money is in fen (分, integer; 2000 = ¥20.00). Time limits, `working_days_left` and "
+    "`due_on` counts are working days of the platform's calendar. `expires_in`, `resend_after` and "
+    "`retry_after` are seconds."
+)
+
+DESCRIPTION = f"""掌上办 — the citizen API (WeChat / Alipay mini-programs, mobile app; `/api/v1`), the core
+platform's staff API for hall windows and department officers (`/staff/api/v1`) and the provider
+callbacks (`/payments/notify/*`, `/delivery/notify/*`, called by WeChat Pay, Alipay and SF Express).
+
+{TIME_CONVENTION}
+
+{UNITS}
+
+**Generating a client.** `openapi-python-client generate --url <host>/openapi.json
+--config openapi-python-client.yaml` (the config at the repository root maps the PNG/SVG
+responses to binary downloads). Every operation has a stable `operationId`.
+"""
+
+# Citizen API first (its users are the front-end teams), then staff, then callbacks, then health.
+CITIZEN_TAGS = (
+    "catalog",
+    "auth",
+    "identity",
+    "licences",
+    "applications",
+    "payments",
+    "delivery",
+    "notifications",
+    "appointments",
+    "complaints",
+    "evaluations",
+    "stats",
+)
+CALLBACK_TAGS = ("provider_callbacks",)
+LAST_TAGS = ("health",)
+
+OPERATION_IDS: dict[tuple[str, str], str] = {
+    ("health.Health", "get"): "getHealth",
+    ("health.Ready", "get"): "getReadiness",
+    # staff API
+    ("staff.Login", "post"): "staffLogin",
+    ("staff.Me", "get"): "staffGetMe",
+    ("staff.DepartmentStaff", "get"): "staffListDepartmentStaff",
+    ("staff.DepartmentAudit", "get"): "staffListDepartmentAudit",
+    ("staff_cases.WorkQueue", "get"): "staffListCases",
+    ("staff_cases.StaffCase", "get"): "staffGetCase",
+    ("staff_cases.StaffCaseAction", "post"): "staffActOnCase",
+    ("staff_delivery.DeliveryQueue", "get"): "staffListDeliveries",
+    ("staff_delivery.DepartmentCourier", "get"): "staffGetCourier",
+    ("staff_delivery.DepartmentCourier", "put"): "staffSetCourier",
+    ("staff_delivery.StaffDelivery", "get"): "staffGetDelivery",
+    ("staff_delivery.Retry", "post"): "staffRetryDelivery",
+    ("staff_delivery.Waybill", "put"): "staffSetWaybill",
+    ("staff_delivery.Delivered", "post"): "staffMarkDelivered",
+    ("staff_delivery.PickedUp", "post"): "staffMarkPickedUp",
+    ("staff_stats.DepartmentStats", "get"): "staffGetStats",
+    ("staff_stats.DepartmentTrend", "get"): "staffGetStatsTrendChart",
+    ("staff_complaints.DepartmentComplaints", "get"): "staffListComplaints",
+    ("staff_complaints.Answer", "post"): "staffAnswerComplaint",
+    ("staff_evaluations.DepartmentEvaluations", "get"): "staffListEvaluations",
+    ("staff_evaluations.Reply", "post"): "staffReplyToEvaluation",
+    ("staff_appointments.CheckIn", "post"): "staffCheckInAppointment",
+    ("staff_appointments.DayAppointments", "get"): "staffListAppointments",
+    ("staff_payments.Alarms", "get"): "staffListPaymentAlarms",
+    ("staff_payments.ResolveAlarm", "post"): "staffResolvePaymentAlarm",
+    ("staff_notifications.Failures", "get"): "staffListNotificationFailures",
+    # citizen API
+    ("catalog.ServiceDetail", "get"): "getService",
+    ("auth.WechatLogin", "post"): "loginWithWechat",
+    ("auth.WechatAppLogin", "post"): "loginWithWechatApp",
+    ("auth.AlipayLogin", "post"): "loginWithAlipay",
+    ("auth.SmsSend", "post"): "sendSmsCode",
+    ("auth.SmsLogin", "post"): "loginWithSms",
+    ("auth.FaceLogin", "post"): "loginWithFace",
+    ("auth.Refresh", "post"): "refreshToken",
+    ("auth.Logout", "post"): "logout",
+    ("identity.MyChannel", "delete"): "unlinkChannel",
+    ("identity.Verifications", "get"): "listVerifications",
+    ("identity.Realname", "post"): "verifyRealname",
+    ("identity.FaceStart", "post"): "startFaceCheck",
+    ("identity.FaceComplete", "post"): "completeFaceCheck",
+    ("licences.Wallet", "get"): "listLicences",
+    ("licences.ShowCode", "post"): "createShowCode",
+    ("licences.ShowCodeImage", "get"): "getShowCodeImage",
+    ("licences.LicenceCheck", "get"): "checkLicence",
+    ("applications.Applications", "post"): "createApplication",
+    ("delivery.Addresses", "post"): "createAddress",
+    ("complaints.Complaints", "post"): "createComplaint",
+    ("applications.Application", "patch"): "updateApplicationForm",
+    ("applications.Material", "put"): "chooseMaterial",
+    ("applications.MaterialFiles", "post"): "uploadMaterialFile",
+    ("applications.Submit", "post"): "submitApplication",
+    ("applications.Withdraw", "post"): "withdrawApplication",
+    ("payments.Payment", "post"): "startPayment",
+    ("delivery.AddressItem", "get"): "getAddress",
+    ("delivery.AddressItem", "patch"): "updateAddress",
+    ("delivery.AddressItem", "delete"): "deleteAddress",
+    ("delivery.ApplicationDelivery", "get"): "getDelivery",
+    ("delivery.ApplicationDelivery", "put"): "chooseDelivery",
+    ("notifications.Subscriptions", "post"): "recordSubscriptions",
+    ("notifications.Inbox", "get"): "listMessages",
+    ("notifications.ReadOne", "post"): "markMessageRead",
+    ("notifications.ReadAll", "post"): "markAllMessagesRead",
+    ("stats.Summary", "get"): "getStatsSummary",
+    ("stats.Trend", "get"): "getStatsTrendChart",
+    ("complaints.OneComplaint", "get"): "getComplaint",
+    ("complaints.Rating", "post"): "rateComplaint",
+    ("evaluations.CaseEvaluation", "get"): "getEvaluation",
+    ("evaluations.CaseEvaluation", "post"): "createEvaluation",
+    ("evaluations.Resolution", "post"): "resolveEvaluation",
+    ("evaluations.Awaiting", "get"): "listAwaitingEvaluations",
+    ("appointments.Slots", "get"): "listAppointmentSlots",
+    ("appointments.Appointments", "post"): "bookAppointment",
+    ("appointments.OneAppointment", "get"): "getAppointment",
+    ("appointments.OneAppointment", "delete"): "cancelAppointment",
+    # provider callbacks
+    ("payments_notify.wechat_notify", "post"): "wechatPayNotify",
+    ("payments_notify.alipay_notify", "post"): "alipayNotify",
+    ("delivery_notify.sf_route_push", "post"): "sfRoutePush",
+}
+
+# Declared by their owners (the error envelope: app/web/api.py; flask-smorest's own).
+NOT_MARKED = frozenset({"ErrorEnvelope", "PaginationMetadata"})
+
+_VERBS = {"get": "get", "post": "create", "put": "set", "patch": "update", "delete": "delete"}
+_HTTP_METHODS = ("get", "put", "post", "delete", "patch")
+_SCHEMA_REF = "#/components/schemas/"
+
+
+def install(api, app) -> None:
+    """Finish the spec of `api` (after every blueprint is registered)."""
+    spec = api.spec
+    server = app.config.get("OPENAPI_SERVER_URL") or os.environ.get("OPENAPI_SERVER_URL") or "/"
+    spec.options["servers"] = [{"url": server, "description": "this deployment"}]
+    spec.options.setdefault("info", {})["description"] = DESCRIPTION
+    to_dict = spec.to_dict
+
+    def finished_to_dict() -> dict:
+        return finish(to_dict(), app)
+
+    spec.to_dict = finished_to_dict
+
+
+def finish(doc: dict, app) -> dict:
+    """Post-process the generated document (pure on the dict; idempotent)."""
+    _order_tags_and_paths(doc)
+    _operation_ids(doc, app)
+    _binary_responses(doc)
+    _required_on_responses(doc)
+    return doc
+
+
+# ---------------------------------------------------------------- tags and paths
+
+
+def _tag_rank(name: str) -> tuple[int, int]:
+    if name in CITIZEN_TAGS:
+        return (0, CITIZEN_TAGS.index(name))
+    if name in CALLBACK_TAGS:
+        return (2, 0)
+    if name in LAST_TAGS:
+        return (3, 0)
+    if name.startswith("staff"):
+        return (1, 0)
+    return (0, len(CITIZEN_TAGS))
+
+
+def _order_tags_and_paths(doc: dict) -> None:
+    tags = doc.get("tags") or []
+    doc["tags"] = sorted(tags, key=lambda t: _tag_rank(t["name"]))  # stable within a group
+
+    def path_rank(item):
+        operations = [op for m, op in item[1].items() if m in _HTTP_METHODS]
+        first_tag = (operations[0].get("tags") or [""])[0] if operations else ""
+        return _tag_rank(first_tag)
+
+    doc["paths"] = dict(sorted(doc.get("paths", {}).items(), key=path_rank))
+
+
+# ---------------------------------------------------------------- operationIds
+
+
+def _openapi_path(rule: str) -> str:
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
+
+
+def _camel(name: str) -> str:
+    parts = re.split(r"[_\-]", name)
+    return parts[0] + "".join(p[:1].upper() + p[1:] for p in parts[1:])
+
+
+def derived_operation_id(endpoint: str, method: str, operation: dict) -> str:
+    blueprint, _, view = endpoint.partition(".")
+    view = view[:1].upper() + _camel(view)[1:]
+    verb = _VERBS[method]
+    if method == "get" and _answers_a_list(operation):
+        verb = "list"
+    name = verb + view
+    return "staff" + name[:1].upper() + name[1:] if blueprint.startswith("staff") else name
+
+
+def _answers_a_list(operation: dict) -> bool:
+    ok = operation.get("responses", {}).get("200", {})
+    schema = ok.get("content", {}).get("application/json", {}).get("schema", {})
+    return schema.get("type") == "array" or schema.get("$ref", "").endswith("Page") or "List" in schema.get("$ref", "")
+
+
+def operation_endpoints(app) -> dict[tuple[str, str], str]:
+    """(OpenAPI path, method) → Flask endpoint, for every route."""
+    found = {}
+    for rule in app.url_map.iter_rules():
+        for method in rule.methods or ():
+            found[(_openapi_path(rule.rule), method.lower())] = rule.endpoint
+    return found
+
+
+def _operation_ids(doc: dict, app) -> None:
+    endpoints = operation_endpoints(app)
+    seen: dict[str, tuple[str, str]] = {}
+    for path, item in doc.get("paths", {}).items():
+        for method, operation in item.items():
+            if method not in _HTTP_METHODS:
+                continue
+            endpoint = endpoints.get((path, method))
+            if endpoint is None:
+                continue
+            op_id = OPERATION_IDS.get((endpoint, method)) or derived_operation_id(endpoint, method, operation)
+            if op_id in seen:
+                raise RuntimeError(f"operationId {op_id} of {method} {path} already names {seen[op_id]}")
+            seen[op_id] = (method, path)
+            operation["operationId"] = op_id
+
+
+# ---------------------------------------------------------------- binary responses
+
+
+def _binary_responses(doc: dict) -> None:
+    for item in doc.get("paths", {}).values():
+        for method, operation in item.items():
+            if method not in _HTTP_METHODS:
+                continue
+            for response in operation.get("responses", {}).values():
+                for media, body in (response.get("content") or {}).items():
+                    if "json" not in media and not body.get("schema"):
+                        body["schema"] = {"type": "string", "format": "binary"}
+
+
+# ---------------------------------------------------------------- required on responses
+
+
+def _refs(node: Any) -> set[str]:
+    found: set[str] = set()
+
+    def walk(value):
+        if isinstance(value, dict):
+            ref = value.get("$ref")
+            if isinstance(ref, str) and ref.startswith(_SCHEMA_REF):
+                found.add(ref.removeprefix(_SCHEMA_REF))
+            for child in value.values():
+                walk(child)
+        elif isinstance(value, list):
+            for child in value:
+                walk(child)
+
+    walk(node)
+    return found
+
+
+def _closure(names: set[str], schemas: dict) -> set[str]:
+    todo, done = list(names), set()
+    while todo:
+        name = todo.pop()
+        if name in done or name not in schemas:
+            continue
+        done.add(name)
+        todo.extend(_refs(schemas[name]) - done)
+    return done
+
+
+def _split_refs(doc: dict) -> tuple[set[str], set[str]]:
+    """Schema names reached from responses, and from request bodies and parameters."""
+    out_roots: set[str] = set()
+    in_roots: set[str] = set()
+    components = doc.get("components", {})
+    for item in doc.get("paths", {}).values():
+        in_roots |= _refs(item.get("parameters", []))
+        for method, operation in item.items():
+            if method not in _HTTP_METHODS:
+                continue
+            out_roots |= _refs(operation.get("responses", {}))
+            in_roots |= _refs(operation.get("requestBody", {})) | _refs(operation.get("parameters", []))
+    out_roots |= _refs(components.get("responses", {}))
+    in_roots |= _refs(components.get("requestBodies", {})) | _refs(components.get("parameters", {}))
+    schemas = components.get("schemas", {})
+    return _closure(out_roots, schemas), _closure(in_roots, schemas)
+
+
+def _strip_marker(schema: dict, visit: Callable[[str, dict], None]) -> None:
+    for name, prop in (schema.get("properties") or {}).items():
+        visit(name, prop)
+
+
+def _required_on_responses(doc: dict) -> None:
+    schemas = doc.get("components", {}).get("schemas", {})
+    responses_only, requests = _split_refs(doc)
+    for name, schema in schemas.items():
+        optional: set[str] = set()
+
+        def visit(prop_name: str, prop: dict, optional=optional) -> None:
+            if prop.pop("x-optional", False):
+                optional.add(prop_name)
+
+        _strip_marker(schema, visit)
+        if name not in responses_only or name in requests or name in NOT_MARKED:
+            continue
+        required = list(schema.get("required", []))
+        required += [p for p in (schema.get("properties") or {}) if p not in optional and p not in required]
+        if required:
+            schema["required"] = required
