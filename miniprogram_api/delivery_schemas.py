@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from app.web.schemas import BaseSchema
+from app.web.schemas import BaseSchema, Instant, one_of
+from delivery.models import DeliveryStatus, DivisionLevel
 
 F = ma.fields
 
@@ -60,7 +61,7 @@ class DivisionQuerySchema(BaseSchema):
 class DivisionSchema(ma.Schema):
     code = F.String()
     name = F.String()
-    level = F.String()
+    level = one_of(DivisionLevel)
 
 
 class DivisionListSchema(ma.Schema):
@@ -99,8 +100,8 @@ class PickupSchema(ma.Schema):
 
 
 class RouteSchema(ma.Schema):
-    at = F.String()
-    stage = F.String()
+    at = Instant(metadata={"description": "the courier's scan time"})
+    stage = F.String(metadata={"description": "picked_up, in_transit, out_for_delivery, delivered, exception or other"})
     op_code = F.String()
     address = F.String()
     remark = F.String()
@@ -108,10 +109,10 @@ class RouteSchema(ma.Schema):
 
 class DeliverySchema(ma.Schema):
     case_id = F.Integer()
-    method = F.String(allow_none=True)
-    options = F.List(F.String())
+    method = one_of(("mail", "pickup"), allow_none=True, metadata={"description": "null: not chosen yet"})
+    options = F.List(one_of(("mail", "pickup")))
     changeable = F.Boolean()
-    status = F.String(allow_none=True)
+    status = one_of(DeliveryStatus, allow_none=True)
     status_text = F.String()
     address = F.Nested(MaskedAddressSchema, allow_none=True)
     courier = F.Nested(CourierSchema, allow_none=True)

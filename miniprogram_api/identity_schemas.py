@@ -6,7 +6,9 @@ import marshmallow as ma
 from marshmallow import fields as F
 from marshmallow import validate as V
 
-from app.web.schemas import BaseSchema, page_of
+from app.identity.audit import KINDS as ATTEMPT_KINDS
+from app.identity.models import CHANNELS
+from app.web.schemas import BaseSchema, one_of, page_of
 
 # Provider references are opaque; bound their size.
 _ref = V.Length(min=1, max=128)
@@ -103,28 +105,30 @@ class FaceCompleteSchema(BaseSchema):
 
 class TokenSchema(ma.Schema):
     access_token = F.String()
-    token_type = F.String()
+    token_type = one_of(["Bearer"])
     expires_in = F.Integer(metadata={"description": "seconds"})
     refresh_token = F.String()
-    refresh_expires_in = F.Integer()
+    refresh_expires_in = F.Integer(metadata={"description": "seconds"})
     account_id = F.Integer()
-    level = F.Integer(metadata={"description": "2 channel login, 3 real name, 4 face verified"})
+    level = F.Integer(
+        validate=V.OneOf([2, 3, 4]), metadata={"description": "2 channel login, 3 real name, 4 face verified"}
+    )
     auth_time = _utc("auth_time", "when the citizen authenticated (UTC)")
     face_at = _utc("face_at", "last face check of this session (UTC), or null")
 
 
 class SmsSentSchema(ma.Schema):
-    expires_in = F.Integer()
-    resend_after = F.Integer()
+    expires_in = F.Integer(metadata={"description": "seconds the code stays valid"})
+    resend_after = F.Integer(metadata={"description": "seconds before another code can be sent"})
 
 
 class FaceStartedSchema(ma.Schema):
-    channel = F.String()
+    channel = one_of(("wechat", "alipay"))
     out_seq_no = F.String()
     verify_id = F.String(allow_none=True, metadata={"description": "WeChat: pass to wx.requestFacialVerify"})
     certify_id = F.String(allow_none=True, metadata={"description": "Alipay: keep for face/complete"})
     certify_url = F.String(allow_none=True, metadata={"description": "Alipay: the certify page to open"})
-    expires_in = F.Integer()
+    expires_in = F.Integer(metadata={"description": "seconds"})
 
 
 class RealnameViewSchema(ma.Schema):
@@ -135,8 +139,8 @@ class RealnameViewSchema(ma.Schema):
 
 
 class ChannelViewSchema(ma.Schema):
-    channel = F.String(metadata={"description": "wechat / wechat_app / alipay / app"})
-    kind = F.String()
+    channel = one_of(CHANNELS, metadata={"description": "wechat / wechat_app / alipay / app"})
+    kind = F.String(metadata={"description": "the kind of channel identity (openid, unionid, user id, mobile)"})
     appid = F.String(allow_none=True)
     mobile = F.String(allow_none=True, metadata={"description": "masked"})
     linked_at = _utc("linked_at")
@@ -145,7 +149,9 @@ class ChannelViewSchema(ma.Schema):
 
 class MeSchema(ma.Schema):
     account_id = F.Integer()
-    level = F.Integer()
+    level = F.Integer(
+        validate=V.OneOf([2, 3, 4]), metadata={"description": "2 channel login, 3 real name, 4 face verified"}
+    )
     auth_time = _utc("auth_time")
     face_at = _utc("face_at")
     created_at = _utc("created_at")
@@ -154,9 +160,9 @@ class MeSchema(ma.Schema):
 
 
 class AttemptSchema(ma.Schema):
-    kind = F.String()
-    channel = F.String(allow_none=True)
-    outcome = F.String()
+    kind = one_of(ATTEMPT_KINDS)
+    channel = one_of(CHANNELS, allow_none=True)
+    outcome = F.String(metadata={"description": "passed, started, mismatch, failed, expired, denied, locked, error …"})
     provider_ref = F.String(allow_none=True)
     code = F.String(allow_none=True)
     created_at = _utc("created_at")

@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import fields as F
 from marshmallow import validate as V
 
-from app.web.schemas import BaseSchema
+from app.web.schemas import BaseSchema, Day
 
 
 class PeriodQuerySchema(BaseSchema):
@@ -18,6 +18,11 @@ class TrendQuerySchema(BaseSchema):
     months = F.Integer(load_default=12, validate=V.Range(min=1, max=24))
 
 
+class PeriodSchema(ma.Schema):
+    from_ = Day(data_key="from", attribute="from")
+    to = Day()
+
+
 class RateSchema(ma.Schema):
     rate = F.Float(allow_none=True, metadata={"description": "numerator / denominator, 4 decimals; null when 0/0"})
     numerator = F.Integer()
@@ -26,9 +31,9 @@ class RateSchema(ma.Schema):
 
 class ProcessingSchema(ma.Schema):
     closed_cases = F.Integer()
-    mean_days = F.Float(allow_none=True)
-    p90_days = F.Integer(allow_none=True)
-    mean_promised_days = F.Float(allow_none=True)
+    mean_days = F.Float(allow_none=True, metadata={"description": "working days"})
+    p90_days = F.Integer(allow_none=True, metadata={"description": "working days"})
+    mean_promised_days = F.Float(allow_none=True, metadata={"description": "working days"})
     within_promise_rate = F.Nested(RateSchema)
 
 
@@ -39,9 +44,9 @@ class MaterialsSchema(ma.Schema):
 
 
 class FiguresSchema(ma.Schema):
-    period = F.Dict()
+    period = F.Nested(PeriodSchema)
     department_code = F.String(allow_none=True)
-    as_of = F.String()
+    as_of = Day()
     cases_submitted = F.Integer()
     full_online_rate = F.Nested(RateSchema)
     mobile_rate = F.Nested(RateSchema)

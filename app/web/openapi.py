@@ -25,7 +25,8 @@ from typing import Any
 TIME_CONVENTION = (
     "**Times.** Every instant (`format: date-time`) is RFC 3339 / ISO 8601 with an offset: "
     "timestamps the platform records are UTC with `Z` (`2026-03-02T01:30:00Z`); times of a hall's "
-    "day (appointment slots and their cancellation deadline) carry Beijing time `+08:00`. "
+    "day (an appointment's cancellation deadline) and courier scan times carry Beijing time `+08:00`; "
+    "slot `starts`/`ends` are `HH:MM` Beijing time. "
     "Calendar days (`format: date`, e.g. due dates, licence validity) are days in Asia/Shanghai."
 )
 
