@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from app.cases import service as cases
-from app.cases.queue import CHINA
 from app.cases.errors import CaseNotFound
+from app.cases.queue import CHINA
 from app.cases.states import FINAL, CaseStatus
 from app.catalog import service as catalog
 from app.catalog.errors import ServiceNotFound

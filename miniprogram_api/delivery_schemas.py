@@ -9,10 +9,15 @@ from delivery.models import DeliveryStatus, DivisionLevel
 
 F = ma.fields
 
+MOBILE = {
+    "description": "11-digit mainland mobile number (spaces, dashes and a +86 prefix are tolerated)",
+    "pattern": r"^1[3-9]\d{9}$",
+}
+
 
 class AddressCreateSchema(BaseSchema):
     recipient = F.String(required=True, validate=ma.validate.Length(min=1, max=30))
-    mobile = F.String(required=True, validate=ma.validate.Length(min=1, max=20))
+    mobile = F.String(required=True, validate=ma.validate.Length(min=1, max=20), metadata=MOBILE)
     province_code = F.String(required=True, validate=ma.validate.Regexp(r"^\d{6}$", error="行政区划代码为6位数字"))
     city_code = F.String(required=True, validate=ma.validate.Regexp(r"^\d{6}$", error="行政区划代码为6位数字"))
     county_code = F.String(required=True, validate=ma.validate.Regexp(r"^\d{6}$", error="行政区划代码为6位数字"))
@@ -22,7 +27,7 @@ class AddressCreateSchema(BaseSchema):
 
 class AddressPatchSchema(BaseSchema):
     recipient = F.String(validate=ma.validate.Length(min=1, max=30))
-    mobile = F.String(validate=ma.validate.Length(min=1, max=20))
+    mobile = F.String(validate=ma.validate.Length(min=1, max=20), metadata=MOBILE)
     province_code = F.String(validate=ma.validate.Regexp(r"^\d{6}$", error="行政区划代码为6位数字"))
     city_code = F.String(validate=ma.validate.Regexp(r"^\d{6}$", error="行政区划代码为6位数字"))
     county_code = F.String(validate=ma.validate.Regexp(r"^\d{6}$", error="行政区划代码为6位数字"))
@@ -81,6 +86,8 @@ class DeliveryChoiceSchema(BaseSchema):
 
 
 class MaskedAddressSchema(ma.Schema):
+    """The address a delivery goes to, masked."""
+
     address_id = F.Integer(allow_none=True)
     recipient = F.String()
     mobile = F.String()

@@ -7,11 +7,33 @@ from marshmallow import fields as F
 from marshmallow import validate as V
 
 from app.identity.audit import KINDS as ATTEMPT_KINDS
-from app.identity.models import CHANNELS
+from app.identity.models import (
+    CHANNELS,
+    KIND_ALIPAY_OPEN_ID,
+    KIND_ALIPAY_USER_ID,
+    KIND_PHONE,
+    KIND_WECHAT_OPENID,
+    KIND_WECHAT_UNIONID,
+)
 from app.web.schemas import BaseSchema, one_of, page_of
 
 # Provider references are opaque; bound their size.
 _ref = V.Length(min=1, max=128)
+
+IDENTIFIER_KINDS = (KIND_WECHAT_OPENID, KIND_WECHAT_UNIONID, KIND_ALIPAY_USER_ID, KIND_ALIPAY_OPEN_ID, KIND_PHONE)
+
+# What the core enforces (app/identity/registry.py), stated for the client.
+MOBILE = {
+    "description": "11-digit mainland mobile number (spaces, dashes and a +86 prefix are tolerated)",
+    "pattern": r"^1[3-9]\d{9}$",
+    "example": "13800138000",
+}
+ID_NUMBER = {
+    "description": "18-character resident ID number (居民身份证号码), check digit verified",
+    "pattern": r"^\d{17}[\dXx]$",
+    "example": "539921199003071204",
+}
+NAME = {"description": "the Chinese name as on the ID card (2–30 characters)", "example": "林晓岚"}
 
 
 def _iso(value):
@@ -41,11 +63,11 @@ class AlipayLoginSchema(BaseSchema):
 
 
 class SmsSendSchema(BaseSchema):
-    mobile = F.String(required=True, validate=V.Length(min=1, max=32), metadata={"example": "13800138000"})
+    mobile = F.String(required=True, validate=V.Length(min=1, max=32), metadata=MOBILE)
 
 
 class SmsLoginSchema(BaseSchema):
-    mobile = F.String(required=True, validate=V.Length(min=1, max=32))
+    mobile = F.String(required=True, validate=V.Length(min=1, max=32), metadata=MOBILE)
     code = F.String(required=True, validate=V.Regexp(r"^\d{6}$", error="验证码为6位数字"))
 
 
@@ -54,15 +76,18 @@ class RefreshSchema(BaseSchema):
 
 
 class RealnameSchema(BaseSchema):
-    name = F.String(required=True, validate=V.Length(min=1, max=40))
-    id_number = F.String(required=True, validate=V.Length(min=1, max=40))
+    name = F.String(required=True, validate=V.Length(min=1, max=40), metadata=NAME)
+    id_number = F.String(required=True, validate=V.Length(min=1, max=40), metadata=ID_NUMBER)
 
 
 class FaceStartSchema(BaseSchema):
     channel = F.String(required=True, validate=V.OneOf(("wechat", "alipay")))
-    name = F.String(validate=V.Length(min=1, max=40), metadata={"description": "only for an account without real name"})
+    name = F.String(
+        validate=V.Length(min=1, max=40), metadata={**NAME, "description": "only for an account without real name"}
+    )
     id_number = F.String(
-        validate=V.Length(min=1, max=40), metadata={"description": "only for an account without real name"}
+        validate=V.Length(min=1, max=40),
+        metadata={**ID_NUMBER, "description": "only for an account without real name; " + ID_NUMBER["description"]},
     )
 
 
@@ -74,8 +99,10 @@ class FaceCompleteSchema(BaseSchema):
     verify_result = F.String(
         validate=_ref, metadata={"description": "WeChat older flow: from wx.startFacialRecognitionVerify"}
     )
-    name = F.String(validate=V.Length(min=1, max=40), metadata={"description": "older flow, account without real name"})
-    id_number = F.String(validate=V.Length(min=1, max=40))
+    name = F.String(
+        validate=V.Length(min=1, max=40), metadata={**NAME, "description": "older flow, account without real name"}
+    )
+    id_number = F.String(validate=V.Length(min=1, max=40), metadata=ID_NUMBER)
 
     @ma.validates_schema
     def _exactly_one(self, data, **kwargs):
@@ -140,7 +167,7 @@ class RealnameViewSchema(ma.Schema):
 
 class ChannelViewSchema(ma.Schema):
     channel = one_of(CHANNELS, metadata={"description": "wechat / wechat_app / alipay / app"})
-    kind = F.String(metadata={"description": "the kind of channel identity (openid, unionid, user id, mobile)"})
+    kind = one_of(IDENTIFIER_KINDS, metadata={"description": "the kind of identifier that links the channel"})
     appid = F.String(allow_none=True)
     mobile = F.String(allow_none=True, metadata={"description": "masked"})
     linked_at = _utc("linked_at")

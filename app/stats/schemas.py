@@ -11,7 +11,12 @@ from app.web.schemas import BaseSchema, Day
 
 class PeriodQuerySchema(BaseSchema):
     date_from = F.Date(data_key="from", metadata={"description": "China date; default 1 January of this year"})
-    date_to = F.Date(data_key="to", metadata={"description": "China date, inclusive; default today"})
+    date_to = F.Date(
+        data_key="to",
+        metadata={
+            "description": "China date, inclusive; default today. Not before `from`; the period spans at most three years"
+        },
+    )
 
 
 class TrendQuerySchema(BaseSchema):

@@ -22,6 +22,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from app.web.openapi_examples import REQUEST_EXAMPLES
+from app.web.openapi_rules import IDEMPOTENCY_KEY, SCHEMA_RULES
+
 TIME_CONVENTION = (
     "**Times.** Every instant (`format: date-time`) is RFC 3339 / ISO 8601 with an offset: "
     "timestamps the platform records are UTC with `Z` (`2026-03-02T01:30:00Z`); times of a hall's "
@@ -180,7 +183,31 @@ def finish(doc: dict, app) -> dict:
     _operation_ids(doc, app)
     _binary_responses(doc)
     _required_on_responses(doc)
+    _request_rules(doc)
     return doc
+
+
+# ---------------------------------------------------------------- request bodies
+
+
+def _request_rules(doc: dict) -> None:
+    """Examples on every request body, one-of shapes, the Idempotency-Key header's rule."""
+    schemas = doc.get("components", {}).get("schemas", {})
+    for name, extra in SCHEMA_RULES.items():
+        if name in schemas:
+            schemas[name].update(extra)
+    for item in doc.get("paths", {}).values():
+        for method, operation in item.items():
+            if method not in _HTTP_METHODS:
+                continue
+            example = REQUEST_EXAMPLES.get(operation.get("operationId", ""))
+            for body in (operation.get("requestBody") or {}).get("content", {}).values():
+                if example is not None:
+                    body["example"] = example
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "header" and parameter.get("name") == "Idempotency-Key":
+                    parameter["schema"] = dict(IDEMPOTENCY_KEY)
+                    parameter["description"] = IDEMPOTENCY_KEY["description"]
 
 
 # ---------------------------------------------------------------- tags and paths
