@@ -184,7 +184,32 @@ def finish(doc: dict, app) -> dict:
     _binary_responses(doc)
     _required_on_responses(doc)
     _request_rules(doc)
+    _nullable_enums(doc)
     return doc
+
+
+def _nullable_enums(doc: dict) -> None:
+    """`type: [string, null]` + `enum: [..., null]` → `anyOf: [{enum}, {type: null}]`: the same
+    values, and generators make one enum class and `X | None` of it (not three odd types)."""
+    for schema in doc.get("components", {}).get("schemas", {}).values():
+        for name, prop in list((schema.get("properties") or {}).items()):
+            kinds = prop.get("type")
+            if not (isinstance(kinds, list) and "null" in kinds and "enum" in prop):
+                continue
+            base = [k for k in kinds if k != "null"]
+            values = [v for v in prop["enum"] if v is not None]
+            rest = {k: v for k, v in prop.items() if k not in ("type", "enum")}
+            schema["properties"][name] = {
+                **rest,
+                "anyOf": [
+                    {
+                        "title": _camel("_" + name),
+                        "type": base[0] if len(base) == 1 else base,
+                        "enum": values,
+                    },
+                    {"type": "null"},
+                ],
+            }
 
 
 # ---------------------------------------------------------------- request bodies

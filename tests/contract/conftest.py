@@ -1,0 +1,63 @@
+"""Contract test fixtures: the OpenAPI document the app serves, and the sandbox-configured app
+served over real HTTP (werkzeug in a thread) so a generated client, schemathesis and the
+providers' callbacks reach it as a front-end team's would."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from tests.cases.conftest import wipe_cases
+from tests.identity.conftest import actx, api, identity_app  # noqa: F401 - fixtures reused
+from tests.licences.conftest import _wipe as _wipe_licences_and_identity
+from tests.payments.conftest import wipe_payments
+
+
+@pytest.fixture(scope="session")
+def spec(app) -> dict:
+    return app.test_client().get("/openapi.json").get_json()
+
+
+@pytest.fixture(scope="module")
+def live_url(sandbox_app, sandbox):
+    """sandbox_app on a loopback port; WeChat Pay / Alipay callbacks and SF pushes reach it.
+    The notify URLs are restored afterwards (other packages serve their own)."""
+    from werkzeug.serving import make_server
+
+    from sandbox.common import QuietRequestHandler
+
+    server = make_server("127.0.0.1", 0, sandbox_app, threaded=True, request_handler=QuietRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, name="zsb-contract", daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    saved_notify = sandbox_app.config.get("PAYMENTS_NOTIFY_BASE_URL")
+    saved_push = sandbox.sf.push_url
+    sandbox_app.config["PAYMENTS_NOTIFY_BASE_URL"] = url
+    sandbox.sf_set_push_url(f"{url}/delivery/notify/sf")
+    yield url
+    sandbox_app.config["PAYMENTS_NOTIFY_BASE_URL"] = saved_notify
+    sandbox.sf_set_push_url(saved_push)
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def clean_slate(app, sandbox_app, tmp_path):
+    """No cases, payments, licences, accounts or queued jobs before and after a test."""
+    from app.worker import clear_queues
+
+    def wipe():
+        wipe_payments(app)
+        wipe_cases(app)
+        _wipe_licences_and_identity(app)
+        with sandbox_app.app_context():
+            clear_queues()
+
+    saved = sandbox_app.config.get("STORAGE_DIR")
+    sandbox_app.config["STORAGE_DIR"] = str(tmp_path / "files")
+    wipe()
+    yield
+    wipe()
+    sandbox_app.config["STORAGE_DIR"] = saved
