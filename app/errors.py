@@ -2,7 +2,10 @@
 
 Domain packages subclass `DomainError` in their own `errors.py`; one handler (app/web/api.py)
 turns any of them into the error envelope. `error` is a stable English code clients can switch
-on; `message` is the Chinese sentence shown to the citizen.
+on; `message` is the Chinese sentence shown to the citizen; `errors` are field errors
+(`{"field.path": ["中文"]}`), `details` machine-readable facts (both normalised into the one
+envelope shape by app.web.field_errors, which also moves non-message values of `errors` to
+`details`).
 """
 
 from __future__ import annotations
@@ -13,13 +16,21 @@ class DomainError(Exception):
     error = "BAD_REQUEST"
     message = "请求有误"
 
-    def __init__(self, message: str | None = None, *, errors: dict | None = None, error: str | None = None):
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        errors: dict | None = None,
+        error: str | None = None,
+        details: dict | None = None,
+    ):
         super().__init__(message or self.message)
         if message is not None:
             self.message = message
         if error is not None:
             self.error = error
         self.errors = errors or {}
+        self.details = details or {}
 
 
 class NotFound(DomainError):

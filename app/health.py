@@ -4,20 +4,57 @@ from __future__ import annotations
 
 import logging
 
+import marshmallow as ma
 from flask.views import MethodView
 from sqlalchemy import text
 
 from app.extensions import db, redis_ext
+from app.web.api import ErrorEnvelopeSchema, envelope
 from app.web.api import PlatformBlueprint as Blueprint
-from app.web.api import envelope
+from app.web.contract import declares
 
 log = logging.getLogger(__name__)
 
 blp = Blueprint("health", __name__, description="Liveness and readiness probes")
 
+CHECK_STATES = ("ok", "unreachable")
+
+
+class ChecksSchema(ma.Schema):
+    database = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf(CHECK_STATES),
+        metadata={"description": "the database answers `SELECT 1`"},
+    )
+    redis = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf(CHECK_STATES),
+        metadata={"description": "Redis (queues, limits) answers PING"},
+    )
+
+
+class LiveSchema(ma.Schema):
+    status = ma.fields.String(required=True, metadata={"enum": ["ok"]})
+
+
+class ReadySchema(ma.Schema):
+    status = ma.fields.String(required=True, metadata={"enum": ["ok"]})
+    checks = ma.fields.Nested(ChecksSchema, required=True)
+
+
+class NotReadySchema(ErrorEnvelopeSchema):
+    """The error envelope (`error` = `NOT_READY`) with the state of each dependency."""
+
+    class Meta:
+        description = "The error envelope with `error` = `NOT_READY` and the state of each dependency in `checks`."
+
+    checks = ma.fields.Nested(ChecksSchema, required=True)
+
 
 @blp.route("/healthz")
 class Health(MethodView):
+    @blp.response(200, LiveSchema)
+    @declares(database=False)
     def get(self):
         """Process is up"""
         return {"status": "ok"}
@@ -25,8 +62,16 @@ class Health(MethodView):
 
 @blp.route("/readyz")
 class Ready(MethodView):
+    @blp.response(200, ReadySchema)
+    @blp.alt_response(
+        503,
+        schema=NotReadySchema,
+        description="Not ready: `error` is `NOT_READY`; `checks` names what is unreachable. Retry-After is not sent.",
+    )
+    @blp.doc(responses={"503": {"x-error-codes": ["NOT_READY"]}})
+    @declares(database=False)
     def get(self):
-        """Database and Redis are reachable (503 naming what failed)"""
+        """Database and Redis are reachable (503 NOT_READY naming what failed in `checks`)"""
         checks: dict[str, str] = {}
         try:
             db.session.execute(text("SELECT 1"))
@@ -47,6 +92,6 @@ class Ready(MethodView):
                 503,
                 "NOT_READY",
                 "服务暂时不可用：" + "、".join({"database": "数据库", "redis": "消息队列"}[n] for n in failed),
-                {"checks": checks},
+                extra={"checks": checks},
             )
         return {"status": "ok", "checks": checks}

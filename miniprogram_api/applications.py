@@ -5,8 +5,13 @@ from __future__ import annotations
 from flask import request
 from flask.views import MethodView
 
+from app.cases import errors as case_errors
 from app.cases import service as cases
+from app.catalog import errors as catalog_errors
+from app.licences import errors as lic_errors
+from app.storage import StorageUnavailable
 from app.web.api import PlatformBlueprint as Blueprint
+from app.web.contract import declares
 from app.web.schemas import page_of
 from miniprogram_api.application_schemas import (
     ApplicationQuerySchema,
@@ -22,6 +27,14 @@ from miniprogram_api.security import current_principal, require_level
 blp = Blueprint("applications", __name__, description="Applications (网上申报与办件)")
 
 LEVEL = 3  # real name: drafts are tied to a verified person (credit, commitments)
+# 秒批: an instantly approved submission issues its e-licence in the same request
+LICENCE_ISSUE_ERRORS = (
+    lic_errors.ResidentNotFound,
+    lic_errors.UnknownLicenceType,
+    lic_errors.UnknownIssuer,
+    lic_errors.InvalidEssentials,
+    (422, "INVALID_VALIDITY", "有效期截止日期不能早于发证日期"),
+)
 
 
 @blp.route("/applications")
@@ -36,6 +49,7 @@ class Applications(MethodView):
     @require_level(LEVEL)
     @blp.arguments(DraftCreateSchema)
     @blp.response(201, ApplicationSchema)
+    @declares(catalog_errors.ServiceNotFound)
     def post(self, body):
         """Start a draft application for a service item"""
         return cases.create_draft(current_principal(), body["service_code"])
@@ -45,6 +59,7 @@ class Applications(MethodView):
 class Application(MethodView):
     @require_level(LEVEL)
     @blp.response(200, ApplicationSchema)
+    @declares(case_errors.CaseNotFound)
     def get(self, case_id):
         """One of my applications, with its materials checklist and timeline"""
         return cases.get_application(current_principal(), case_id)
@@ -52,6 +67,7 @@ class Application(MethodView):
     @require_level(LEVEL)
     @blp.arguments(FormPatchSchema)
     @blp.response(200, ApplicationSchema)
+    @declares(case_errors.CaseNotFound, case_errors.NotEditable)
     def patch(self, body, case_id):
         """Save form fields (incomplete forms are saved; their errors are listed)"""
         return cases.save_form(current_principal(), case_id, body["form"])
@@ -62,6 +78,18 @@ class Material(MethodView):
     @require_level(LEVEL)
     @blp.arguments(MaterialChoiceSchema)
     @blp.response(200, ApplicationSchema)
+    @declares(
+        case_errors.CaseNotFound,
+        case_errors.MaterialNotFound,
+        case_errors.NotEditable,
+        case_errors.MethodNotAllowed,
+        case_errors.LicenceTypeMismatch,
+        case_errors.CommitmentTextChanged,
+        case_errors.CommitmentRefused,
+        lic_errors.LicenceNotFound,
+        lic_errors.LicenceNotUsable,
+        lic_errors.InvalidPurpose,
+    )
     def put(self, body, case_id, position):
         """Choose how a material is met: e-licence, commitment or upload"""
         return cases.choose_method(current_principal(), case_id, position, body)
@@ -72,6 +100,15 @@ class MaterialFiles(MethodView):
     @require_level(LEVEL)
     @blp.arguments(FileUploadSchema, location="files")
     @blp.response(201, ApplicationSchema)
+    @declares(
+        case_errors.CaseNotFound,
+        case_errors.MaterialNotFound,
+        case_errors.NotEditable,
+        case_errors.TooManyFiles,
+        case_errors.PayloadTooLarge,
+        case_errors.UploadRejected,
+        StorageUnavailable,
+    )
     def post(self, body, case_id, position):
         """Upload a file for a material (PDF, JPEG or PNG, judged by content)"""
         return cases.upload_file(current_principal(), case_id, position, body["file"].stream)
@@ -82,6 +119,16 @@ class Submit(MethodView):
     @require_level(LEVEL)
     @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "required": True, "schema": {"type": "string"}}])
     @blp.response(200, ApplicationSchema)
+    @declares(
+        case_errors.CaseNotFound,
+        case_errors.IllegalTransition,
+        case_errors.NotReady,
+        case_errors.CreditBlocked,
+        case_errors.CommitmentRefused,
+        case_errors.IdempotencyKeyMissing,
+        case_errors.IdempotencyKeyReused,
+        *LICENCE_ISSUE_ERRORS,
+    )
     def post(self, case_id):
         """Submit (or resubmit after a correction request); repeat-safe with Idempotency-Key"""
         return cases.submit(current_principal(), case_id, idempotency_key=request.headers.get("Idempotency-Key"))
@@ -91,6 +138,7 @@ class Submit(MethodView):
 class Withdraw(MethodView):
     @require_level(LEVEL)
     @blp.response(200, ApplicationSchema)
+    @declares(case_errors.CaseNotFound, case_errors.IllegalTransition)
     def post(self, case_id):
         """Withdraw a submitted application before a decision"""
         return cases.withdraw(current_principal(), case_id)

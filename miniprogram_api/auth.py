@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
+from app.errors import Conflict
+from app.identity import errors as id_errors
 from app.identity import service as identity
+from app.identity.gateways.base import FaceNotFinished
 from app.web.api import PlatformBlueprint as Blueprint
+from app.web.contract import declares
 from miniprogram_api.identity_schemas import (
     AlipayLoginSchema,
     FaceCompleteSchema,
@@ -17,7 +21,21 @@ from miniprogram_api.identity_schemas import (
     TokenSchema,
     WechatLoginSchema,
 )
-from miniprogram_api.security import client_ip, current_principal, require_level
+from miniprogram_api.security import PROVIDER_ERRORS, client_ip, current_principal, require_level
+
+LOGIN_ERRORS = (id_errors.AccountDisabled, Conflict, (429, "LOGIN_RATE_LIMITED", "登录过于频繁，请稍后再试"))
+FACE_COMPLETE_ERRORS = (
+    id_errors.FaceCheckNotFound,
+    id_errors.FaceCheckUsed,
+    id_errors.FaceCheckExpired,
+    FaceNotFinished,
+    id_errors.FaceVerifyFailed,
+    id_errors.IdentityMismatch,
+    id_errors.AlreadyVerified,
+    id_errors.RealnameMismatch,
+    id_errors.AccountDisabled,
+    (429, "FACE_RATE_LIMITED", "人脸核验过于频繁，请稍后再试"),
+)
 
 blp = Blueprint("auth", __name__, description="Login and sessions (登录)")
 
@@ -26,6 +44,7 @@ blp = Blueprint("auth", __name__, description="Login and sessions (登录)")
 class WechatLogin(MethodView):
     @blp.arguments(WechatLoginSchema)
     @blp.response(200, TokenSchema)
+    @declares(*LOGIN_ERRORS, *PROVIDER_ERRORS)
     def post(self, body):
         """WeChat mini-program login with a wx.login code"""
         return identity.login_wechat(body["code"], ip=client_ip())
@@ -35,6 +54,7 @@ class WechatLogin(MethodView):
 class WechatAppLogin(MethodView):
     @blp.arguments(WechatLoginSchema)
     @blp.response(200, TokenSchema)
+    @declares(*LOGIN_ERRORS, *PROVIDER_ERRORS)
     def post(self, body):
         """Mobile app login with WeChat (Open Platform code)"""
         return identity.login_wechat_app(body["code"], ip=client_ip())
@@ -44,6 +64,7 @@ class WechatAppLogin(MethodView):
 class AlipayLogin(MethodView):
     @blp.arguments(AlipayLoginSchema)
     @blp.response(200, TokenSchema)
+    @declares(*LOGIN_ERRORS, *PROVIDER_ERRORS)
     def post(self, body):
         """Alipay mini-program login with a my.getAuthCode auth code"""
         return identity.login_alipay(body["auth_code"], ip=client_ip())
@@ -53,6 +74,12 @@ class AlipayLogin(MethodView):
 class SmsSend(MethodView):
     @blp.arguments(SmsSendSchema)
     @blp.response(200, SmsSentSchema)
+    @declares(
+        id_errors.InvalidMobile,
+        (429, "SMS_SEND_LIMITED", "发送验证码过于频繁，请稍后再试"),
+        (429, "SMS_RESEND_TOO_SOON", "验证码已发送，请稍后再重新获取"),
+        id_errors.SmsSendFailed,
+    )
     def post(self, body):
         """Send a login code by SMS"""
         return identity.send_sms_code(body["mobile"], ip=client_ip())
@@ -62,6 +89,13 @@ class SmsSend(MethodView):
 class SmsLogin(MethodView):
     @blp.arguments(SmsLoginSchema)
     @blp.response(200, TokenSchema)
+    @declares(
+        *LOGIN_ERRORS,
+        id_errors.InvalidMobile,
+        id_errors.SmsCodeInvalid,
+        id_errors.SmsCodeExpired,
+        id_errors.SmsCodeLocked,
+    )
     def post(self, body):
         """Mobile app login with a phone number and its SMS code"""
         return identity.login_sms(body["mobile"], body["code"], ip=client_ip())
@@ -72,6 +106,10 @@ class FaceLogin(MethodView):
     @require_level(2)
     @blp.arguments(FaceCompleteSchema)
     @blp.response(200, TokenSchema)
+    @declares(
+        *FACE_COMPLETE_ERRORS,
+        *PROVIDER_ERRORS,
+    )
     def post(self, body):
         """Log in by face: a passed face check logs its identity's account in at level 4
 
@@ -86,6 +124,14 @@ class FaceLogin(MethodView):
 class Refresh(MethodView):
     @blp.arguments(RefreshSchema)
     @blp.response(200, TokenSchema)
+    @declares(
+        id_errors.RefreshTokenInvalid,
+        id_errors.RefreshTokenExpired,
+        id_errors.RefreshTokenReused,
+        id_errors.SessionRevoked,
+        id_errors.AccountDisabled,
+        (429, "LOGIN_RATE_LIMITED", "登录过于频繁，请稍后再试"),
+    )
     def post(self, body):
         """Exchange a refresh token for a new token pair (the old refresh token is used up)"""
         return identity.refresh(body["refresh_token"], ip=client_ip())

@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import current_app
 from flask.views import MethodView
 
+from app.catalog import errors as catalog_errors
 from app.catalog import service as catalog
 from app.web.api import PlatformBlueprint as Blueprint
-from app.web.http_cache import cached_json
+from app.web.contract import declares
+from app.web.http_cache import cached_json, conditional_get_doc
 from miniprogram_api.cache import memo
 from miniprogram_api.catalog_schemas import (
     DepartmentListSchema,
@@ -34,6 +36,7 @@ def _reply(key: tuple, build):
 @blp.route("/departments")
 class Departments(MethodView):
     @blp.response(200, DepartmentListSchema)
+    @conditional_get_doc
     def get(self):
         """Departments that offer services"""
 
@@ -48,6 +51,8 @@ class Departments(MethodView):
 class Services(MethodView):
     @blp.arguments(ServiceQuerySchema(), location="query", as_kwargs=True)
     @blp.response(200, ServicePageSchema)
+    @declares(catalog_errors.UnknownFilter)
+    @conditional_get_doc
     def get(self, **args):
         """Find services: search and filters, ranked by relevance then popularity"""
 
@@ -61,6 +66,8 @@ class Services(MethodView):
 @blp.route("/services/<string:code>")
 class ServiceDetail(MethodView):
     @blp.response(200, ServiceGuideSchema)
+    @declares(catalog_errors.ServiceNotFound)
+    @conditional_get_doc
     def get(self, code: str):
         """The full service guide of one item"""
         return _reply(("service", code), lambda: _guide.dump(catalog.get_service(code)))
@@ -69,6 +76,7 @@ class ServiceDetail(MethodView):
 @blp.route("/themes")
 class Themes(MethodView):
     @blp.response(200, ThemeListSchema)
+    @conditional_get_doc
     def get(self):
         """Life-event themes and their services"""
 

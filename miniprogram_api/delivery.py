@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
+from app.cases import errors as case_errors
+from app.catalog import errors as catalog_errors
+from app.identity import errors as id_errors
 from app.web.api import PlatformBlueprint as Blueprint
+from app.web.contract import declares
 from delivery import addresses, divisions
+from delivery import errors as delivery_errors
 from delivery import service as delivery
 from miniprogram_api.delivery_schemas import (
     AddressCreateSchema,
@@ -39,6 +44,7 @@ class Addresses(MethodView):
     @require_level(LEVEL)
     @blp.arguments(AddressCreateSchema)
     @blp.response(201, AddressSchema)
+    @declares(delivery_errors.AddressLimit, delivery_errors.InvalidDivision, id_errors.InvalidMobile)
     def post(self, body):
         """Add an address (mobile and division codes checked)"""
         return addresses.create_address(_me(), body)
@@ -48,6 +54,7 @@ class Addresses(MethodView):
 class AddressItem(MethodView):
     @require_level(LEVEL)
     @blp.response(200, AddressSchema)
+    @declares(delivery_errors.AddressNotFound)
     def get(self, address_id):
         """One of my addresses in full"""
         return addresses.get_address(_me(), address_id)
@@ -55,12 +62,14 @@ class AddressItem(MethodView):
     @require_level(LEVEL)
     @blp.arguments(AddressPatchSchema)
     @blp.response(200, AddressSchema)
+    @declares(delivery_errors.AddressNotFound, delivery_errors.InvalidDivision, id_errors.InvalidMobile)
     def patch(self, body, address_id):
         """Change an address, or make it the default"""
         return addresses.update_address(_me(), address_id, body)
 
     @require_level(LEVEL)
     @blp.response(204)
+    @declares(delivery_errors.AddressNotFound)
     def delete(self, address_id):
         """Remove an address from my book"""
         addresses.delete_address(_me(), address_id)
@@ -70,6 +79,7 @@ class AddressItem(MethodView):
 class Divisions(MethodView):
     @blp.arguments(DivisionQuerySchema, location="query", as_kwargs=True)
     @blp.response(200, DivisionListSchema)
+    @declares(delivery_errors.InvalidDivision)
     def get(self, parent=None):
         """Administrative divisions: provinces, or the children of `parent`"""
         return {"items": divisions.children(parent)}
@@ -79,6 +89,7 @@ class Divisions(MethodView):
 class ApplicationDelivery(MethodView):
     @require_level(LEVEL)
     @blp.response(200, DeliverySchema)
+    @declares(case_errors.CaseNotFound, catalog_errors.ServiceNotFound)
     def get(self, case_id):
         """How the result of my application reaches me: method, address, courier, waybill, routes"""
         return delivery.view(_me(), case_id)
@@ -86,6 +97,13 @@ class ApplicationDelivery(MethodView):
     @require_level(LEVEL)
     @blp.arguments(DeliveryChoiceSchema)
     @blp.response(200, DeliverySchema)
+    @declares(
+        case_errors.CaseNotFound,
+        catalog_errors.ServiceNotFound,
+        delivery_errors.AddressNotFound,
+        delivery_errors.DeliveryLocked,
+        delivery_errors.DeliveryOptionUnavailable,
+    )
     def put(self, body, case_id):
         """Choose mail (to one of my addresses) or pickup; changeable until the result is issued"""
         return delivery.choose(_me(), case_id, body)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
+from app.cases import errors as case_errors
+from app.evaluations import errors as evaluation_errors
 from app.evaluations import service as evaluations
 from app.web.api import PlatformBlueprint as Blueprint
+from app.web.contract import declares
 from app.web.schemas import PageQuerySchema, page_of
 from miniprogram_api.evaluation_schemas import (
     AwaitingSchema,
@@ -24,6 +27,7 @@ LEVEL = 3
 class CaseEvaluation(MethodView):
     @require_level(LEVEL)
     @blp.response(200, CitizenEvaluationSchema)
+    @declares(evaluation_errors.EvaluationNotFound)
     def get(self, case_id: int):
         """My rating of an application, with the department's follow-up of a bad rating"""
         return evaluations.get_for_case(current_principal(), case_id)
@@ -31,6 +35,7 @@ class CaseEvaluation(MethodView):
     @require_level(LEVEL)
     @blp.arguments(EvaluationCreateSchema)
     @blp.response(201, CitizenEvaluationSchema)
+    @declares(case_errors.CaseNotFound, evaluation_errors.NotRateable, evaluation_errors.AlreadyRated)
     def post(self, body: dict, case_id: int):
         """Rate a concluded (or rejected) application once: 非常满意 … 非常不满意
 
@@ -45,6 +50,9 @@ class Resolution(MethodView):
     @require_level(LEVEL)
     @blp.arguments(ResolutionSchema)
     @blp.response(200, CitizenEvaluationSchema)
+    @declares(
+        evaluation_errors.EvaluationNotFound, evaluation_errors.FollowupNotOpen, evaluation_errors.FollowupNotReplied
+    )
     def post(self, body: dict, case_id: int):
         """Say whether the department's reply to my bad rating resolved the matter"""
         return evaluations.confirm(current_principal(), case_id, resolved=body["resolved"])

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
+from app.errors import ValidationFailed
+from app.identity import errors as id_errors
 from app.identity import service as identity
 from app.web.api import PlatformBlueprint as Blueprint
+from app.web.contract import declares
 from app.web.schemas import PageQuerySchema
+from miniprogram_api.auth import FACE_COMPLETE_ERRORS
 from miniprogram_api.identity_schemas import (
     AttemptPageSchema,
     FaceCompleteSchema,
@@ -16,7 +20,7 @@ from miniprogram_api.identity_schemas import (
     RealnameSchema,
     TokenSchema,
 )
-from miniprogram_api.security import client_ip, current_principal, require_level
+from miniprogram_api.security import PROVIDER_ERRORS, client_ip, current_principal, require_level
 
 blp = Blueprint("identity", __name__, description="Account and identity verification (实名与刷脸)")
 
@@ -34,6 +38,7 @@ class Me(MethodView):
 class MyChannel(MethodView):
     @require_level(4, fresh=True)
     @blp.response(204)
+    @declares(id_errors.ChannelNotFound, id_errors.LastChannel)
     def delete(self, channel: str):
         """Unlink a login channel (needs a recent face check)"""
         identity.unlink_channel(current_principal(), channel)
@@ -54,6 +59,14 @@ class Realname(MethodView):
     @require_level(2)
     @blp.arguments(RealnameSchema)
     @blp.response(200, TokenSchema)
+    @declares(
+        id_errors.InvalidName,
+        id_errors.InvalidIdNumber,
+        id_errors.RealnameMismatch,
+        id_errors.RealnameLocked,
+        id_errors.AlreadyVerified,
+        id_errors.IdentityBoundElsewhere,
+    )
     def post(self, body):
         """Prove my real name: name and resident ID number against the population registry (level 3)"""
         return identity.verify_realname(
@@ -66,6 +79,17 @@ class FaceStart(MethodView):
     @require_level(2)
     @blp.arguments(FaceStartSchema)
     @blp.response(200, FaceStartedSchema)
+    @declares(
+        ValidationFailed,
+        id_errors.InvalidName,
+        id_errors.InvalidIdNumber,
+        id_errors.RealnameMismatch,
+        id_errors.RealnameLocked,
+        id_errors.IdentityMismatch,
+        id_errors.ChannelNotLinked,
+        (429, "FACE_RATE_LIMITED", "人脸核验过于频繁，请稍后再试"),
+        *PROVIDER_ERRORS,
+    )
     def post(self, body):
         """Start a face check at WeChat (verify_id) or Alipay (certify_id and certify URL)"""
         return identity.start_face(
@@ -82,6 +106,7 @@ class FaceComplete(MethodView):
     @require_level(2)
     @blp.arguments(FaceCompleteSchema)
     @blp.response(200, TokenSchema)
+    @declares(*FACE_COMPLETE_ERRORS, *PROVIDER_ERRORS)
     def post(self, body):
         """Finish a face check: a pass gives a level-4 session (step-up)"""
         return identity.complete_face(current_principal(), **body, ip=client_ip())

@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import Response
 from flask.views import MethodView
 
+from app.licences import errors as lic_errors
 from app.licences import service as licences
 from app.web.api import PlatformBlueprint as Blueprint
+from app.web.contract import declares
 from app.web.schemas import PageQuerySchema
 from miniprogram_api.licence_schemas import LicenceCheckSchema, LicenceDetailSchema, LicencePageSchema, ShowCodeSchema
 from miniprogram_api.security import client_ip, current_principal, require_level
@@ -28,6 +30,7 @@ class Wallet(MethodView):
 class Licence(MethodView):
     @require_level(3)
     @blp.response(200, LicenceDetailSchema)
+    @declares(lic_errors.LicenceNotFound)
     def get(self, licence_id: int):
         """One of my licences with its particulars (personal values masked)"""
         return licences.get_for_account(current_principal().account_id, licence_id)
@@ -37,6 +40,7 @@ class Licence(MethodView):
 class ShowCode(MethodView):
     @require_level(4, fresh=True)
     @blp.response(200, ShowCodeSchema)
+    @declares(lic_errors.LicenceNotFound, lic_errors.LicenceNotUsable)
     def post(self, licence_id: int):
         """Show a licence: a short-lived single-use code and its QR (needs a recent face check)"""
         return licences.create_show_code(account_id=current_principal().account_id, licence_id=licence_id)
@@ -46,6 +50,7 @@ class ShowCode(MethodView):
 class ShowCodeImage(MethodView):
     @require_level(4, fresh=True)
     @blp.doc(responses={"200": {"description": "QR code PNG", "content": {"image/png": {}}}})
+    @declares(lic_errors.ShowCodeInvalid, lic_errors.ShowCodeExpired)
     def get(self, licence_id: int, code: str):
         """The QR image of a live show code of mine"""
         png = licences.show_code_png(account_id=current_principal().account_id, licence_id=licence_id, code=code)
@@ -55,6 +60,12 @@ class ShowCodeImage(MethodView):
 @blp.route("/licence-checks/<string:code>")
 class LicenceCheck(MethodView):
     @blp.response(200, LicenceCheckSchema)
+    @declares(
+        lic_errors.ShowCodeInvalid,
+        lic_errors.ShowCodeExpired,
+        lic_errors.ShowCodeUsed,
+        (429, "LICENCE_CHECK_RATE_LIMITED", "操作过于频繁，请稍后再试"),
+    )
     def get(self, code: str):
         """Check a shown licence code (public, rate-limited): masked particulars and validity now"""
         return licences.check_show_code(code, ip=client_ip())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from app.web.api import PlatformBlueprint as Blueprint
+from app.web.contract import declares
 from miniprogram_api.notification_schemas import (
     InboxMessageSchema,
     InboxPageSchema,
@@ -14,6 +15,7 @@ from miniprogram_api.notification_schemas import (
     SubscriptionRequestSchema,
 )
 from miniprogram_api.security import current_principal, require_level
+from notifications import errors as notification_errors
 from notifications import service as notifications
 
 blp = Blueprint("notifications", __name__, description="Subscriptions and the message inbox (消息)")
@@ -24,6 +26,7 @@ class Subscriptions(MethodView):
     @require_level(2)
     @blp.arguments(SubscriptionRequestSchema)
     @blp.response(200, SubscriptionListSchema)
+    @declares(notification_errors.UnknownTemplate)
     def post(self, body: dict):
         """Record the result of wx.requestSubscribeMessage / my.requestSubscribeMessage
 
@@ -55,6 +58,7 @@ class Inbox(MethodView):
 class ReadOne(MethodView):
     @require_level(2)
     @blp.response(200, InboxMessageSchema)
+    @declares(notification_errors.MessageNotFound)
     def post(self, message_id: int):
         """Mark one of my messages read"""
         return notifications.mark_read(current_principal().account_id, message_id)

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
+from app.cases import errors as case_errors
 from app.web.api import PlatformBlueprint as Blueprint
+from app.web.contract import declares
+from miniprogram_api.applications import LICENCE_ISSUE_ERRORS
 from miniprogram_api.payment_schemas import PaymentSchema, PaymentStartedSchema, PaymentStartSchema
 from miniprogram_api.security import current_principal, require_level
+from payments import errors as pay_errors
 from payments import service as payments
 
 blp = Blueprint("payments", __name__, description="Fee payment (在线支付)")
@@ -16,6 +20,7 @@ blp = Blueprint("payments", __name__, description="Fee payment (在线支付)")
 class Payment(MethodView):
     @require_level(3)
     @blp.response(200, PaymentSchema)
+    @declares(case_errors.CaseNotFound)
     def get(self, case_id):
         """The fee of one of my applications: its order and any refund"""
         return payments.get_payment(current_principal(), case_id)
@@ -23,6 +28,16 @@ class Payment(MethodView):
     @require_level(3)
     @blp.arguments(PaymentStartSchema)
     @blp.response(200, PaymentStartedSchema)
+    @declares(
+        case_errors.CaseNotFound,
+        case_errors.IllegalTransition,
+        pay_errors.NoFeeDue,
+        pay_errors.AlreadyPaid,
+        pay_errors.PayerUnknown,
+        pay_errors.ProviderRefused,
+        pay_errors.ChannelUnavailable,
+        *LICENCE_ISSUE_ERRORS,
+    )
     def post(self, body, case_id):
         """Pay the fee: WeChat Pay (wx.requestPayment parameters) or Alipay (trade_no for my.tradePay).
         Repeating the call returns the same open order."""

@@ -8,8 +8,9 @@
 
 `require_level(n)` authenticates the `Authorization: Bearer <access token>` header through the
 core (401 envelope when missing, invalid, expired or revoked) and asks the core whether the
-session's assurance level suffices (403 STEP_UP_REQUIRED otherwise); `fresh=True` also needs a
-recent face check. The caller is then `current_principal()`. Put it above the flask-smorest
+session's assurance level suffices (403 STEP_UP_REQUIRED otherwise, its `details.auth` naming
+the level and freshness needed); `fresh=True` also needs a recent face check. The OpenAPI
+operation gets those responses, `x-assurance-level` and `x-fresh-face` (app.web.contract). The caller is then `current_principal()`. Put it above the flask-smorest
 decorators so authentication comes before body validation.
 """
 
@@ -22,6 +23,8 @@ from flask_smorest import Blueprint
 
 from app.identity import errors as identity_errors
 from app.identity import service as identity
+from app.identity.gateways import base as gateway_errors
+from app.web.contract import mark_citizen_auth
 
 BEARER_SCHEME = "bearerAuth"
 SECURITY_SCHEME = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
@@ -58,9 +61,22 @@ def require_level(level: int = 2, *, fresh: bool = False):
             g.principal = principal
             return current_app.ensure_sync(func)(*args, **kwargs)
 
-        return Blueprint.doc(security=[{BEARER_SCHEME: []}])(wrapper)
+        # the spec gets 401/403 and x-assurance-level / x-fresh-face (app.web.contract)
+        return mark_citizen_auth(Blueprint.doc(security=[{BEARER_SCHEME: []}])(wrapper), level, fresh)
 
     return decorator
+
+
+# The errors a channel provider call can end in (app.identity.gateways), for `@declares(*PROVIDER_ERRORS)`.
+PROVIDER_ERRORS = (
+    gateway_errors.InvalidCode,
+    gateway_errors.ProviderRateLimited,
+    gateway_errors.RiskyUser,
+    gateway_errors.ProviderBusy,
+    gateway_errors.BadProviderResponse,
+    gateway_errors.ProviderNotConfigured,
+    gateway_errors.GatewayError,
+)
 
 
 def register_security_scheme(api) -> None:

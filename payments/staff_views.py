@@ -8,7 +8,9 @@ from flask.views import MethodView
 from app.staff.models import StaffRole
 from app.staff_api.security import current_staff, require_staff
 from app.web.api import PlatformBlueprint as Blueprint
+from app.web.contract import declares
 from app.web.schemas import BaseSchema, Instant, PageQuerySchema, one_of, page_of
+from payments import errors as pay_errors
 from payments import staff as payments_staff
 
 F = ma.fields
@@ -58,6 +60,7 @@ class ResolveAlarm(MethodView):
     @require_staff(StaffRole.REVIEWER, StaffRole.DEPARTMENT_HEAD)
     @blp.arguments(ResolveSchema)
     @blp.response(200, AlarmSchema)
+    @declares(pay_errors.AlarmNotFound, pay_errors.AlarmAlreadyResolved)
     def post(self, body, alarm_id):
         """Record how an alarm was followed up (reviewers and heads; once)"""
         return payments_staff.resolve(current_staff(), alarm_id, body["note"])

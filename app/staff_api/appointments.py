@@ -6,10 +6,12 @@ from flask.views import MethodView
 from marshmallow import fields as F
 from marshmallow import validate as V
 
+from app.appointments import errors as appointment_errors
 from app.appointments import service as appointments
 from app.staff_api.engagement_schemas import StaffAppointmentDaySchema, StaffAppointmentSchema
 from app.staff_api.security import current_staff, require_staff
 from app.web.api import PlatformBlueprint as Blueprint
+from app.web.contract import declares
 from app.web.schemas import BaseSchema
 
 blp = Blueprint("staff_appointments", __name__, description="Staff API: appointments (预约签到)")
@@ -28,6 +30,7 @@ class CheckIn(MethodView):
     @require_staff()
     @blp.arguments(CheckinSchema)
     @blp.response(200, StaffAppointmentSchema)
+    @declares(appointment_errors.CheckinNotFound, appointment_errors.AlreadyCheckedIn)
     def post(self, body: dict, department_code: str):
         """Check a citizen in with today's code at one of my department's windows"""
         return appointments.check_in(current_staff(), department_code, code=body["code"])

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
+from app.cases import errors as case_errors
 from app.cases import queue
 from app.cases import staff as case_staff
+from app.errors import ValidationFailed
+from app.licences import errors as lic_errors
 from app.staff_api.case_schemas import CaseActionSchema, QueueQuerySchema, StaffCaseSchema, WorkQueuePageSchema
 from app.staff_api.security import current_staff, require_staff
 from app.web.api import PlatformBlueprint as Blueprint
+from app.web.contract import declares
 
 blp = Blueprint("staff_cases", __name__, description="Staff API: cases (办件)")
 
@@ -29,6 +33,7 @@ class WorkQueue(MethodView):
 class StaffCase(MethodView):
     @require_staff()
     @blp.response(200, StaffCaseSchema)
+    @declares(case_errors.CaseNotFound)
     def get(self, case_id: int):
         """One case of my department: form, materials and how each is met, timeline"""
         return case_staff.get_case(current_staff(), case_id)
@@ -39,6 +44,18 @@ class StaffCaseAction(MethodView):
     @require_staff()
     @blp.arguments(CaseActionSchema)
     @blp.response(200, StaffCaseSchema)
+    @declares(
+        case_errors.CaseNotFound,
+        case_errors.IllegalTransition,
+        ValidationFailed,
+        (422, "MATERIAL_NOT_FOUND", "该事项没有这项材料"),
+        (422, "NOT_A_COMMITMENT", "该材料未使用告知承诺"),
+        lic_errors.ResidentNotFound,
+        lic_errors.UnknownLicenceType,
+        lic_errors.UnknownIssuer,
+        lic_errors.InvalidEssentials,
+        (422, "INVALID_VALIDITY", "有效期截止日期不能早于发证日期"),
+    )
     def post(self, body: dict, case_id: int, action: str):
         """Move a case: accept, reject, request_correction (clerks and up); approve, deny, conclude, revoke (reviewers, heads)
 

@@ -6,11 +6,14 @@ from flask.views import MethodView
 from marshmallow import fields as F
 from marshmallow import validate as V
 
+from app.complaints import errors as complaint_errors
 from app.complaints import service as complaints
 from app.complaints.models import ComplaintKind, ComplaintStatus
+from app.errors import ValidationFailed
 from app.staff_api.engagement_schemas import StaffComplaintSchema
 from app.staff_api.security import current_staff, require_staff
 from app.web.api import PlatformBlueprint as Blueprint
+from app.web.contract import declares
 from app.web.schemas import BaseSchema, PageQuerySchema, page_of
 
 blp = Blueprint("staff_complaints", __name__, description="Staff API: consultations and complaints (咨询投诉)")
@@ -40,6 +43,7 @@ class Answer(MethodView):
     @require_staff()
     @blp.arguments(AnswerSchema)
     @blp.response(200, StaffComplaintSchema)
+    @declares(complaint_errors.ComplaintNotFound, complaint_errors.AlreadyAnswered, ValidationFailed)
     def post(self, body: dict, complaint_id: int):
         """Answer a consultation (any role) or a complaint (reviewers, heads) of my department"""
         return complaints.answer(current_staff(), complaint_id, text=body["answer"])

@@ -6,10 +6,13 @@ from __future__ import annotations
 import marshmallow as ma
 from flask.views import MethodView
 
+from app.cases import errors as case_errors
 from app.staff.models import StaffRole
 from app.staff_api.security import current_staff, require_staff
 from app.web.api import PlatformBlueprint as Blueprint
+from app.web.contract import declares
 from app.web.schemas import BaseSchema, Instant, PageQuerySchema, one_of, page_of
+from delivery import errors as delivery_errors
 from delivery import staff as delivery_staff
 from delivery.couriers import NAMES
 from delivery.models import DeliveryStatus
@@ -91,6 +94,7 @@ class DepartmentCourier(MethodView):
     @require_staff(StaffRole.DEPARTMENT_HEAD)
     @blp.arguments(CourierChoiceSchema)
     @blp.response(200, CourierConfigSchema)
+    @declares(delivery_errors.DeliveryStateConflict)
     def put(self, body, department_code):
         """Set my department's courier: sf (SF Express orders) or hall (staff type the waybill)"""
         return delivery_staff.set_courier(current_staff(), department_code, body["courier"])
@@ -100,6 +104,7 @@ class DepartmentCourier(MethodView):
 class StaffDelivery(MethodView):
     @require_staff()
     @blp.response(200, StaffDeliveryDetailSchema)
+    @declares(delivery_errors.DeliveryNotFound)
     def get(self, delivery_id):
         """One delivery of my department, with the recipient to address the parcel (audited)"""
         return delivery_staff.detail(current_staff(), delivery_id)
@@ -109,6 +114,7 @@ class StaffDelivery(MethodView):
 class Retry(MethodView):
     @require_staff()
     @blp.response(200, StaffDeliverySchema)
+    @declares(delivery_errors.DeliveryNotFound, delivery_errors.DeliveryStateConflict)
     def post(self, delivery_id):
         """Place a failed courier order again"""
         return delivery_staff.retry(current_staff(), delivery_id)
@@ -119,6 +125,7 @@ class Waybill(MethodView):
     @require_staff()
     @blp.arguments(WaybillSchema)
     @blp.response(200, StaffDeliverySchema)
+    @declares(delivery_errors.DeliveryNotFound, delivery_errors.DeliveryStateConflict)
     def put(self, body, delivery_id):
         """Hall courier (or a failed order): the parcel was handed to a courier with this waybill"""
         return delivery_staff.enter_waybill(current_staff(), delivery_id, **body)
@@ -128,6 +135,12 @@ class Waybill(MethodView):
 class Delivered(MethodView):
     @require_staff()
     @blp.response(200, StaffDeliverySchema)
+    @declares(
+        delivery_errors.DeliveryNotFound,
+        delivery_errors.DeliveryStateConflict,
+        case_errors.CaseNotFound,
+        case_errors.IllegalTransition,
+    )
     def post(self, delivery_id):
         """Hall courier: the parcel was signed for"""
         return delivery_staff.hall_delivered(current_staff(), delivery_id)
@@ -138,6 +151,13 @@ class PickedUp(MethodView):
     @require_staff()
     @blp.arguments(PickupCodeSchema)
     @blp.response(200, StaffDeliverySchema)
+    @declares(
+        delivery_errors.DeliveryNotFound,
+        delivery_errors.DeliveryStateConflict,
+        delivery_errors.PickupCodeMismatch,
+        case_errors.CaseNotFound,
+        case_errors.IllegalTransition,
+    )
     def post(self, body, delivery_id):
         """The applicant collected the result at the window (pickup code checked)"""
         return delivery_staff.collected(current_staff(), delivery_id, pickup_code=body["pickup_code"])

@@ -6,11 +6,14 @@ from flask.views import MethodView
 from marshmallow import fields as F
 from marshmallow import validate as V
 
+from app.errors import ValidationFailed
+from app.evaluations import errors as evaluation_errors
 from app.evaluations import service as evaluations
 from app.evaluations.models import FollowupStatus
 from app.staff_api.engagement_schemas import StaffEvaluationSchema
 from app.staff_api.security import current_staff, require_staff
 from app.web.api import PlatformBlueprint as Blueprint
+from app.web.contract import declares
 from app.web.schemas import BaseSchema, PageQuerySchema, page_of
 
 blp = Blueprint("staff_evaluations", __name__, description="Staff API: ratings (好差评)")
@@ -39,6 +42,7 @@ class Reply(MethodView):
     @require_staff()
     @blp.arguments(ReplySchema)
     @blp.response(200, StaffEvaluationSchema)
+    @declares(evaluation_errors.EvaluationNotFound, evaluation_errors.FollowupNotOpen, ValidationFailed)
     def post(self, body: dict, evaluation_id: int):
         """Reply to a bad rating of my department (reviewers, heads)"""
         return evaluations.reply(current_staff(), evaluation_id, text=body["reply"])

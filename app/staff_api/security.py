@@ -19,6 +19,7 @@ from flask_smorest import Blueprint
 
 from app.staff import errors
 from app.staff import service as staff
+from app.web.contract import mark_staff_auth
 
 SCHEME = "staffBearerAuth"
 
@@ -42,7 +43,8 @@ def require_staff(*roles: str):
             g.staff = principal
             return current_app.ensure_sync(func)(*args, **kwargs)
 
-        return Blueprint.doc(security=[{SCHEME: []}])(wrapper)
+        # the spec gets 401/403 (DEPARTMENT_SCOPE with a department_code) and x-staff-roles
+        return mark_staff_auth(Blueprint.doc(security=[{SCHEME: []}])(wrapper), roles)
 
     return decorator
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import request
 from flask.views import MethodView
 
+from app.staff import errors as staff_errors
 from app.staff import service as staff
 from app.staff.models import StaffRole
 from app.staff_api.schemas import (
@@ -16,6 +17,7 @@ from app.staff_api.schemas import (
 )
 from app.staff_api.security import current_staff, require_staff
 from app.web.api import PlatformBlueprint as Blueprint
+from app.web.contract import declares
 from app.web.schemas import PageQuerySchema
 
 blp = Blueprint("staff", __name__, description="Staff API (工作人员)")
@@ -25,6 +27,9 @@ blp = Blueprint("staff", __name__, description="Staff API (工作人员)")
 class Login(MethodView):
     @blp.arguments(StaffLoginSchema)
     @blp.response(200, StaffTokenSchema)
+    @declares(
+        staff_errors.StaffLoginFailed, staff_errors.StaffLocked, (429, "LOGIN_RATE_LIMITED", "登录过于频繁，请稍后再试")
+    )
     def post(self, body):
         """Staff login with username and password (locks after repeated failures)"""
         return staff.login(username=body["username"], password=body["password"], ip=request.remote_addr)

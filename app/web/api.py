@@ -1,23 +1,29 @@
 """The flask-smorest Api with the platform's one error envelope.
 
 Every error — a domain error, an HTTP error raised by Flask or webargs, an unknown route, an
-unexpected exception — leaves as
-`{"code", "status", "error", "message", "errors"}` (architecture.md, point 4).
+unreachable database, an unexpected exception — leaves as
+`{"code", "status", "error", "message", "errors", "request_id"}` (+ `details` when the error
+carries facts), architecture.md point 4. `errors` has one shape everywhere (app.web.field_errors);
+the statuses and codes each operation declares come from app.web.contract.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 
 import marshmallow as ma
-from flask import g, jsonify
+from flask import g, has_request_context, jsonify
 from flask_smorest import Api, Blueprint
+from sqlalchemy import exc as sa_exc
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.routing import IntegerConverter, ValidationError
 
 from app.errors import DomainError
 from app.identity.gateways.base import GatewayError
+from app.web import contract, field_errors
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +36,7 @@ HTTP_ERRORS: dict[int, tuple[str, str]] = {
     405: ("METHOD_NOT_ALLOWED", "不支持该请求方式"),
     406: ("NOT_ACCEPTABLE", "不支持请求的内容格式"),
     409: ("CONFLICT", "操作与当前状态冲突，请刷新后重试"),
+    410: ("GONE", "内容已失效"),
     412: ("PRECONDITION_FAILED", "内容已变化，请刷新后重试"),
     413: ("PAYLOAD_TOO_LARGE", "提交的内容过大"),
     415: ("UNSUPPORTED_MEDIA_TYPE", "不支持的内容类型"),
@@ -41,29 +48,123 @@ HTTP_ERRORS: dict[int, tuple[str, str]] = {
 }
 
 
+# Seconds a client should wait after 503 DATABASE_UNAVAILABLE.
+DATABASE_RETRY_AFTER = 5
+# SQLAlchemy errors that mean "the database cannot be reached / lost the connection / is busy
+# beyond waiting" (psycopg and sqlite3 OperationalError, a dropped connection, pool exhaustion).
+DATABASE_UNAVAILABLE_ERRORS = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.DisconnectionError,
+    sa_exc.TimeoutError,
+)
+
+
 class ErrorEnvelopeSchema(ma.Schema):
-    code = ma.fields.Integer(metadata={"description": "HTTP status"})
-    status = ma.fields.String(metadata={"description": "HTTP status name"})
-    error = ma.fields.String(metadata={"description": "stable English error code"})
-    message = ma.fields.String(metadata={"description": "message for the citizen, in Chinese"})
-    errors = ma.fields.Dict(metadata={"description": "field errors, keyed by location and field"})
+    """The one error body of every API and every error status."""
+
+    class Meta:
+        description = (
+            "The one error body of every API and every error status (4xx and 5xx).\n\n"
+            "- `error`: a stable English code to switch on (each response lists the codes it can carry "
+            "in its description and in `x-error-codes`); codes are never removed, new ones may appear.\n"
+            "- `message`: one Chinese sentence to show the citizen.\n"
+            "- `errors`: field errors, always an object (empty when none): a dotted field path → a list "
+            'of Chinese messages, e.g. `{"mobile": ["请输入11位手机号码"], "form.address.county": '
+            '["区县：此项为必填项"], "materials.0": ["身份证：尚未提供"]}`. Paths name body, query '
+            "or upload fields without their location; list items by index; `_schema` holds errors about "
+            "the body as a whole.\n"
+            "- `details`: machine-readable facts some errors add (e.g. `retry_after` seconds on 429, "
+            "`remaining_attempts`, `status.current`, and `auth.required_level` / `auth.current_level` / "
+            "`auth.fresh` / `auth.max_age` on 403 `STEP_UP_REQUIRED`); absent when there are none.\n"
+            "- `request_id`: the request's id (also the `X-Request-ID` header); quote it to support."
+        )
+
+    code = ma.fields.Integer(required=True, metadata={"description": "HTTP status", "example": 422})
+    status = ma.fields.String(
+        required=True, metadata={"description": "HTTP status name", "example": "Unprocessable Entity"}
+    )
+    error = ma.fields.String(
+        required=True, metadata={"description": "stable English error code", "example": "VALIDATION_ERROR"}
+    )
+    message = ma.fields.String(
+        required=True,
+        metadata={"description": "message for the citizen, in Chinese", "example": "提交的信息有误，请检查后重试"},
+    )
+    errors = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.List(ma.fields.String()),
+        required=True,
+        metadata={
+            "description": "field errors: dotted field path → Chinese messages (`_schema`: the body as a whole)",
+            "example": {"mobile": ["请输入11位手机号码"]},
+        },
+    )
+    details = ma.fields.Dict(
+        keys=ma.fields.String(),
+        metadata={"description": "machine-readable facts about the error (see the schema description)"},
+    )
+    request_id = ma.fields.String(
+        required=True,
+        metadata={"description": "id of the request (the X-Request-ID header)", "example": "3f2a9c1e0b7d4e6f"},
+    )
 
 
-def envelope(status: int, error: str | None = None, message: str | None = None, errors: dict | None = None):
+def _request_id() -> str:
+    if not has_request_context():
+        return uuid.uuid4().hex
+    request_id = g.get("request_id")
+    if not request_id:
+        request_id = g.request_id = uuid.uuid4().hex
+    return request_id
+
+
+def envelope(
+    status: int,
+    error: str | None = None,
+    message: str | None = None,
+    errors=None,
+    *,
+    details: dict | None = None,
+    extra: dict | None = None,
+):
+    """The error response. `errors` may come in any shape webargs, marshmallow or a domain error
+    gives it: it is normalised here (app.web.field_errors), facts moving to `details`."""
     default_error, default_message = HTTP_ERRORS.get(status, (f"HTTP_{status}", "请求失败"))
+    field_messages, facts = field_errors.normalise(errors)
+    if details:
+        facts = {**facts, **details}
     body = {
         "code": status,
         "status": HTTP_STATUS_CODES.get(status, "Unknown"),
         "error": error or default_error,
         "message": message or default_message,
-        "errors": errors or {},
+        "errors": field_messages,
     }
-    request_id = getattr(g, "request_id", None)
-    if request_id:
-        body["request_id"] = request_id
+    if facts:
+        body["details"] = facts
+    body["request_id"] = _request_id()
+    if extra:
+        body.update(extra)
     response = jsonify(body)
     response.status_code = status
     return response
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:…>` path ids: 0 … 2^63-1 (a database bigint). Anything longer or larger does not match
+    the route, so it is a 404 envelope instead of an OverflowError deep in the driver."""
+
+    MAX = 2**63 - 1
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", self.MAX)
+        super().__init__(map, *args, **kwargs)
+
+    def to_python(self, value: str):
+        if len(value) > 19:  # also keeps int() away from huge digit strings
+            raise ValidationError()
+        return super().to_python(value)
 
 
 class StrictParser(FlaskParser):
@@ -79,11 +180,18 @@ class StrictParser(FlaskParser):
 class PlatformApi(Api):
     ERROR_SCHEMA = ErrorEnvelopeSchema
 
+    def init_app(self, app, *args, **kwargs):
+        # before any blueprint adds a rule: every `<int:…>` is bounded to 64-bit
+        app.url_map.converters["int"] = BoundedIntConverter
+        super().init_app(app, *args, **kwargs)
+
     def _register_error_handlers(self):
         app = self._app
         app.register_error_handler(HTTPException, self.handle_http_exception)
         app.register_error_handler(DomainError, handle_domain_error)
         app.register_error_handler(GatewayError, handle_gateway_error)
+        for cls in DATABASE_UNAVAILABLE_ERRORS:
+            app.register_error_handler(cls, handle_database_unavailable)
         app.register_error_handler(Exception, handle_unexpected)
 
     def handle_http_exception(self, error):
@@ -98,7 +206,7 @@ class PlatformApi(Api):
 
 
 def handle_domain_error(error: DomainError):
-    response = envelope(error.http_status, error.error, error.message, error.errors)
+    response = envelope(error.http_status, error.error, error.message, error.errors, details=error_details(error))
     # e.g. Retry-After on RateLimited (app.ratelimit)
     for name, value in (getattr(error, "headers", None) or {}).items():
         response.headers[name] = value
@@ -116,6 +224,29 @@ def handle_gateway_error(error: GatewayError):
     return envelope(error.http_status, error.error, error.message)
 
 
+def error_details(error) -> dict | None:
+    return getattr(error, "details", None) or None
+
+
+def handle_database_unavailable(error: Exception):
+    """The database is unreachable (or dropped the connection): 503 with Retry-After, like storage.
+    Only the error class is logged: the driver's message may quote SQL parameters."""
+    from app.extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the session may be as unusable as the connection
+        pass
+    log.warning(
+        "database unavailable: %s",
+        type(getattr(error, "orig", None) or error).__name__,
+        extra={"request_id": g.get("request_id") if has_request_context() else None},
+    )
+    response = envelope(503, "DATABASE_UNAVAILABLE", "系统繁忙，请稍后再试")
+    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    return response
+
+
 def handle_unexpected(error: Exception):
     if isinstance(error, HTTPException):  # pragma: no cover - routed to the HTTP handler first
         return envelope(error.code or 500)
@@ -125,6 +256,21 @@ def handle_unexpected(error: Exception):
 
 
 class PlatformBlueprint(Blueprint):
-    """Every blueprint of the platform parses arguments strictly (unknown fields are 422)."""
+    """Every blueprint of the platform parses arguments strictly (unknown fields are 422) and
+    declares the error responses of each operation (app.web.contract)."""
 
     ARGUMENTS_PARSER = StrictParser()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._prepare_doc_cbks.append(contract.prepare_errors_doc)
+
+    def register_views_in_doc(self, api, app, spec, *, name, parameters):
+        # The doc callbacks see no rule: tell each operation its path arguments (→ 404).
+        for endpoint, info in self._docs.items():
+            rule = next(app.url_map.iter_rules(f"{name}.{endpoint}"), None)
+            arguments = sorted(rule.arguments) if rule is not None else []
+            for method, operation in info.items():
+                if method != "parameters" and isinstance(operation, dict):
+                    operation["path_args"] = arguments
+        super().register_views_in_doc(api, app, spec, name=name, parameters=parameters)

@@ -37,3 +37,12 @@ def cached_json(body: bytes, etag: str, max_age: int) -> Response:
     if if_none_match_hits(etag):
         return Response(status=304, headers=headers)
     return Response(body, status=200, headers=headers, mimetype="application/json")
+
+
+def conditional_get_doc(func):
+    """Mark an operation answered by `cached_json`: the spec gets If-None-Match in, ETag and 304
+    out (written by app.web.contract, which appends to the operation's parameters)."""
+    doc = dict(getattr(func, "_apidoc", {}))
+    doc["conditional_get"] = True
+    func._apidoc = doc
+    return func

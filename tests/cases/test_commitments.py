@@ -44,7 +44,7 @@ def test_an_old_text_version_or_no_acceptance_is_refused(api):
     body = assert_error(
         _commit(api, token, draft, _income(draft), text_version="M-SRZM/v0"), 409, "COMMITMENT_TEXT_CHANGED"
     )
-    assert body["errors"]["text_version"]["current"] == "M-SRZM/v1"
+    assert body["details"]["text_version"]["current"] == "M-SRZM/v1"
     assert_error(_commit(api, token, draft, _income(draft), accept=False), 422, "METHOD_NOT_ALLOWED_FOR_MATERIAL")
     resp = api.put(f"{APPS}/{draft['id']}/materials/1", json={"method": "commitment"}, headers=bearer(token))
     assert_error(resp, 422, "VALIDATION_ERROR")

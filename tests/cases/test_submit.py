@@ -86,10 +86,12 @@ def test_incomplete_drafts_are_refused_with_what_is_missing(api):
     token = citizen(api)
     draft = create_draft(api, token)
     body = assert_error(submit(api, token, draft["id"]), 422, "APPLICATION_INCOMPLETE")
-    assert "purpose" in body["errors"]["form"] and list(body["errors"]["materials"]) == ["0"]
+    assert "form.purpose" in body["errors"] and [k for k in body["errors"] if k.startswith("materials.")] == [
+        "materials.0"
+    ]
     fill_form(api, token, draft)
     body = assert_error(submit(api, token, draft["id"]), 422, "APPLICATION_INCOMPLETE")
-    assert "form" not in body["errors"] and "0" in body["errors"]["materials"]
+    assert not any(k.startswith("form.") for k in body["errors"]) and "materials.0" in body["errors"]
     upload(api, token, draft["id"], 0)
     assert submit(api, token, draft["id"]).status_code == 200
 
@@ -98,7 +100,7 @@ def test_licence_result_items_need_a_fresh_face_check(api, sandbox, identity_app
     token = citizen(api)
     draft = ready_draft(api, token, code=ID_RENEWAL)
     body = assert_error(submit(api, token, draft["id"]), 403, "STEP_UP_REQUIRED")
-    assert body["errors"]["auth"]["required_level"] == 4
+    assert body["details"]["auth"]["required_level"] == 4
     face = citizen_face(api, sandbox, name="陈云栖")
     draft = ready_draft(api, face, code=ID_RENEWAL)
     identity_app.config["STEP_UP_MAX_AGE"] = 0

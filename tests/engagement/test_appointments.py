@@ -105,7 +105,7 @@ def test_cancel_cut_off(api, identity_app, monkeypatch):
     appt = book(api, token, slot_id).get_json()
     # default cut-off: 120 minutes before the start; 90 minutes left
     body = assert_error(api.delete(f"{APPTS}/{appt['id']}", headers=bearer(token)), 409, "CANCEL_CUTOFF_PASSED")
-    assert body["errors"]["cancellable_until"] == appt["cancellable_until"]
+    assert body["details"]["cancellable_until"] == appt["cancellable_until"]
     assert slot_row(identity_app, slot_id) == (1, 3)
     monkeypatch.setitem(identity_app.config, "APPOINTMENT_CANCEL_CUTOFF_MINUTES", 60)
     assert api.delete(f"{APPTS}/{appt['id']}", headers=bearer(token)).status_code == 200
@@ -182,7 +182,7 @@ def test_no_shows_are_marked_and_ban_booking(api, identity_app, monkeypatch):
 
     slot_id = make_slot(identity_app, at=in_days(2), capacity=2)
     body = assert_error(book(api, token, slot_id), 403, "BOOKING_BANNED")
-    assert body["errors"]["banned_until"] == (in_days(-5).date() + timedelta(days=30)).isoformat()
+    assert body["details"]["banned_until"] == (in_days(-5).date() + timedelta(days=30)).isoformat()
     assert book(api, citizen(api, name="陈云栖"), slot_id).status_code == 201  # others are not banned
     # the ban is configurable: a higher limit lets this citizen book again
     monkeypatch.setitem(identity_app.config, "APPOINTMENT_NO_SHOW_LIMIT", 4)

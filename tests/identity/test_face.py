@@ -82,7 +82,7 @@ def test_failed_and_cancelled_checks(api, sandbox, identity_app):
             403,
             "FACE_VERIFY_FAILED",
         )
-        assert body["errors"]["provider_code"] == code
+        assert body["details"]["provider_code"] == code
         assert_error(
             api.post(COMPLETE, json={"verify_id": started["verify_id"]}, headers=bearer(token)), 409, "FACE_CHECK_USED"
         )
@@ -141,7 +141,7 @@ def test_face_start_without_real_name_needs_a_registry_match(api, identity_app):
         422,
         "VALIDATION_ERROR",
     )
-    assert set(body["errors"]["json"]) == {"name", "id_number"}
+    assert set(body["errors"]) == {"name", "id_number"}
     resp = api.post(
         "/api/v1/identity/face/start",
         json={"channel": "wechat", "name": "林晓兰", "id_number": LIN[1]},
@@ -238,7 +238,7 @@ def test_alipay_certify_failure(api, sandbox):
     body = assert_error(
         api.post(COMPLETE, json={"certify_id": started["certify_id"]}, headers=bearer(token)), 403, "FACE_VERIFY_FAILED"
     )
-    assert body["errors"]["provider_code"] == "F"
+    assert body["details"]["provider_code"] == "F"
 
 
 def test_tampered_certify_answer_is_refused_and_the_check_survives(api, sandbox, identity_app):

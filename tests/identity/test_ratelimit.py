@@ -56,7 +56,7 @@ def test_login_limit_per_ip_is_a_429_envelope_with_retry_after(api, identity_app
     resp = api.post("/api/v1/auth/refresh", json={"refresh_token": "nope"})
     body = assert_error(resp, 429, "LOGIN_RATE_LIMITED")
     assert 1 <= int(resp.headers["Retry-After"]) <= 60
-    assert body["errors"]["retry_after"] == int(resp.headers["Retry-After"])
+    assert body["details"]["retry_after"] == int(resp.headers["Retry-After"])
     # another client address is not affected
     other = api.post("/api/v1/auth/refresh", json={"refresh_token": "nope"}, environ_base={"REMOTE_ADDR": "10.1.2.3"})
     assert other.status_code == 401

@@ -47,7 +47,7 @@ def test_mismatches_are_counted_then_locked(api, identity_app):
     token = login["access_token"]
     for left in (4, 3, 2, 1, 0):
         body = assert_error(_post(api, token, "林晓兰", LIN[1]), 422, "REALNAME_MISMATCH")
-        assert body["errors"]["remaining_attempts"] == left
+        assert body["details"]["remaining_attempts"] == left
     resp = _post(api, token, *LIN)  # even the right answer waits now
     assert_error(resp, 429, "REALNAME_LOCKED")
     assert int(resp.headers["Retry-After"]) > 3600
@@ -100,15 +100,15 @@ def test_already_verified_and_identity_bound_elsewhere(api, identity_app, monkey
 def test_bad_input_changes_nothing(api, identity_app):
     token = sms_login(api, identity_app)["access_token"]
     body = assert_error(_post(api, token, "林晓岚", LIN[1][:-1] + "0"), 422, "INVALID_ID_NUMBER")
-    assert body["errors"]["json"]["id_number"] == ["身份证号码校验位不正确"]
+    assert body["errors"]["id_number"] == ["身份证号码校验位不正确"]
     assert_error(_post(api, token, "Lin", LIN[1]), 422, "INVALID_NAME")
     resp = api.post(URL, json={"name": "林晓岚"}, headers=bearer(token))
-    assert "id_number" in assert_error(resp, 422, "VALIDATION_ERROR")["errors"]["json"]
+    assert "id_number" in assert_error(resp, 422, "VALIDATION_ERROR")["errors"]
     with identity_app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(VerificationAttempt)) == 0
     # input errors are not failures: the full allowance remains
     body = assert_error(_post(api, token, "林晓兰", LIN[1]), 422, "REALNAME_MISMATCH")
-    assert body["errors"]["remaining_attempts"] == 4
+    assert body["details"]["remaining_attempts"] == 4
 
 
 def test_needs_a_login(api):

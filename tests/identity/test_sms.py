@@ -81,7 +81,7 @@ def test_wrong_codes_are_limited_then_even_the_right_one_fails(api, identity_app
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     for left in (4, 3, 2, 1):
         body = assert_error(_login(api, wrong), 422, "SMS_CODE_INVALID")
-        assert body["errors"]["remaining_attempts"] == left
+        assert body["details"]["remaining_attempts"] == left
     assert_error(_login(api, wrong), 422, "SMS_CODE_LOCKED")
     assert_error(_login(api, code), 422, "SMS_CODE_LOCKED")
     with identity_app.app_context():
@@ -123,7 +123,7 @@ def test_resend_interval_and_per_phone_and_per_ip_limits(api, identity_app, monk
 
 def test_bad_input_changes_nothing(api, identity_app):
     body = assert_error(_send(api, "12345"), 422, "INVALID_MOBILE")
-    assert "mobile" in body["errors"]["json"]
+    assert "mobile" in body["errors"]
     assert_error(api.post("/api/v1/auth/sms", json={"mobile": MOBILE, "code": "12ab"}), 422, "VALIDATION_ERROR")
     assert_error(api.post("/api/v1/auth/sms/send", json={"mobile": MOBILE, "extra": 1}), 422, "VALIDATION_ERROR")
     with identity_app.app_context():

@@ -108,7 +108,7 @@ def test_step_up_is_refused_below_level_4_and_when_the_face_check_is_old(api, id
     body = sms_login(api, identity_app)
     resp = api.delete("/api/v1/me/channels/app", headers=bearer(body["access_token"]))
     err = assert_error(resp, 403, "STEP_UP_REQUIRED")
-    assert err["errors"]["auth"] == {"required_level": 4, "current_level": 2, "fresh": True}
+    assert err["details"]["auth"] == {"required_level": 4, "current_level": 2, "fresh": True}
     # a level-4 session whose face check is older than STEP_UP_MAX_AGE
     with identity_app.app_context():
         sid = jwt.decode(body["access_token"], options={"verify_signature": False})["sid"]
@@ -118,7 +118,7 @@ def test_step_up_is_refused_below_level_4_and_when_the_face_check_is_old(api, id
         db.session.commit()
         stale = tokens.encode_access_token(session)
     err = assert_error(api.delete("/api/v1/me/channels/app", headers=bearer(stale)), 403, "STEP_UP_REQUIRED")
-    assert err["errors"]["auth"]["max_age"] == identity_app.config["STEP_UP_MAX_AGE"]
+    assert err["details"]["auth"]["max_age"] == identity_app.config["STEP_UP_MAX_AGE"]
     assert "刷脸" in err["message"]
 
 

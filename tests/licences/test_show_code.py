@@ -36,7 +36,7 @@ def test_show_code_needs_a_fresh_face_check(api, identity_app, sandbox):
     lic = issue(identity_app, person=LIN)
     token = level3(api, person=LIN, user="lin")["access_token"]
     body = assert_error(_show(api, token, lic["id"]), 403, "STEP_UP_REQUIRED")
-    assert body["errors"]["auth"]["required_level"] == 4
+    assert body["details"]["auth"]["required_level"] == 4
 
     stale = face_pass(api, sandbox, token, channel="wechat")["access_token"]
     identity_app.config["STEP_UP_MAX_AGE"], saved = 0, identity_app.config["STEP_UP_MAX_AGE"]

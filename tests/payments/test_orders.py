@@ -68,4 +68,4 @@ def test_bad_channel_is_a_validation_error(api, sandbox, actx):
         json={"channel": "paypal", "extra": 1},
         headers={"Authorization": f"Bearer {token}"},
     )
-    assert resp.status_code == 422 and set(resp.get_json()["errors"]["json"]) == {"channel", "extra"}
+    assert resp.status_code == 422 and set(resp.get_json()["errors"]) == {"channel", "extra"}

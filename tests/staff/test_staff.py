@@ -82,7 +82,7 @@ def test_lockout_after_repeated_failures(api, identity_app, monkeypatch):
     for _ in range(5):
         assert_error(_login(api, "clerk-a", "wrong-password"), 401, "STAFF_LOGIN_FAILED")
     body = assert_error(_login(api, "clerk-a"), 403, "STAFF_ACCOUNT_LOCKED")
-    assert "locked_until" in body["errors"]
+    assert "locked_until" in body["details"]
 
     later = utcnow() + timedelta(seconds=901)
     monkeypatch.setattr(service, "utcnow", lambda: later)

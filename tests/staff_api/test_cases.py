@@ -128,7 +128,7 @@ def test_role_refusals(api, identity_app):
     head = staff_token(api, identity_app, department=dept, role="department_head")
     for action in ("approve", "deny", "conclude"):
         body = assert_error(act(api, clerk, case["id"], action, "理由"), 403, "STAFF_ROLE_REQUIRED")
-        assert body["errors"]["auth"]["role"] == "window_clerk"
+        assert body["details"]["auth"]["role"] == "window_clerk"
     # a citizen token is no staff token; no token at all is refused too
     assert_error(act(api, bearer(citizen_token), case["id"], "accept"), 401, "STAFF_TOKEN_INVALID")
     assert_error(api.post(f"{BASE}/cases/{case['id']}/accept", json={}), 401, "STAFF_TOKEN_MISSING")
@@ -169,7 +169,7 @@ def test_illegal_transitions_are_409(api, identity_app):
     _, case = submitted_case(api)
     reviewer = staff_token(api, identity_app, department=case["department_code"], role="reviewer")
     body = assert_error(act(api, reviewer, case["id"], "approve"), 409, "ILLEGAL_TRANSITION")
-    assert body["errors"]["status"] == {"current": "submitted", "action": "approve"}
+    assert body["details"]["status"] == {"current": "submitted", "action": "approve"}
     assert_error(act(api, reviewer, case["id"], "conclude"), 409, "ILLEGAL_TRANSITION")
     assert act(api, reviewer, case["id"], "accept").status_code == 200
     assert_error(act(api, reviewer, case["id"], "accept"), 409, "ILLEGAL_TRANSITION")

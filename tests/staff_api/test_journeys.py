@@ -141,7 +141,7 @@ def test_correction_names_materials_and_resubmit_waits_for_them(api, identity_ap
     names = {m["position"]: m["name"] for m in case["materials"]}
     # an unknown material: refused, nothing changes
     body = assert_error(act_with(api, clerk, case["id"], "收入证明不清晰", [0, 99]), 422, "MATERIAL_NOT_FOUND")
-    assert list(body["errors"]["materials"]) == ["99"]
+    assert list(body["errors"]) == ["materials.99"]
     assert api.get(f"{APPS}/{case['id']}", headers=bearer(token)).get_json()["status"] == "submitted"
 
     resp = act_with(api, clerk, case["id"], "扫描件不清晰", [0, 2])
@@ -150,10 +150,10 @@ def test_correction_names_materials_and_resubmit_waits_for_them(api, identity_ap
     mine = api.get(f"{APPS}/{case['id']}", headers=bearer(token)).get_json()
     assert [m["position"] for m in mine["materials"] if m["needs_correction"]] == [0, 2]
     refused = assert_error(submit(api, token, case["id"]), 422, "APPLICATION_INCOMPLETE")
-    assert sorted(refused["errors"]["materials"]) == ["0", "2"]
+    assert sorted(refused["errors"]) == ["materials.0", "materials.2"]
     assert upload(api, token, case["id"], 0).status_code == 201
     refused = assert_error(submit(api, token, case["id"]), 422, "APPLICATION_INCOMPLETE")
-    assert list(refused["errors"]["materials"]) == ["2"]
+    assert list(refused["errors"]) == ["materials.2"]
     assert upload(api, token, case["id"], 2).status_code == 201
     again = submit(api, token, case["id"]).get_json()
     assert again["status"] == "submitted"
