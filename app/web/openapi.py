@@ -67,7 +67,7 @@ CITIZEN_TAGS = (
     "evaluations",
     "stats",
 )
-CALLBACK_TAGS = ("provider_callbacks",)
+CALLBACK_TAGS = ("Provider callbacks", "provider_callbacks")
 LAST_TAGS = ("health",)
 
 OPERATION_IDS: dict[tuple[str, str], str] = {
@@ -228,7 +228,7 @@ def _request_rules(doc: dict) -> None:
             example = REQUEST_EXAMPLES.get(operation.get("operationId", ""))
             for body in (operation.get("requestBody") or {}).get("content", {}).values():
                 if example is not None:
-                    body["example"] = example
+                    body.setdefault("example", example)
             for parameter in operation.get("parameters", []):
                 if parameter.get("in") == "header" and parameter.get("name") == "Idempotency-Key":
                     parameter["schema"] = dict(IDEMPOTENCY_KEY)

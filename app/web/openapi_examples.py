@@ -79,4 +79,30 @@ REQUEST_EXAMPLES: dict[str, dict] = {
     "staffReplyToEvaluation": {"reply": "感谢您的反馈，我们已优化窗口叫号流程。"},
     "staffCheckInAppointment": {"code": "482913"},
     "staffResolvePaymentAlarm": {"note": "已与微信支付核对，订单已退款"},
+    # provider callbacks (what the provider sends; the signature is over the raw body)
+    "alipayNotify": {
+        "notify_time": "2026-06-08 10:34:56",
+        "notify_type": "trade_status_sync",
+        "notify_id": "2026060800222103456789010512345678",
+        "app_id": "9021000122680000",
+        "charset": "utf-8",
+        "version": "1.0",
+        "sign_type": "RSA2",
+        "sign": "base64-SHA256withRSA-signature",
+        "trade_no": "2026060822001404560512345678",
+        "out_trade_no": "ZSB20260608103400A1B2C3",
+        "trade_status": "TRADE_SUCCESS",
+        "total_amount": "20.00",
+        "receipt_amount": "20.00",
+        "gmt_payment": "2026-06-08 10:34:55",
+    },
+    "sfRoutePush": {
+        "partnerID": "ZSBDEMO",
+        "requestID": "6f1c2d3e-4a5b-6c7d-8e9f-0a1b2c3d4e5f",
+        "serviceCode": "RoutePushService",
+        "timestamp": "1780900496000",
+        "msgDigest": "base64-md5-digest",
+        "msgData": '{"Body": {"WaybillRoute": [{"mailno": "SF1234567890123", "orderid": "ZSB-D-000001", '
+        '"acceptTime": "2026-06-08 10:34:56", "acceptAddress": "青岚市", "remark": "顺丰速运 已收取快件", "opCode": "50"}]}}',
+    },
 }

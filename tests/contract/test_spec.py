@@ -91,12 +91,13 @@ def test_statuses_kinds_and_channels_are_enums(spec):
         for prop, value in (schema.get("properties") or {}).items():
             if pattern.search(prop) and "string" in str(value) and "enum" not in str(value):
                 free.append(f"{name}.{prop}")
-    # free text on purpose: an HTTP status name, audit logs' open sets, a provider's alarm kind,
-    # the guide's 监督投诉 contact
+    # free text on purpose: HTTP status names (the envelope, /readyz), audit logs' open sets, a
+    # provider's alarm kind, the guide's 监督投诉 contact
     assert sorted(free) == [
         "Alarm.kind",
         "Attempt.outcome",
         "ErrorEnvelope.status",
+        "NotReady.status",
         "ServiceGuide.supervision",
         "StaffAction.outcome",
     ], free
@@ -129,9 +130,9 @@ def test_every_request_body_has_an_example_that_fits_its_schema(spec):
         for media, content in operation["requestBody"]["content"].items():
             bodies += 1
             assert "example" in content, (method, path)
-            if media == "application/json":
+            if media != "multipart/form-data":
                 body_validator(spec, content["schema"]).validate(content["example"])
-    assert bodies == len(REQUEST_EXAMPLES) >= 33
+    assert bodies >= len(REQUEST_EXAMPLES) >= 35
 
 
 @pytest.mark.parametrize(
