@@ -45,7 +45,15 @@ class ServiceSummarySchema(ma.Schema):
     visits = F.Integer()
     instant = F.Boolean()
     promised_time_limit = F.Integer(metadata={"description": "working days"})
-    fee_fen = F.Integer(metadata={"description": "fee in fen (0: free)"})
+    fee_from_fen = F.Integer(
+        required=True,
+        metadata={"description": "the least an application is charged, in fen (0: free); see the guide's fees"},
+    )
+    fee_varies = F.Boolean(
+        required=True,
+        metadata={"description": "true: the amount depends on the application (alternative standards, per-unit fees)"},
+    )
+    fee_text = F.String(required=True, metadata={"description": "the fee as shown in a list: 免费, 120 元, 20 元起"})
 
 
 class ServicePageSchema(ma.Schema):
@@ -121,16 +129,55 @@ class ProcessStepSchema(ma.Schema):
     time_limit = F.Integer(allow_none=True, metadata={"description": "working days"})
 
 
+class FeeConditionSchema(ma.Schema):
+    field = F.String(required=True, metadata={"description": "a property of the item's form_schema"})
+    equals = F.Raw(metadata={"description": "the standard applies when the form field has this value"})
+    # "in" is a Python keyword: the attribute is in_, the key "in"
+    in_ = F.List(F.Raw(), data_key="in", metadata={"description": "… or one of these values"})
+
+
 class FeeItemSchema(ma.Schema):
-    name = F.String()
-    amount_fen = F.Integer(metadata={"description": "fen"})
-    basis = F.String()
+    name = F.String(required=True)
+    amount_fen = F.Integer(required=True, metadata={"description": "in fen (per unit when `per` is set)"})
+    basis = F.String(required=True, metadata={"description": "收费依据"})
+    when = F.Nested(
+        FeeConditionSchema,
+        required=True,
+        allow_none=True,
+        metadata={"description": "an alternative standard: charged when this holds on the form (first match wins)"},
+    )
+    default = F.Boolean(
+        required=True, metadata={"description": "the alternative charged when no other standard's `when` holds"}
+    )
+    per = F.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "charged amount_fen × this integer form field (missing or 0: not charged)"},
+    )
+    applies = F.String(
+        required=True, metadata={"description": "when it is charged, in words: 换领原因为“证件严重损坏”"}
+    )
 
 
 class FeesSchema(ma.Schema):
-    free = F.Boolean()
-    total_fen = F.Integer(metadata={"description": "fen"})
-    items = F.List(F.Nested(FeeItemSchema))
+    free = F.Boolean(required=True)
+    from_fen = F.Integer(
+        required=True,
+        metadata={
+            "description": "the least an application is charged, in fen: the cheapest alternative plus the "
+            "lines charged on every application"
+        },
+    )
+    varies = F.Boolean(required=True, metadata={"description": "true: the amount depends on the application's form"})
+    text = F.String(required=True, metadata={"description": "免费, 120 元, 20 元起"})
+    items = F.List(
+        F.Nested(FeeItemSchema),
+        required=True,
+        metadata={
+            "description": "fee lines: alternatives (`when` / `default`: exactly one is charged) and lines "
+            "charged on every application (per unit when `per` is set); the draft's fee_fen is what this form is charged"
+        },
+    )
 
 
 class ResultSchema(ma.Schema):

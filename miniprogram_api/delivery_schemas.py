@@ -124,6 +124,14 @@ class DeliverySchema(ma.Schema):
     address = F.Nested(MaskedAddressSchema, allow_none=True)
     courier = F.Nested(CourierSchema, allow_none=True)
     waybill_no = F.String(allow_none=True)
+    order_id = F.String(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "our order number at the courier (SF orderId), once the parcel is ordered; "
+            "in development the SF simulator's route-push control takes it"
+        },
+    )
     pickup = F.Nested(PickupSchema, allow_none=True)
     exception = F.String(allow_none=True)
     routes = F.List(F.Nested(RouteSchema), metadata={"description": "newest first"})

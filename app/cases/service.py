@@ -30,6 +30,7 @@ from app.cases.presenters import detail as _detail
 from app.cases.presenters import met as _met
 from app.cases.presenters import summary as _summary
 from app.cases.states import EDITABLE, CaseStatus
+from app.catalog import fees as fee_rules
 from app.catalog import service as catalog
 from app.credit import service as credit
 from app.extensions import db
@@ -50,13 +51,19 @@ def required_level_for(guide: dict) -> int:
     return LEVEL_REALNAME
 
 
-def fee_due_for(guide: dict) -> int:
-    """The fee charged on submit, in fen: the item's first fee standard (the common case — e.g.
-    首次申领, 住宅类). Alternatives and extras listed after it are settled at the window."""
-    fees = guide["fees"]
-    if fees.get("free", True) or not fees.get("items"):
-        return 0
-    return int(fees["items"][0]["amount_fen"])
+def fee_due_for(guide: dict, form: dict | None = None) -> int:
+    """The fee an application of this item with this form is charged, in fen (0: free): the
+    standard the item's fee rule picks from the form (app/catalog/fees.py — the default one
+    while the form is empty) plus the lines charged on every application."""
+    return fee_rules.charged_fen(guide["fees"], form or {})
+
+
+def _refresh_fee(case: Case) -> None:
+    """Re-pick the fee from the form as it is now (the item's current fee rule); an item no
+    longer in the catalog keeps the fee it had."""
+    fee = catalog.fee_due(case.service_code, case.form_data or {})
+    if fee is not None:
+        case.fee_fen = fee
 
 
 def _actor(principal: Principal) -> str:
@@ -163,6 +170,8 @@ def save_form(principal: Principal, case_id: int, changes: dict) -> dict:
         else:
             data[key] = value
     case.form_data = data
+    if case.status == CaseStatus.DRAFT:
+        _refresh_fee(case)
     case.updated_at = utcnow()
     db.session.commit()
     return _detail(case, wallet=_wallet(case))
@@ -299,6 +308,7 @@ def submit(principal: Principal, case_id: int, *, idempotency_key: str | None) -
         now = utcnow()
         case.case_number = numbering.next_number(case.department_code, now)
         case.submitted_at = now
+        _refresh_fee(case)
         if case.fee_fen > 0:
             transitions.await_payment(case, actor=_actor(principal))
         else:

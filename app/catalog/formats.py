@@ -6,6 +6,7 @@ import marshmallow as ma
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from app.catalog.fees import rule_errors as fee_rule_errors
 from app.catalog.instant_rules import rule_errors
 from app.catalog.models import (
     AUDIENCES,
@@ -83,6 +84,10 @@ class FeeItem(_Strict):
     name = _text(required=True, validate=_nonempty)
     amount_fen = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1))
     basis = _text(load_default="")
+    # the rule choosing among alternative standards (app/catalog/fees.py)
+    when = ma.fields.Raw(load_default=None, allow_none=True)
+    default = ma.fields.Boolean(load_default=False)
+    per = _text(load_default=None, allow_none=True)
 
 
 class Fees(_Strict):
@@ -162,6 +167,9 @@ class ItemRow(_Strict):
                 errors["form_schema"] = ['the form schema must describe an object ("type": "object")']
         except SchemaError as exc:
             errors["form_schema"] = [f"not a valid JSON Schema: {exc.message}"]
+        fee_problems = fee_rule_errors(data["fees"], data["form_schema"])
+        if fee_problems:
+            errors["fees"] = fee_problems
         if errors:
             raise ma.ValidationError(errors)
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.catalog import models as m
+from app.catalog.fees import guide_fees
 from app.catalog.instant_rules import effective_rules
 from app.extensions import db
 
@@ -91,11 +92,7 @@ def build_guide(i: m.ServiceItem) -> dict:
             for mat in i.materials
         ],
         "form_schema": i.form_schema,
-        "fees": {
-            "free": bool(i.fees.get("free")),
-            "total_fen": i.fee_total_fen,
-            "items": list(i.fees.get("items", [])),
-        },
+        "fees": guide_fees(i.fees, i.form_schema),
         "result": {
             "type": i.result.get("type"),
             "name": i.result.get("name"),

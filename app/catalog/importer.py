@@ -17,6 +17,7 @@ from pathlib import Path
 import marshmallow as ma
 import sqlalchemy as sa
 
+from app.catalog import fees
 from app.catalog import models as m
 from app.catalog.formats import (
     CSV_BOOL_KEYS,
@@ -353,8 +354,9 @@ def _write_item(d: dict, by_code: dict, report: ImportReport) -> m.ServiceItem:
     item.promised_time_limit = d["promised_time_limit"]
     item.process = d["process"]
     item.form_schema = d["form_schema"]
-    item.fees = d["fees"]
-    item.fee_total_fen = sum(f["amount_fen"] for f in d["fees"]["items"])
+    item.fees = fees.normalise(d["fees"])
+    item.fee_from_fen = fees.from_fen(item.fees)
+    item.fee_varies = fees.varies(item.fees)
     item.result = d["result"]
     item.result_licence_type = _lookup(m.LicenceType, result_lt, by_code["licence_types"]) if result_lt else None
     item.fully_online = d["channels"]["fully_online"]

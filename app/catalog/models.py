@@ -111,8 +111,10 @@ class ServiceItem(db.Model):
     process: Mapped[list] = mapped_column(sa.JSON, default=list)
     form_schema: Mapped[dict] = mapped_column(sa.JSON)
     fees: Mapped[dict] = mapped_column(sa.JSON)
-    # Total of the fee items in fen, denormalised for filtering and for payments.
-    fee_total_fen: Mapped[int] = mapped_column(default=0)
+    # The least an application is charged, in fen, and whether the amount depends on the
+    # application (alternative standards, per-unit lines): app/catalog/fees.py, for the list.
+    fee_from_fen: Mapped[int] = mapped_column(default=0)
+    fee_varies: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     result: Mapped[dict] = mapped_column(sa.JSON)
     result_licence_type_id: Mapped[int | None] = mapped_column(sa.ForeignKey("licence_types.id"))
     fully_online: Mapped[bool] = mapped_column(default=False)

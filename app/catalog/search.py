@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from app.catalog import models as m
+from app.catalog.fees import fee_text
 from app.catalog.text import is_latin, normalise
 from app.extensions import db
 
@@ -114,7 +115,7 @@ class CatalogIndex:
                 m.ServiceItem.visits,
                 m.ServiceItem.instant,
                 m.ServiceItem.promised_time_limit,
-                m.ServiceItem.fee_total_fen,
+                m.ServiceItem.fee_from_fen,
                 m.ServiceItem.popularity,
                 m.ServiceItem.keywords,
                 m.ServiceItem.search_pinyin,
@@ -122,6 +123,7 @@ class CatalogIndex:
                 m.ServiceItem.keywords_pinyin,
                 m.Department.code,
                 m.Department.name,
+                m.ServiceItem.fee_varies,
             )
             .join(m.Department, m.ServiceItem.department_id == m.Department.id)
             .where(m.ServiceItem.active.is_(True))
@@ -166,7 +168,9 @@ class CatalogIndex:
                 "visits": r[9],
                 "instant": r[10],
                 "promised_time_limit": r[11],
-                "fee_fen": r[12],
+                "fee_from_fen": r[12],
+                "fee_varies": r[20],
+                "fee_text": fee_text(r[12], r[20]),
             }
             for r in rows
         ]

@@ -14,6 +14,7 @@ from jsonschema import Draft202012Validator
 
 from app.catalog import models as m
 from app.catalog.errors import FormInvalid, ServiceNotFound, UnknownFilter
+from app.catalog.fees import charged_fen
 from app.catalog.guide import build_guide, load_items
 from app.catalog.search import CatalogIndex
 from app.catalog.text import normalise
@@ -210,6 +211,15 @@ def get_service(code: str) -> dict:
     if row.guide is None:  # written before guides were stored; build it now
         return build_guide(load_items([row.id])[0])
     return row.guide
+
+
+def fee_due(code: str, form: dict) -> int | None:
+    """What an application of the active item `code` with this form is charged, in fen (the
+    standard the item's fee rule picks, app/catalog/fees.py); None when there is no such item."""
+    fees = db.session.scalar(
+        sa.select(m.ServiceItem.fees).where(m.ServiceItem.implementation_code == code, m.ServiceItem.active.is_(True))
+    )
+    return None if fees is None else charged_fen(fees, form)
 
 
 # ---------------------------------------------------------------- application forms

@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import click
-import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
 from app.errors import DomainError
-from app.extensions import db
 from app.staff import service
-from app.staff.models import StaffRole, StaffUser
-
-# Development only (`flask staff seed` refuses to run in production).
-DEMO_PASSWORD = "Zsb-Demo-2026"  # noqa: S105 - published demo password, refused in production
-DEMO_STAFF = (
-    ("yqx-zwfw-clerk", "窗口受理员（演示）", "YQX-ZWFW", StaffRole.WINDOW_CLERK),
-    ("yqx-mz-reviewer", "民政审核员（演示）", "YQX-MZ", StaffRole.REVIEWER),
-    ("yqx-mz-head", "民政局负责人（演示）", "YQX-MZ", StaffRole.DEPARTMENT_HEAD),
-)
+from app.staff.demo import DEMO_PASSWORD, seed_demo_staff
+from app.staff.models import StaffRole
 
 
 @click.group("staff", help="Staff accounts (工作人员).")
@@ -50,12 +41,8 @@ def seed_command():
     """Create the demo staff accounts (development only; idempotent)."""
     if current_app.config.get("ENV_NAME") == "production":
         raise click.ClickException("demo staff are not created in production")
-    created = 0
-    for username, name, department, role in DEMO_STAFF:
-        if db.session.scalar(sa.select(StaffUser.id).where(StaffUser.username == username)) is not None:
-            continue
-        service.create_staff(
-            username=username, password=DEMO_PASSWORD, department_code=department, role=role, display_name=name
-        )
-        created += 1
-    click.echo(f"staff: {created} demo accounts created (password {DEMO_PASSWORD})")
+    created = seed_demo_staff()
+    click.echo(
+        f"staff: {created} demo accounts created — <department code>-clerk / -reviewer / -head in every "
+        f"department, e.g. yqx-ga-clerk (password {DEMO_PASSWORD})"
+    )

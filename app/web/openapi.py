@@ -11,7 +11,7 @@
 - **tag order**: the citizen API first, then the staff API, then provider callbacks, then health.
 - **required** on response schemas: every property of a schema reached only from responses is
   always present, unless its marshmallow field says `metadata={"x-optional": True}` (a key the
-  answer may leave out); a schema with `required=True` fields of its own is left as declared. Nullable fields are `allow_none=True` → `type: [X, "null"]`.
+  answer may leave out). The error envelopes (app/web/api.py) declare their own. Nullable fields are `allow_none=True` → `type: [X, "null"]`.
 - **binary responses**: a non-JSON media type with no schema is `type: string, format: binary`.
 """
 
@@ -396,9 +396,11 @@ def _required_on_responses(doc: dict) -> None:
                 optional.add(prop_name)
 
         _strip_marker(schema, visit)
-        # a schema whose author marked required fields (the error envelopes) says it itself
-        if name not in responses_only or name in requests or name in NOT_MARKED or schema.get("required"):
+        properties = schema.get("properties") or {}
+        envelope = "error" in properties and "request_id" in properties  # app/web/api.py declares those
+        if name not in responses_only or name in requests or name in NOT_MARKED or envelope:
             continue
-        required = [p for p in (schema.get("properties") or {}) if p not in optional]
+        required = list(schema.get("required", []))
+        required += [p for p in properties if p not in optional and p not in required]
         if required:
             schema["required"] = required

@@ -129,7 +129,7 @@ def test_wechat_citizen_with_a_fee_and_mail_out(client_package, live_url, sandbo
 
     # the guide, as the citizen finds the item
     guide = op(pkg, "catalog", "getService").sync(client=anonymous, code=ID_RENEWAL)
-    assert isinstance(guide, m.ServiceGuide) and guide.fees.total_fen > 0
+    assert isinstance(guide, m.ServiceGuide) and guide.fees.from_fen > 0
     assert m.ServiceGuideDeliveryOptionsItem.MAIL in guide.delivery_options
 
     # WeChat login (level 2) → real name (level 3) → face check on the phone (level 4)

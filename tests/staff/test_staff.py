@@ -8,6 +8,7 @@ from datetime import timedelta
 import jwt
 import sqlalchemy as sa
 
+from app.catalog.models import Department
 from app.extensions import db
 from app.staff import service
 from app.staff.cli import DEMO_PASSWORD
@@ -137,10 +138,19 @@ def test_roles_and_department_scope(api, identity_app):
 def test_demo_seed(api, identity_app):
     runner = identity_app.test_cli_runner()
     first = runner.invoke(args=["staff", "seed"])
-    assert first.exit_code == 0 and "3 demo accounts created" in first.output, first.output
+    with identity_app.app_context():
+        departments = list(db.session.scalars(sa.select(Department.code)))
+        db.session.remove()
+    # a clerk, a reviewer and a head in every department of the catalog
+    assert first.exit_code == 0 and f"{3 * len(departments)} demo accounts created" in first.output, first.output
     assert "0 demo accounts created" in runner.invoke(args=["staff", "seed"]).output
-    for username in ("yqx-zwfw-clerk", "yqx-mz-reviewer", "yqx-mz-head"):
+    for username in ("yqx-zwfw-clerk", "yqx-mz-reviewer", "yqx-mz-head", "yqx-ga-clerk", "qls-jj-head"):
         assert _login(api, username, DEMO_PASSWORD).status_code == 200
+    for code in departments:
+        for suffix, role in (("clerk", "window_clerk"), ("reviewer", "reviewer"), ("head", "department_head")):
+            body = _login(api, f"{code.lower()}-{suffix}", DEMO_PASSWORD).get_json()
+            me = api.get("/staff/api/v1/me", headers={"Authorization": f"Bearer {body['access_token']}"}).get_json()
+            assert (me["department_code"], me["role"]) == (code, role), me
 
 
 def test_demo_seed_refused_in_production(identity_app, monkeypatch):
