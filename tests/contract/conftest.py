@@ -4,6 +4,8 @@ providers' callbacks reach it as a front-end team's would."""
 
 from __future__ import annotations
 
+import importlib
+import sys
 import threading
 
 import pytest
@@ -61,3 +63,45 @@ def clean_slate(app, sandbox_app, tmp_path):
     yield
     wipe()
     sandbox_app.config["STORAGE_DIR"] = saved
+
+
+@pytest.fixture(scope="session")
+def client_package(spec, tmp_path_factory):
+    """The client generated from the spec (zero warnings), imported; once per session."""
+    from tests.contract.generated import PACKAGE, generate
+
+    workdir = tmp_path_factory.mktemp("generated")
+    result = generate(spec, workdir)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "warning" not in output.lower() and "unable to" not in output.lower(), output
+    sys.path.insert(0, str(workdir))
+    try:
+        yield importlib.import_module(PACKAGE)
+    finally:
+        sys.path.remove(str(workdir))
+        for name in [m for m in sys.modules if m == PACKAGE or m.startswith(PACKAGE + ".")]:
+            del sys.modules[name]
+
+
+@pytest.fixture
+def demo(app, sandbox_app, live_url, tmp_path, monkeypatch):
+    """The demo data as `make seed` loads it (residents, e-licences, credit, calendar, staff,
+    halls), a clean slate around the test (tests/journeys/conftest.py)."""
+    from app.worker import clear_queues
+    from tests.journeys.conftest import SEED
+    from tests.journeys.conftest import _wipe as wipe_journeys
+
+    sandbox_app.config["STORAGE_DIR"] = str(tmp_path / "files")
+    monkeypatch.setitem(sandbox_app.config, "DELIVERY_ORDER_RETRY_INTERVALS", (0, 0))
+    wipe_journeys(app)
+    runner = sandbox_app.test_cli_runner()
+    for args in (*SEED, ["appointments", "seed"]):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, (args, result.output)
+    with sandbox_app.app_context():
+        clear_queues()
+    yield
+    with sandbox_app.app_context():
+        clear_queues()
+    wipe_journeys(app)

@@ -6,14 +6,8 @@ approve → SF order and route pushes → delivered and concluded."""
 
 from __future__ import annotations
 
-import importlib
 import io
-import json
-import os
-import subprocess
-import sys
 import uuid
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -21,62 +15,10 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.staff.models import TABLES as STAFF_TABLES
 from tests.cases.helpers import png_bytes
+from tests.contract.generated import models, op, run_jobs
 
-REPO = Path(__file__).resolve().parents[2]
-PACKAGE = "zsb_generated_client"
 ID_RENEWAL = "1153992101967557720000107020001"  # 居民身份证换领: 2000 fen, mail or pickup (YQX-GA)
 PASSWORD = "Contract-Test-2026"
-
-
-def generate(spec: dict, workdir: Path) -> subprocess.CompletedProcess:
-    spec_file = workdir / "openapi.json"
-    spec_file.write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
-    venv_bin = str(Path(sys.executable).parent)
-    return subprocess.run(
-        [
-            os.path.join(venv_bin, "openapi-python-client"),
-            "generate",
-            "--path",
-            str(spec_file),
-            "--output-path",
-            str(workdir / PACKAGE),
-            "--meta",
-            "none",
-            "--config",
-            str(REPO / "openapi-python-client.yaml"),
-        ],
-        cwd=workdir,
-        env={**os.environ, "PATH": venv_bin + os.pathsep + os.environ.get("PATH", "")},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
-@pytest.fixture(scope="module")
-def client_package(spec, tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("generated")
-    result = generate(spec, workdir)
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
-    assert "warning" not in output.lower() and "unable to" not in output.lower(), output
-    sys.path.insert(0, str(workdir))
-    try:
-        yield importlib.import_module(PACKAGE)
-    finally:
-        sys.path.remove(str(workdir))
-        for name in [m for m in sys.modules if m == PACKAGE or m.startswith(PACKAGE + ".")]:
-            del sys.modules[name]
-
-
-def op(package, tag: str, operation_id: str):
-    """The generated module of an operation: api/<tag>/<operation_id in snake_case>."""
-    snake = "".join("_" + c.lower() if c.isupper() else c for c in operation_id)
-    return importlib.import_module(f"{package.__name__}.api.{tag}.{snake}")
-
-
-def models(package):
-    return importlib.import_module(f"{package.__name__}.models")
 
 
 @pytest.fixture
@@ -100,15 +42,6 @@ def staff_of(app):
             db.session.execute(sa.text(f"DELETE FROM {table}"))
         db.session.commit()
         db.session.remove()
-
-
-def run_jobs(app) -> int:
-    from app.worker import drain
-
-    with app.app_context():
-        count = drain()
-        db.session.remove()
-    return count
 
 
 def test_the_generator_prints_no_warning_and_the_package_imports(client_package):
