@@ -34,9 +34,9 @@ TIME_CONVENTION = (
 )
 
 UNITS = (
-    "**Units.** Money is in fen (分, integer; 2000 = ¥20.00). Time limits, `working_days_left` and "
-    "`due_on` counts are working days of the platform's calendar. `expires_in`, `resend_after` and "
-    "`retry_after` are seconds."
+    "**Units.** Money is in fen (分, integer; 2000 = ¥20.00). Time limits and `working_days_left` "
+    "are working days of the platform's calendar. `expires_in`, `resend_after` and `retry_after` "
+    "are seconds."
 )
 
 DESCRIPTION = f"""掌上办 — the citizen API (WeChat / Alipay mini-programs, mobile app; `/api/v1`), the core
