@@ -2,7 +2,7 @@
 
 `install(api, app)` runs once in the factory after every blueprint is registered. It gives
 
-- **operationIds**: `OPERATION_IDS[(endpoint, method)]` where set, else derived by one rule —
+- **operationIds**: `OPERATION_IDS[(endpoint, method)]` (app/web/openapi_ids.py) where set, else derived by one rule —
   `staff` prefix for the staff blueprints, a verb from the method (`list` for a GET answering a
   page/list, `get`, `create`, `set` for PUT, `update` for PATCH, `delete`) and the view class name:
   `staff_cases.WorkQueue` GET → `staffListWorkQueue`. The table overrides names that read badly;
@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app.web.openapi_examples import REQUEST_EXAMPLES
+from app.web.openapi_ids import OPERATION_IDS
 from app.web.openapi_rules import IDEMPOTENCY_KEY, SCHEMA_RULES
 
 TIME_CONVENTION = (
@@ -70,90 +71,6 @@ CITIZEN_TAGS = (
 CALLBACK_TAGS = ("Provider callbacks", "provider_callbacks")
 LAST_TAGS = ("health",)
 
-OPERATION_IDS: dict[tuple[str, str], str] = {
-    ("health.Health", "get"): "getHealth",
-    ("health.Ready", "get"): "getReadiness",
-    # staff API
-    ("staff.Login", "post"): "staffLogin",
-    ("staff.Me", "get"): "staffGetMe",
-    ("staff.DepartmentStaff", "get"): "staffListDepartmentStaff",
-    ("staff.DepartmentAudit", "get"): "staffListDepartmentAudit",
-    ("staff_cases.WorkQueue", "get"): "staffListCases",
-    ("staff_cases.StaffCase", "get"): "staffGetCase",
-    ("staff_cases.StaffCaseAction", "post"): "staffActOnCase",
-    ("staff_delivery.DeliveryQueue", "get"): "staffListDeliveries",
-    ("staff_delivery.DepartmentCourier", "get"): "staffGetCourier",
-    ("staff_delivery.DepartmentCourier", "put"): "staffSetCourier",
-    ("staff_delivery.StaffDelivery", "get"): "staffGetDelivery",
-    ("staff_delivery.Retry", "post"): "staffRetryDelivery",
-    ("staff_delivery.Waybill", "put"): "staffSetWaybill",
-    ("staff_delivery.Delivered", "post"): "staffMarkDelivered",
-    ("staff_delivery.PickedUp", "post"): "staffMarkPickedUp",
-    ("staff_stats.DepartmentStats", "get"): "staffGetStats",
-    ("staff_stats.DepartmentTrend", "get"): "staffGetStatsTrendChart",
-    ("staff_complaints.DepartmentComplaints", "get"): "staffListComplaints",
-    ("staff_complaints.Answer", "post"): "staffAnswerComplaint",
-    ("staff_evaluations.DepartmentEvaluations", "get"): "staffListEvaluations",
-    ("staff_evaluations.Reply", "post"): "staffReplyToEvaluation",
-    ("staff_appointments.CheckIn", "post"): "staffCheckInAppointment",
-    ("staff_appointments.DayAppointments", "get"): "staffListAppointments",
-    ("staff_payments.Alarms", "get"): "staffListPaymentAlarms",
-    ("staff_payments.ResolveAlarm", "post"): "staffResolvePaymentAlarm",
-    ("staff_notifications.Failures", "get"): "staffListNotificationFailures",
-    # citizen API
-    ("catalog.ServiceDetail", "get"): "getService",
-    ("auth.WechatLogin", "post"): "loginWithWechat",
-    ("auth.WechatAppLogin", "post"): "loginWithWechatApp",
-    ("auth.AlipayLogin", "post"): "loginWithAlipay",
-    ("auth.SmsSend", "post"): "sendSmsCode",
-    ("auth.SmsLogin", "post"): "loginWithSms",
-    ("auth.FaceLogin", "post"): "loginWithFace",
-    ("auth.Refresh", "post"): "refreshToken",
-    ("auth.Logout", "post"): "logout",
-    ("identity.MyChannel", "delete"): "unlinkChannel",
-    ("identity.Verifications", "get"): "listVerifications",
-    ("identity.Realname", "post"): "verifyRealname",
-    ("identity.FaceStart", "post"): "startFaceCheck",
-    ("identity.FaceComplete", "post"): "completeFaceCheck",
-    ("licences.Wallet", "get"): "listLicences",
-    ("licences.ShowCode", "post"): "createShowCode",
-    ("licences.ShowCodeImage", "get"): "getShowCodeImage",
-    ("licences.LicenceCheck", "get"): "checkLicence",
-    ("applications.Applications", "post"): "createApplication",
-    ("delivery.Addresses", "post"): "createAddress",
-    ("complaints.Complaints", "post"): "createComplaint",
-    ("applications.Application", "patch"): "updateApplicationForm",
-    ("applications.Material", "put"): "chooseMaterial",
-    ("applications.MaterialFiles", "post"): "uploadMaterialFile",
-    ("applications.Submit", "post"): "submitApplication",
-    ("applications.Withdraw", "post"): "withdrawApplication",
-    ("payments.Payment", "post"): "startPayment",
-    ("delivery.AddressItem", "get"): "getAddress",
-    ("delivery.AddressItem", "patch"): "updateAddress",
-    ("delivery.AddressItem", "delete"): "deleteAddress",
-    ("delivery.ApplicationDelivery", "get"): "getDelivery",
-    ("delivery.ApplicationDelivery", "put"): "chooseDelivery",
-    ("notifications.Subscriptions", "post"): "recordSubscriptions",
-    ("notifications.Inbox", "get"): "listMessages",
-    ("notifications.ReadOne", "post"): "markMessageRead",
-    ("notifications.ReadAll", "post"): "markAllMessagesRead",
-    ("stats.Summary", "get"): "getStatsSummary",
-    ("stats.Trend", "get"): "getStatsTrendChart",
-    ("complaints.OneComplaint", "get"): "getComplaint",
-    ("complaints.Rating", "post"): "rateComplaint",
-    ("evaluations.CaseEvaluation", "get"): "getEvaluation",
-    ("evaluations.CaseEvaluation", "post"): "createEvaluation",
-    ("evaluations.Resolution", "post"): "resolveEvaluation",
-    ("evaluations.Awaiting", "get"): "listAwaitingEvaluations",
-    ("appointments.Slots", "get"): "listAppointmentSlots",
-    ("appointments.Appointments", "post"): "bookAppointment",
-    ("appointments.OneAppointment", "get"): "getAppointment",
-    ("appointments.OneAppointment", "delete"): "cancelAppointment",
-    # provider callbacks
-    ("payments_notify.wechat_notify", "post"): "wechatPayNotify",
-    ("payments_notify.alipay_notify", "post"): "alipayNotify",
-    ("delivery_notify.sf_route_push", "post"): "sfRoutePush",
-}
 
 # Declared by their owners (the error envelope: app/web/api.py; flask-smorest's own).
 NOT_MARKED = frozenset({"ErrorEnvelope", "PaginationMetadata"})
@@ -326,8 +243,9 @@ def _binary_responses(doc: dict) -> None:
                 continue
             for response in operation.get("responses", {}).values():
                 for media, body in (response.get("content") or {}).items():
-                    if "json" not in media and not body.get("schema"):
-                        body["schema"] = {"type": "string", "format": "binary"}
+                    if not body.get("schema") and "json" not in media:
+                        text = media.startswith("text/")
+                        body["schema"] = {"type": "string"} if text else {"type": "string", "format": "binary"}
 
 
 # ---------------------------------------------------------------- required on responses
