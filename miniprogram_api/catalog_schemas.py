@@ -131,9 +131,15 @@ class ProcessStepSchema(ma.Schema):
 
 class FeeConditionSchema(ma.Schema):
     field = F.String(required=True, metadata={"description": "a property of the item's form_schema"})
-    equals = F.Raw(metadata={"description": "the standard applies when the form field has this value"})
+    equals = F.Raw(
+        metadata={"description": "the standard applies when the form field has this value", "x-optional": True}
+    )
     # "in" is a Python keyword: the attribute is in_, the key "in"
-    in_ = F.List(F.Raw(), data_key="in", metadata={"description": "… or one of these values"})
+    in_ = F.List(
+        F.Raw(),
+        data_key="in",
+        metadata={"description": "… or one of these values (instead of equals)", "x-optional": True},
+    )
 
 
 class FeeItemSchema(ma.Schema):

@@ -36,7 +36,9 @@ class StaffAppointmentSchema(ma.Schema):
     case_id = F.Integer(allow_none=True)
     slot = F.Nested(StaffSlotSchema)
     checked_in_at = Instant(allow_none=True)
-    applicant_masked = F.String()
+    applicant_masked = F.String(
+        metadata={"description": "in the day's list (not in the check-in answer)", "x-optional": True}
+    )
 
 
 class StaffAppointmentDaySchema(ma.Schema):
