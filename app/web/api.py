@@ -77,7 +77,9 @@ class ErrorEnvelopeSchema(ma.Schema):
             "- `details`: machine-readable facts some errors add (e.g. `retry_after` seconds on 429, "
             "`remaining_attempts`, `status.current`, and `auth.required_level` / `auth.current_level` / "
             "`auth.fresh` / `auth.max_age` on 403 `STEP_UP_REQUIRED`); absent when there are none.\n"
-            "- `request_id`: the request's id (also the `X-Request-ID` header); quote it to support."
+            "- `request_id`: the request's id (also the `X-Request-ID` header); quote it to support.\n\n"
+            "Besides what each operation declares, any path answers 405 `METHOD_NOT_ALLOWED` (with `Allow`) "
+            "to a method it does not have, and a path that matches no route 404 `NOT_FOUND`."
         )
 
     code = ma.fields.Integer(required=True, metadata={"description": "HTTP status", "example": 422})
@@ -152,17 +154,18 @@ def envelope(
 
 
 class BoundedIntConverter(IntegerConverter):
-    """`<int:…>` path ids: 0 … 2^63-1 (a database bigint). Anything longer or larger does not match
-    the route, so it is a 404 envelope instead of an OverflowError deep in the driver."""
+    """`<int:…>` path ids: 0 … 2^31-1, the range of the database's integer id columns (INTEGER on
+    PostgreSQL). Anything longer or larger does not match the route, so it is a 404 envelope
+    instead of an OverflowError (SQLite, ≥ 2^63) or "integer out of range" (PostgreSQL, ≥ 2^31)."""
 
-    MAX = 2**63 - 1
+    MAX = 2**31 - 1
 
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", self.MAX)
         super().__init__(map, *args, **kwargs)
 
     def to_python(self, value: str):
-        if len(value) > 19:  # also keeps int() away from huge digit strings
+        if len(value) > 10:  # also keeps int() away from huge digit strings
             raise ValidationError()
         return super().to_python(value)
 
@@ -181,7 +184,7 @@ class PlatformApi(Api):
     ERROR_SCHEMA = ErrorEnvelopeSchema
 
     def init_app(self, app, *args, **kwargs):
-        # before any blueprint adds a rule: every `<int:…>` is bounded to 64-bit
+        # before any blueprint adds a rule: every `<int:…>` is bounded to the ids' column range
         app.url_map.converters["int"] = BoundedIntConverter
         super().init_app(app, *args, **kwargs)
 
@@ -192,6 +195,9 @@ class PlatformApi(Api):
         app.register_error_handler(GatewayError, handle_gateway_error)
         for cls in DATABASE_UNAVAILABLE_ERRORS:
             app.register_error_handler(cls, handle_database_unavailable)
+        app.register_error_handler(sa_exc.DataError, handle_data_error)
+        # SQLite's driver refuses integers beyond 64 bits with a bare OverflowError
+        app.register_error_handler(OverflowError, handle_data_error)
         app.register_error_handler(Exception, handle_unexpected)
 
     def handle_http_exception(self, error):
@@ -245,6 +251,19 @@ def handle_database_unavailable(error: Exception):
     response = envelope(503, "DATABASE_UNAVAILABLE", "系统繁忙，请稍后再试")
     response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
     return response
+
+
+def handle_data_error(error: Exception):
+    """A value the database refuses (a number out of its column's range, text too long): bad input
+    that slipped past the schema — 422, never 500. Logged by class (the message quotes values)."""
+    from app.extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001
+        pass
+    log.warning("database refused a value: %s", type(getattr(error, "orig", None) or error).__name__)
+    return envelope(422, "VALIDATION_ERROR", "提交的数值或内容超出允许范围")
 
 
 def handle_unexpected(error: Exception):

@@ -5,6 +5,9 @@ from __future__ import annotations
 import marshmallow as ma
 
 MAX_PAGE_SIZE = 100
+# The range of the database's integer ids (INTEGER columns): for id fields in bodies and queries.
+MAX_ID = 2**31 - 1
+ID_RANGE = ma.validate.Range(min=1, max=MAX_ID)
 
 
 class BaseSchema(ma.Schema):

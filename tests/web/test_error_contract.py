@@ -15,7 +15,7 @@ from tests.staff_api.helpers import BASE, staff_token
 from tests.web.contract_check import ContractClient, SpecChecker
 
 CJK = re.compile(r"[\u3400-\u9fff]")
-MAX_ID = 2**63 - 1
+MAX_ID = 2**31 - 1  # the id columns are INTEGER
 
 
 @pytest.fixture(scope="module")
@@ -147,7 +147,7 @@ def _fill(path: str, spec_item: dict, value) -> str:
     return path
 
 
-def test_every_integer_id_beyond_64_bits_is_a_404_envelope(api, identity_app, checker):
+def test_every_integer_id_beyond_the_id_range_is_a_404_envelope(api, identity_app, checker):
     spec = checker.spec
     ops = _int_id_operations(spec)
     assert len(ops) >= 18
@@ -156,13 +156,26 @@ def test_every_integer_id_beyond_64_bits_is_a_404_envelope(api, identity_app, ch
     for method, path in ops:
         headers = staff_headers if path.startswith("/staff/") else citizen_headers
         kwargs = {"json": {}} if method in ("POST", "PUT", "PATCH") else {}
-        for value in (2**63, 2**64 + 5, 10**30, "9" * 400, "-1"):
+        for value in (2**31, 2**63 - 1, 2**63, 2**64 + 5, 10**30, "9" * 400, "-1", "0x10"):
             resp = api.open(_fill(path, spec["paths"][path], value), method, headers=headers, **kwargs)
             assert resp.status_code == 404, (method, path, value, resp.get_json())
             assert resp.get_json()["error"] == "NOT_FOUND"
         # the largest id still reaches the operation (its own not-found, a 422 or a refusal), never 5xx
         resp = api.open(_fill(path, spec["paths"][path], MAX_ID), method, headers=headers, **kwargs)
         assert resp.status_code < 500, (method, path, resp.get_json())
+
+
+def test_out_of_range_ids_in_a_body_are_never_a_500(api):
+    token = bearer(citizen(api))
+    for value in (2**31, 2**63, 2**70):
+        resp = api.post("/api/v1/appointments", json={"slot_id": value, "service_code": HUJI}, headers=token)
+        assert resp.status_code in (404, 422), resp.get_json()
+        resp = api.post(APPS, json={"service_code": HUJI}, headers=token)
+        draft = resp.get_json()
+        resp = api.put(
+            f"{APPS}/{draft['id']}/materials/0", json={"method": "licence", "licence_id": value}, headers=token
+        )
+        assert resp.status_code in (404, 422), resp.get_json()
 
 
 def test_unknown_ids_give_the_domain_404(api):
