@@ -137,6 +137,7 @@ class FeeConditionSchema(ma.Schema):
     # "in" is a Python keyword: the attribute is in_, the key "in"
     in_ = F.List(
         F.Raw(),
+        attribute="in",
         data_key="in",
         metadata={"description": "… or one of these values (instead of equals)", "x-optional": True},
     )

@@ -199,7 +199,7 @@ def test_a_fee_rule_is_imported_exported_and_charged(app, tmp_path, fresh_catalo
     assert runner.invoke(args=["catalog", "import", str(GOOD)]).exit_code == 0
     lines = [
         {"name": "遗失补办费", "amount_fen": 1500, "basis": "测试", "default": True},
-        {"name": "损坏换发费", "amount_fen": 3000, "basis": "测试", "when": {"field": "reason", "equals": "损坏"}},
+        {"name": "损坏换发费", "amount_fen": 3000, "basis": "测试", "when": {"field": "reason", "in": ["损坏"]}},
         {"name": "副本费", "amount_fen": 500, "basis": "测试", "per": "copies"},
     ]
     item = _with_fees(src["items"][0], "1153992100000000TX0000000000090", "测试收费事项", lines)
@@ -209,6 +209,7 @@ def test_a_fee_rule_is_imported_exported_and_charged(app, tmp_path, fresh_catalo
     assert result.exit_code == 0, result.output
     guide = client.get(f"/api/v1/services/{item['implementation_code']}").get_json()["fees"]
     assert (guide["from_fen"], guide["varies"], guide["text"]) == (1500, True, "15 元起")
+    assert guide["items"][1]["when"] == {"field": "reason", "in": ["损坏"]}
     assert [line["applies"] for line in guide["items"]] == ["其他情形（默认）", "申请原因为“损坏”", "按“份数”逐件计收"]
     assert fees.charged_fen(guide, {"reason": "损坏", "copies": 2}) == 4000
     assert fees.charged_fen(guide, {"reason": "遗失"}) == 1500
