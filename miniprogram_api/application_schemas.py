@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from app.cases.states import CaseStatus
-from app.web.schemas import BaseSchema, Instant, PageQuerySchema, one_of
+from app.web.schemas import ID_RANGE, BaseSchema, Instant, PageQuerySchema, one_of
 
 STATUS_DOC = {"description": "the application's status (办件状态)"}
 METHODS = ("licence", "commitment", "upload")
@@ -27,7 +27,7 @@ class FormPatchSchema(BaseSchema):
 
 class MaterialChoiceSchema(BaseSchema):
     method = F.String(required=True, validate=ma.validate.OneOf(["licence", "commitment", "upload"]))
-    licence_id = F.Integer(validate=ma.validate.Range(min=1))
+    licence_id = F.Integer(validate=ID_RANGE)
     accept = F.Boolean()
     text_version = F.String(validate=ma.validate.Length(min=1, max=64))
 

@@ -7,7 +7,7 @@ from marshmallow import fields as F
 from marshmallow import validate as V
 
 from app.appointments.models import AppointmentStatus
-from app.web.schemas import BaseSchema, Day, Instant, one_of
+from app.web.schemas import ID_RANGE, BaseSchema, Day, Instant, one_of
 
 HHMM = {"description": "HH:MM, Beijing time", "pattern": r"^\d{2}:\d{2}$"}
 
@@ -40,11 +40,9 @@ class SlotListSchema(ma.Schema):
 
 
 class BookingSchema(BaseSchema):
-    slot_id = F.Integer(required=True, validate=V.Range(min=1))
+    slot_id = F.Integer(required=True, validate=ID_RANGE)
     service_code = F.String(required=True, validate=CODE)
-    case_id = F.Integer(
-        validate=V.Range(min=1), metadata={"description": "optional: the application this visit is for"}
-    )
+    case_id = F.Integer(validate=ID_RANGE, metadata={"description": "optional: the application this visit is for"})
 
 
 class AppointmentSchema(ma.Schema):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from app.web.schemas import BaseSchema, Instant, one_of
+from app.web.schemas import ID_RANGE, BaseSchema, Instant, one_of
 from delivery.models import DeliveryStatus, DivisionLevel
 
 F = ma.fields
@@ -75,7 +75,7 @@ class DivisionListSchema(ma.Schema):
 
 class DeliveryChoiceSchema(BaseSchema):
     method = F.String(required=True, validate=ma.validate.OneOf(["mail", "pickup"]))
-    address_id = F.Integer(validate=ma.validate.Range(min=1))
+    address_id = F.Integer(validate=ID_RANGE)
 
     @ma.validates_schema
     def _address_for_mail(self, data, **kwargs):
