@@ -2,7 +2,7 @@
 (WeChat login, real name, fresh face check) and a department reviewer — with no 5xx and no
 response that breaks what the operation declares (body schema for the status, declared status).
 
-Bounded for CI: a few examples per operation (CONTRACT_FUZZ_EXAMPLES, default 6), derandomised,
+Bounded for CI: a few examples per operation (CONTRACT_FUZZ_EXAMPLES, default 10), derandomised,
 no shrinking; the whole run stops generating after CONTRACT_FUZZ_SECONDS (default 120)."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance, statu
 from tests.cases.helpers import citizen_face
 from tests.identity.helpers import bearer
 
-EXAMPLES = int(os.environ.get("CONTRACT_FUZZ_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("CONTRACT_FUZZ_EXAMPLES", "10"))
 BUDGET_SECONDS = float(os.environ.get("CONTRACT_FUZZ_SECONDS", "120"))
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
 
