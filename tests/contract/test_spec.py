@@ -170,3 +170,18 @@ def test_submit_declares_the_idempotency_key(spec):
     assert header["required"] is True and header["in"] == "header"
     assert re.fullmatch(header["schema"]["pattern"], "2f9c1a7e-submit-1")
     assert "428" in header["description"]
+
+
+def test_units_are_stated(spec):
+    """Money in fen, durations in seconds, time limits in working days: said on each field."""
+    missing = []
+    for name, schema in spec["components"]["schemas"].items():
+        for prop, value in (schema.get("properties") or {}).items():
+            text = value.get("description", "")
+            if prop.endswith("_fen") and "fen" not in text:
+                missing.append(f"{name}.{prop}: fen")
+            if re.search(r"(expires_in|_after)$", prop) and "second" not in text:
+                missing.append(f"{name}.{prop}: seconds")
+            if re.search(r"(_days|time_limit|days_left)$", prop) and "$ref" not in value and "day" not in text:
+                missing.append(f"{name}.{prop}: days")
+    assert missing == []
