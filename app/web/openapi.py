@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 from collections.abc import Callable
@@ -89,7 +90,8 @@ def install(api, app) -> None:
     to_dict = spec.to_dict
 
     def finished_to_dict() -> dict:
-        return finish(to_dict(), app)
+        # a copy: apispec hands out its own component dicts, and finishing edits the document
+        return finish(copy.deepcopy(to_dict()), app)
 
     spec.to_dict = finished_to_dict
 
