@@ -10,10 +10,8 @@ import threading
 
 import pytest
 
-from tests.cases.conftest import wipe_cases
 from tests.identity.conftest import actx, api, identity_app  # noqa: F401 - fixtures reused
 from tests.licences.conftest import _wipe as _wipe_licences_and_identity
-from tests.payments.conftest import wipe_payments
 
 
 @pytest.fixture(scope="session")
@@ -47,12 +45,13 @@ def live_url(sandbox_app, sandbox):
 
 @pytest.fixture
 def clean_slate(app, sandbox_app, tmp_path):
-    """No cases, payments, licences, accounts or queued jobs before and after a test."""
+    """No cases, payments, deliveries, engagement rows, notifications, staff, licences, accounts or
+    queued jobs before and after a test (the fuzzer writes anything an operation accepts)."""
     from app.worker import clear_queues
+    from tests.journeys.conftest import _wipe as wipe_everything
 
     def wipe():
-        wipe_payments(app)
-        wipe_cases(app)
+        wipe_everything(app)
         _wipe_licences_and_identity(app)
         with sandbox_app.app_context():
             clear_queues()
