@@ -9,6 +9,7 @@ from app.cases import queue
 from app.cases import staff as case_staff
 from app.errors import ValidationFailed
 from app.licences import errors as lic_errors
+from app.staff import errors as staff_errors
 from app.staff_api.case_schemas import CaseActionSchema, QueueQuerySchema, StaffCaseSchema, WorkQueuePageSchema
 from app.staff_api.security import current_staff, require_staff
 from app.web.api import PlatformBlueprint as Blueprint
@@ -48,6 +49,8 @@ class StaffCaseAction(MethodView):
         case_errors.CaseNotFound,
         case_errors.IllegalTransition,
         ValidationFailed,
+        staff_errors.StaffRoleRequired,
+        staff_errors.StaffRoleRequired,
         (422, "MATERIAL_NOT_FOUND", "该事项没有这项材料"),
         (422, "NOT_A_COMMITMENT", "该材料未使用告知承诺"),
         lic_errors.ResidentNotFound,

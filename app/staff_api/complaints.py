@@ -10,6 +10,7 @@ from app.complaints import errors as complaint_errors
 from app.complaints import service as complaints
 from app.complaints.models import ComplaintKind, ComplaintStatus
 from app.errors import ValidationFailed
+from app.staff import errors as staff_errors
 from app.staff_api.engagement_schemas import StaffComplaintSchema
 from app.staff_api.security import current_staff, require_staff
 from app.web.api import PlatformBlueprint as Blueprint
@@ -43,7 +44,12 @@ class Answer(MethodView):
     @require_staff()
     @blp.arguments(AnswerSchema)
     @blp.response(200, StaffComplaintSchema)
-    @declares(complaint_errors.ComplaintNotFound, complaint_errors.AlreadyAnswered, ValidationFailed)
+    @declares(
+        complaint_errors.ComplaintNotFound,
+        complaint_errors.AlreadyAnswered,
+        ValidationFailed,
+        staff_errors.StaffRoleRequired,
+    )
     def post(self, body: dict, complaint_id: int):
         """Answer a consultation (any role) or a complaint (reviewers, heads) of my department"""
         return complaints.answer(current_staff(), complaint_id, text=body["answer"])

@@ -10,6 +10,7 @@ from app.errors import ValidationFailed
 from app.evaluations import errors as evaluation_errors
 from app.evaluations import service as evaluations
 from app.evaluations.models import FollowupStatus
+from app.staff import errors as staff_errors
 from app.staff_api.engagement_schemas import StaffEvaluationSchema
 from app.staff_api.security import current_staff, require_staff
 from app.web.api import PlatformBlueprint as Blueprint
@@ -42,7 +43,12 @@ class Reply(MethodView):
     @require_staff()
     @blp.arguments(ReplySchema)
     @blp.response(200, StaffEvaluationSchema)
-    @declares(evaluation_errors.EvaluationNotFound, evaluation_errors.FollowupNotOpen, ValidationFailed)
+    @declares(
+        evaluation_errors.EvaluationNotFound,
+        evaluation_errors.FollowupNotOpen,
+        ValidationFailed,
+        staff_errors.StaffRoleRequired,
+    )
     def post(self, body: dict, evaluation_id: int):
         """Reply to a bad rating of my department (reviewers, heads)"""
         return evaluations.reply(current_staff(), evaluation_id, text=body["reply"])

@@ -203,7 +203,10 @@ class PlatformApi(Api):
     def handle_http_exception(self, error):
         data = getattr(error, "data", None) or {}
         errors = data.get("errors") or data.get("messages")
-        response = envelope(error.code or 500, data.get("error"), data.get("message"), errors)
+        message = data.get("message")
+        if message and not field_errors.is_chinese(message):
+            message = None  # a library's English text: the status's Chinese message instead
+        response = envelope(error.code or 500, data.get("error"), message, errors)
         for name, value in (data.get("headers") or {}).items():
             response.headers[name] = value
         if error.code == 405 and getattr(error, "valid_methods", None):

@@ -30,6 +30,7 @@ ERROR_SCHEMA_REF = {"$ref": "#/components/schemas/ErrorEnvelope"}
 
 # (status, code, message) of the errors the platform itself raises
 BAD_JSON = (400, "BAD_REQUEST", "请求格式有误（JSON 无法解析）")
+BAD_BODY = (400, "BAD_REQUEST", "请求格式有误（无法解析）")
 NOT_FOUND = (404, "NOT_FOUND", "请求的内容不存在")
 TOO_LARGE = (413, "PAYLOAD_TOO_LARGE", "提交的内容过大")
 VALIDATION = (422, "VALIDATION_ERROR", "提交的信息有误，请检查后重试")
@@ -107,8 +108,8 @@ def mark_citizen_auth(func, level: int, fresh: bool):
     return func
 
 
-def mark_staff_auth(func, roles: Iterable[str], scoped: bool | None = None):
-    _add(func, "auth", {"kind": "staff", "roles": list(roles), "scoped": scoped})
+def mark_staff_auth(func, roles: Iterable[str]):
+    _add(func, "auth", {"kind": "staff", "roles": list(roles)})
     return func
 
 
@@ -133,7 +134,6 @@ def collect(doc_info: dict, method: str, doc: dict | None = None) -> dict[int, d
     if auth and auth["kind"] == "citizen":
         for item in CITIZEN_AUTH:
             add(*item)
-        add(403, "ACCOUNT_DISABLED", "账号已停用，请联系客服")
         if auth["level"] > 2 or auth["fresh"]:
             add(*STEP_UP)
     elif auth and auth["kind"] == "staff":
@@ -150,6 +150,8 @@ def collect(doc_info: dict, method: str, doc: dict | None = None) -> dict[int, d
     if body_types or locations & BODY_LOCATIONS:
         if "application/json" in body_types or locations & {"json", "json_or_form"}:
             add(*BAD_JSON)
+        else:
+            add(*BAD_BODY)
         add(*TOO_LARGE)
         add(*VALIDATION)
     if locations & {"query", "querystring", "headers"}:
@@ -176,7 +178,8 @@ def error_response(status: int, codes: dict[str, str], schema_ref: dict | None =
     if status in HEADERS_WITH_RETRY_AFTER:
         response["headers"] = {
             "Retry-After": {
-                "description": "seconds to wait before trying again",
+                "description": "seconds to wait before trying again (sent when the wait is known: rate limits, "
+                "DATABASE_UNAVAILABLE, STORAGE_UNAVAILABLE)",
                 "schema": {"type": "integer", "minimum": 1},
             }
         }

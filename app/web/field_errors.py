@@ -101,6 +101,10 @@ _PATTERNS: list[tuple[re.Pattern, str]] = [
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
+def is_chinese(text) -> bool:
+    return bool(_CJK.search(str(text)))
+
+
 def translate(message) -> str:
     """The Chinese text of one field message (messages already in Chinese pass unchanged)."""
     text = str(message)

@@ -72,7 +72,8 @@ class SpecChecker:
         codes = declared.get("x-error-codes")
         if codes and isinstance(body, dict) and "error" in body:
             assert body["error"] in codes, f"{method} {oa_path} {status}: {body['error']} not in {codes}"
-        if status in (429, 503) and "Retry-After" in (declared.get("headers") or {}):
+        if "Retry-After" in resp.headers:
+            assert "Retry-After" in (declared.get("headers") or {}), f"{method} {oa_path} {status}: Retry-After"
             assert int(resp.headers["Retry-After"]) >= 1
         return declared
 

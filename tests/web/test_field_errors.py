@@ -104,3 +104,18 @@ def test_normalise_flattens_every_shape():
 def test_locations_are_dropped_only_above_field_names():
     assert field_errors.LOCATIONS >= {"json", "query", "files", "headers"}
     assert "form" not in field_errors.LOCATIONS  # a body field of that name exists (the application form)
+
+
+def test_an_english_message_from_a_library_becomes_the_chinese_default(app):
+    from flask_smorest import abort
+
+    from app import create_app
+
+    other = create_app("testing")
+
+    @other.get("/english")
+    def english():
+        abort(409, message="Resource was modified elsewhere")
+
+    body = other.test_client().get("/english").get_json()
+    assert body["error"] == "CONFLICT" and body["message"] == "操作与当前状态冲突，请刷新后重试"
