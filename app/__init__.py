@@ -52,6 +52,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     _register_cli(app)
     _register_features(app)
     _register_swagger_assets(app)
+    from app.web.openapi import install as finish_openapi
+
+    finish_openapi(api, app)
     return app
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.cases import service as cases
 from app.cases.errors import CaseNotFound
+from app.cases.queue import CHINA
 from app.cases.states import FINAL, CaseStatus
 from app.catalog import service as catalog
 from app.catalog.errors import ServiceNotFound
@@ -116,7 +117,8 @@ def choose(account_id: int, case_id: int, body: dict) -> dict:
 
 def _route_view(route) -> dict:
     return {
-        "at": route.accept_time.isoformat(),
+        # SF scan times are Beijing wall-clock times: say so (the contract's date-time has an offset)
+        "at": route.accept_time.replace(tzinfo=CHINA).isoformat(),
         "stage": route.stage,
         "op_code": route.op_code,
         "address": route.accept_address,

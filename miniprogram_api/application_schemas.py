@@ -5,7 +5,10 @@ from __future__ import annotations
 import marshmallow as ma
 
 from app.cases.states import CaseStatus
-from app.web.schemas import BaseSchema, PageQuerySchema
+from app.web.schemas import ID_RANGE, BaseSchema, Instant, PageQuerySchema, one_of
+
+STATUS_DOC = {"description": "the application's status (办件状态)"}
+METHODS = ("licence", "commitment", "upload")
 
 F = ma.fields
 
@@ -24,7 +27,7 @@ class FormPatchSchema(BaseSchema):
 
 class MaterialChoiceSchema(BaseSchema):
     method = F.String(required=True, validate=ma.validate.OneOf(["licence", "commitment", "upload"]))
-    licence_id = F.Integer(validate=ma.validate.Range(min=1))
+    licence_id = F.Integer(validate=ID_RANGE)
     accept = F.Boolean()
     text_version = F.String(validate=ma.validate.Length(min=1, max=64))
 
@@ -65,9 +68,9 @@ class AppMaterialOptionsSchema(ma.Schema):
 
 class AppFileSchema(ma.Schema):
     id = F.Integer()
-    content_type = F.String()
-    size = F.Integer()
-    created_at = F.String()
+    content_type = one_of(("application/pdf", "image/jpeg", "image/png"))
+    size = F.Integer(metadata={"description": "bytes"})
+    created_at = Instant()
 
 
 class AppMaterialSchema(ma.Schema):
@@ -77,39 +80,42 @@ class AppMaterialSchema(ma.Schema):
     licence_type_code = F.String(allow_none=True)
     required = F.Boolean()
     commitment_allowed = F.Boolean()
-    method = F.String(allow_none=True)
+    method = one_of(METHODS, allow_none=True, metadata={"description": "how it is met; null: not chosen yet"})
     met = F.Boolean()
     needs_correction = F.Boolean(metadata={"description": "named in the correction request: provide it again"})
     licence_id = F.Integer(allow_none=True)
     commitment_version = F.String(allow_none=True)
-    commitment_accepted_at = F.String(allow_none=True)
+    commitment_accepted_at = Instant(allow_none=True)
     files = F.List(F.Nested(AppFileSchema))
     options = F.Nested(AppMaterialOptionsSchema)
 
 
 class AppTimelineEntrySchema(ma.Schema):
-    action = F.String()
-    from_status = F.String()
-    to_status = F.String()
+    action = F.String(metadata={"description": "what happened: submit, accept, approve, pay, delivery steps …"})
+    from_status = one_of(CaseStatus)
+    to_status = one_of(CaseStatus)
     note = F.String(allow_none=True)
-    at = F.String()
+    at = Instant()
 
 
 class ApplicationSummarySchema(ma.Schema):
     id = F.Integer()
-    status = F.String()
+    status = one_of(CaseStatus, metadata=STATUS_DOC)
     case_number = F.String(allow_none=True, metadata={"description": "办件编号, once submitted"})
     service_code = F.String()
     service_name = F.String()
     department_name = F.String()
-    created_at = F.String()
-    updated_at = F.String()
-    submitted_at = F.String(allow_none=True)
+    created_at = Instant()
+    updated_at = Instant()
+    submitted_at = Instant(allow_none=True)
 
 
 class ApplicationSchema(ApplicationSummarySchema):
     department_code = F.String()
-    required_level = F.Integer(metadata={"description": "assurance level submit needs (4 = fresh face check)"})
+    required_level = F.Integer(
+        validate=ma.validate.OneOf([3, 4]),
+        metadata={"description": "assurance level submit needs (3 real name, 4 fresh face check)"},
+    )
     fee_fen = F.Integer(metadata={"description": "fee due on submit, in fen (0: free); paid in the app"})
     form_schema = F.Dict()
     form_data = F.Dict()

@@ -6,7 +6,10 @@ import marshmallow as ma
 from marshmallow import fields as F
 from marshmallow import validate as V
 
-from app.web.schemas import BaseSchema
+from app.appointments.models import AppointmentStatus
+from app.web.schemas import ID_RANGE, BaseSchema, Day, Instant, one_of
+
+HHMM = {"description": "HH:MM, Beijing time", "pattern": r"^\d{2}:\d{2}$"}
 
 CODE = V.Length(min=1, max=64)
 
@@ -25,9 +28,9 @@ class SlotSchema(ma.Schema):
     hall_address = F.String()
     window_number = F.String()
     window_name = F.String()
-    day = F.String(metadata={"format": "date"})
-    starts = F.String(metadata={"description": "HH:MM China time"})
-    ends = F.String()
+    day = Day()
+    starts = F.String(metadata=HHMM)
+    ends = F.String(metadata=HHMM)
     capacity = F.Integer()
     remaining = F.Integer()
 
@@ -37,22 +40,20 @@ class SlotListSchema(ma.Schema):
 
 
 class BookingSchema(BaseSchema):
-    slot_id = F.Integer(required=True, validate=V.Range(min=1))
+    slot_id = F.Integer(required=True, validate=ID_RANGE)
     service_code = F.String(required=True, validate=CODE)
-    case_id = F.Integer(
-        validate=V.Range(min=1), metadata={"description": "optional: the application this visit is for"}
-    )
+    case_id = F.Integer(validate=ID_RANGE, metadata={"description": "optional: the application this visit is for"})
 
 
 class AppointmentSchema(ma.Schema):
     id = F.Integer()
-    status = F.String(metadata={"description": "booked | cancelled | checked_in | no_show"})
+    status = one_of(AppointmentStatus)
     service_code = F.String()
     service_name = F.String()
     case_id = F.Integer(allow_none=True)
     slot = F.Nested(SlotSchema)
     checkin_code = F.String(metadata={"description": "show it at the hall on the day"})
-    cancellable_until = F.String(metadata={"format": "date-time"})
-    created_at = F.String()
-    cancelled_at = F.String(allow_none=True)
-    checked_in_at = F.String(allow_none=True)
+    cancellable_until = Instant(metadata={"description": "Beijing time (+08:00)"})
+    created_at = Instant()
+    cancelled_at = Instant(allow_none=True)
+    checked_in_at = Instant(allow_none=True)

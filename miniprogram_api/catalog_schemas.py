@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from app.web.schemas import PageQuerySchema
+from app.catalog.models import AUDIENCES, DELIVERY_OPTIONS, ITEM_TYPES, LEVELS, MATERIAL_FORMS, RESULT_TYPES
+from app.web.schemas import Instant, PageQuerySchema, one_of
 
 F = ma.fields
 
@@ -36,9 +37,9 @@ class ServiceSummarySchema(ma.Schema):
     basic_code = F.String()
     name = F.String()
     department = F.Nested(DepartmentRefSchema)
-    type = F.String()
-    audience = F.List(F.String())
-    level = F.String()
+    type = one_of(ITEM_TYPES, metadata={"description": "事项类型"})
+    audience = F.List(one_of(AUDIENCES))
+    level = one_of(LEVELS)
     mobile = F.Boolean()
     fully_online = F.Boolean()
     visits = F.Integer()
@@ -65,7 +66,7 @@ class ServicePageSchema(ma.Schema):
 class DepartmentSchema(ma.Schema):
     code = F.String()
     name = F.String()
-    level = F.String()
+    level = one_of(LEVELS)
     division_code = F.String()
     division_name = F.String()
     address = F.String()
@@ -82,7 +83,7 @@ class DepartmentListSchema(ma.Schema):
 class ThemeSchema(ma.Schema):
     code = F.String()
     name = F.String()
-    audience = F.String()
+    audience = one_of(AUDIENCES)
     description = F.String()
     services = F.List(F.Nested(ServiceSummarySchema))
 
@@ -107,14 +108,14 @@ class MaterialSchema(ma.Schema):
     material_type = F.Nested(MaterialTypeSchema)
     licence_type = F.Nested(CodeNameSchema, allow_none=True, metadata={"description": "e-licence that meets it"})
     required = F.Boolean()
-    form = F.String(metadata={"description": "original / copy / electronic"})
+    form = one_of(MATERIAL_FORMS, metadata={"description": "original / copy / electronic"})
     copies = F.Integer()
     commitment_allowed = F.Boolean(metadata={"description": "a 告知承诺 may replace it"})
     notes = F.String()
 
 
 class DepartmentDetailSchema(DepartmentRefSchema):
-    level = F.String()
+    level = one_of(LEVELS)
     division_code = F.String()
     division_name = F.String()
     address = F.String()
@@ -125,14 +126,21 @@ class DepartmentDetailSchema(DepartmentRefSchema):
 class ProcessStepSchema(ma.Schema):
     name = F.String()
     description = F.String()
-    time_limit = F.Integer(allow_none=True)
+    time_limit = F.Integer(allow_none=True, metadata={"description": "working days"})
 
 
 class FeeConditionSchema(ma.Schema):
     field = F.String(required=True, metadata={"description": "a property of the item's form_schema"})
-    equals = F.Raw(metadata={"description": "the standard applies when the form field has this value"})
+    equals = F.Raw(
+        metadata={"description": "the standard applies when the form field has this value", "x-optional": True}
+    )
     # "in" is a Python keyword: the attribute is in_, the key "in"
-    in_ = F.List(F.Raw(), attribute="in", data_key="in", metadata={"description": "… or one of these values"})
+    in_ = F.List(
+        F.Raw(),
+        attribute="in",
+        data_key="in",
+        metadata={"description": "… or one of these values (instead of equals)", "x-optional": True},
+    )
 
 
 class FeeItemSchema(ma.Schema):
@@ -180,14 +188,14 @@ class FeesSchema(ma.Schema):
 
 
 class ResultSchema(ma.Schema):
-    type = F.String()
+    type = one_of(RESULT_TYPES)
     name = F.String()
     licence_type = F.Nested(CodeNameSchema, allow_none=True)
 
 
 class TimeLimitSchema(ma.Schema):
-    statutory_days = F.Integer()
-    promised_days = F.Integer()
+    statutory_days = F.Integer(metadata={"description": "working days"})
+    promised_days = F.Integer(metadata={"description": "working days"})
 
 
 class ChannelsSchema(ma.Schema):
@@ -200,9 +208,9 @@ class ServiceGuideSchema(ma.Schema):
     basic_code = F.String()
     name = F.String()
     department = F.Nested(DepartmentDetailSchema)
-    type = F.String()
-    audience = F.List(F.String())
-    level = F.String()
+    type = one_of(ITEM_TYPES, metadata={"description": "事项类型"})
+    audience = F.List(one_of(AUDIENCES))
+    level = one_of(LEVELS)
     legal_basis = F.List(F.String())
     scope = F.String()
     conditions = F.List(F.String())
@@ -219,9 +227,9 @@ class ServiceGuideSchema(ma.Schema):
     instant_rules = F.List(
         F.Dict(), metadata={"description": "秒批 rules: when all hold the application is approved at once"}
     )
-    delivery_options = F.List(F.String())
+    delivery_options = F.List(one_of(DELIVERY_OPTIONS))
     keywords = F.List(F.String())
     consult = F.String()
     supervision = F.String()
     popularity = F.Integer()
-    updated_at = F.String()
+    updated_at = Instant()

@@ -7,7 +7,7 @@ from marshmallow import fields as F
 from marshmallow import validate as V
 
 from app.complaints.models import ComplaintKind, SubjectType
-from app.web.schemas import BaseSchema
+from app.web.schemas import ID_RANGE, BaseSchema
 
 _REFS = {SubjectType.ITEM: "service_code", SubjectType.CASE: "case_id", SubjectType.HALL: "hall_code"}
 
@@ -20,7 +20,7 @@ class ComplaintCreateSchema(BaseSchema):
         metadata={"description": "item (service_code) | case (case_id, one of mine) | hall (hall_code)"},
     )
     service_code = F.String(validate=V.Length(min=1, max=64))
-    case_id = F.Integer(validate=V.Range(min=1))
+    case_id = F.Integer(validate=ID_RANGE)
     hall_code = F.String(validate=V.Length(min=1, max=32))
     title = F.String(required=True, validate=V.Length(min=1, max=100))
     content = F.String(required=True, validate=V.Length(min=1, max=2000))

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from app.web.schemas import BaseSchema
+from app.web.schemas import ID_RANGE, BaseSchema, Instant, one_of
+from delivery.models import DeliveryStatus, DivisionLevel
 
 F = ma.fields
+
+MOBILE = {
+    "description": "11-digit mainland mobile number (spaces, dashes and a +86 prefix are tolerated)",
+    "pattern": r"^1[3-9]\d{9}$",
+}
 
 
 class AddressCreateSchema(BaseSchema):
     recipient = F.String(required=True, validate=ma.validate.Length(min=1, max=30))
-    mobile = F.String(required=True, validate=ma.validate.Length(min=1, max=20))
+    mobile = F.String(required=True, validate=ma.validate.Length(min=1, max=20), metadata=MOBILE)
     province_code = F.String(required=True, validate=ma.validate.Regexp(r"^\d{6}$", error="行政区划代码为6位数字"))
     city_code = F.String(required=True, validate=ma.validate.Regexp(r"^\d{6}$", error="行政区划代码为6位数字"))
     county_code = F.String(required=True, validate=ma.validate.Regexp(r"^\d{6}$", error="行政区划代码为6位数字"))
@@ -21,7 +27,7 @@ class AddressCreateSchema(BaseSchema):
 
 class AddressPatchSchema(BaseSchema):
     recipient = F.String(validate=ma.validate.Length(min=1, max=30))
-    mobile = F.String(validate=ma.validate.Length(min=1, max=20))
+    mobile = F.String(validate=ma.validate.Length(min=1, max=20), metadata=MOBILE)
     province_code = F.String(validate=ma.validate.Regexp(r"^\d{6}$", error="行政区划代码为6位数字"))
     city_code = F.String(validate=ma.validate.Regexp(r"^\d{6}$", error="行政区划代码为6位数字"))
     county_code = F.String(validate=ma.validate.Regexp(r"^\d{6}$", error="行政区划代码为6位数字"))
@@ -60,7 +66,7 @@ class DivisionQuerySchema(BaseSchema):
 class DivisionSchema(ma.Schema):
     code = F.String()
     name = F.String()
-    level = F.String()
+    level = one_of(DivisionLevel)
 
 
 class DivisionListSchema(ma.Schema):
@@ -69,7 +75,7 @@ class DivisionListSchema(ma.Schema):
 
 class DeliveryChoiceSchema(BaseSchema):
     method = F.String(required=True, validate=ma.validate.OneOf(["mail", "pickup"]))
-    address_id = F.Integer(validate=ma.validate.Range(min=1))
+    address_id = F.Integer(validate=ID_RANGE)
 
     @ma.validates_schema
     def _address_for_mail(self, data, **kwargs):
@@ -80,6 +86,8 @@ class DeliveryChoiceSchema(BaseSchema):
 
 
 class MaskedAddressSchema(ma.Schema):
+    """The address a delivery goes to, masked."""
+
     address_id = F.Integer(allow_none=True)
     recipient = F.String()
     mobile = F.String()
@@ -100,8 +108,8 @@ class PickupSchema(ma.Schema):
 
 
 class RouteSchema(ma.Schema):
-    at = F.String()
-    stage = F.String()
+    at = Instant(metadata={"description": "the courier's scan time"})
+    stage = F.String(metadata={"description": "picked_up, in_transit, out_for_delivery, delivered, exception or other"})
     op_code = F.String()
     address = F.String()
     remark = F.String()
@@ -109,10 +117,10 @@ class RouteSchema(ma.Schema):
 
 class DeliverySchema(ma.Schema):
     case_id = F.Integer()
-    method = F.String(allow_none=True)
-    options = F.List(F.String())
+    method = one_of(("mail", "pickup"), allow_none=True, metadata={"description": "null: not chosen yet"})
+    options = F.List(one_of(("mail", "pickup")))
     changeable = F.Boolean()
-    status = F.String(allow_none=True)
+    status = one_of(DeliveryStatus, allow_none=True)
     status_text = F.String()
     address = F.Nested(MaskedAddressSchema, allow_none=True)
     courier = F.Nested(CourierSchema, allow_none=True)

@@ -6,9 +6,10 @@ import marshmallow as ma
 from marshmallow import fields as F
 from marshmallow import validate as V
 
+from app.cases.states import CaseStatus
 from app.evaluations.schemas import SCORE, EvaluationSchema
 from app.evaluations.service import QUESTIONS
-from app.web.schemas import BaseSchema
+from app.web.schemas import BaseSchema, one_of
 
 
 class EvaluationCreateSchema(BaseSchema):
@@ -36,4 +37,4 @@ class AwaitingSchema(ma.Schema):
     case_number = F.String(allow_none=True)
     service_name = F.String()
     department_name = F.String()
-    status = F.String()
+    status = one_of(CaseStatus)

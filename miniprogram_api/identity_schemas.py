@@ -6,10 +6,34 @@ import marshmallow as ma
 from marshmallow import fields as F
 from marshmallow import validate as V
 
-from app.web.schemas import BaseSchema, page_of
+from app.identity.audit import KINDS as ATTEMPT_KINDS
+from app.identity.models import (
+    CHANNELS,
+    KIND_ALIPAY_OPEN_ID,
+    KIND_ALIPAY_USER_ID,
+    KIND_PHONE,
+    KIND_WECHAT_OPENID,
+    KIND_WECHAT_UNIONID,
+)
+from app.web.schemas import BaseSchema, one_of, page_of
 
 # Provider references are opaque; bound their size.
 _ref = V.Length(min=1, max=128)
+
+IDENTIFIER_KINDS = (KIND_WECHAT_OPENID, KIND_WECHAT_UNIONID, KIND_ALIPAY_USER_ID, KIND_ALIPAY_OPEN_ID, KIND_PHONE)
+
+# What the core enforces (app/identity/registry.py), stated for the client.
+MOBILE = {
+    "description": "11-digit mainland mobile number (spaces, dashes and a +86 prefix are tolerated)",
+    "pattern": r"^1[3-9]\d{9}$",
+    "example": "13800138000",
+}
+ID_NUMBER = {
+    "description": "18-character resident ID number (居民身份证号码), check digit verified",
+    "pattern": r"^\d{17}[\dXx]$",
+    "example": "539921199003071204",
+}
+NAME = {"description": "the Chinese name as on the ID card (2–30 characters)", "example": "林晓岚"}
 
 
 def _iso(value):
@@ -39,11 +63,11 @@ class AlipayLoginSchema(BaseSchema):
 
 
 class SmsSendSchema(BaseSchema):
-    mobile = F.String(required=True, validate=V.Length(min=1, max=32), metadata={"example": "13800138000"})
+    mobile = F.String(required=True, validate=V.Length(min=1, max=32), metadata=MOBILE)
 
 
 class SmsLoginSchema(BaseSchema):
-    mobile = F.String(required=True, validate=V.Length(min=1, max=32))
+    mobile = F.String(required=True, validate=V.Length(min=1, max=32), metadata=MOBILE)
     code = F.String(required=True, validate=V.Regexp(r"^\d{6}$", error="验证码为6位数字"))
 
 
@@ -52,15 +76,18 @@ class RefreshSchema(BaseSchema):
 
 
 class RealnameSchema(BaseSchema):
-    name = F.String(required=True, validate=V.Length(min=1, max=40))
-    id_number = F.String(required=True, validate=V.Length(min=1, max=40))
+    name = F.String(required=True, validate=V.Length(min=1, max=40), metadata=NAME)
+    id_number = F.String(required=True, validate=V.Length(min=1, max=40), metadata=ID_NUMBER)
 
 
 class FaceStartSchema(BaseSchema):
     channel = F.String(required=True, validate=V.OneOf(("wechat", "alipay")))
-    name = F.String(validate=V.Length(min=1, max=40), metadata={"description": "only for an account without real name"})
+    name = F.String(
+        validate=V.Length(min=1, max=40), metadata={**NAME, "description": "only for an account without real name"}
+    )
     id_number = F.String(
-        validate=V.Length(min=1, max=40), metadata={"description": "only for an account without real name"}
+        validate=V.Length(min=1, max=40),
+        metadata={**ID_NUMBER, "description": "only for an account without real name; " + ID_NUMBER["description"]},
     )
 
 
@@ -72,8 +99,10 @@ class FaceCompleteSchema(BaseSchema):
     verify_result = F.String(
         validate=_ref, metadata={"description": "WeChat older flow: from wx.startFacialRecognitionVerify"}
     )
-    name = F.String(validate=V.Length(min=1, max=40), metadata={"description": "older flow, account without real name"})
-    id_number = F.String(validate=V.Length(min=1, max=40))
+    name = F.String(
+        validate=V.Length(min=1, max=40), metadata={**NAME, "description": "older flow, account without real name"}
+    )
+    id_number = F.String(validate=V.Length(min=1, max=40), metadata=ID_NUMBER)
 
     @ma.validates_schema
     def _exactly_one(self, data, **kwargs):
@@ -103,28 +132,30 @@ class FaceCompleteSchema(BaseSchema):
 
 class TokenSchema(ma.Schema):
     access_token = F.String()
-    token_type = F.String()
+    token_type = one_of(["Bearer"])
     expires_in = F.Integer(metadata={"description": "seconds"})
     refresh_token = F.String()
-    refresh_expires_in = F.Integer()
+    refresh_expires_in = F.Integer(metadata={"description": "seconds"})
     account_id = F.Integer()
-    level = F.Integer(metadata={"description": "2 channel login, 3 real name, 4 face verified"})
+    level = F.Integer(
+        validate=V.OneOf([2, 3, 4]), metadata={"description": "2 channel login, 3 real name, 4 face verified"}
+    )
     auth_time = _utc("auth_time", "when the citizen authenticated (UTC)")
     face_at = _utc("face_at", "last face check of this session (UTC), or null")
 
 
 class SmsSentSchema(ma.Schema):
-    expires_in = F.Integer()
-    resend_after = F.Integer()
+    expires_in = F.Integer(metadata={"description": "seconds the code stays valid"})
+    resend_after = F.Integer(metadata={"description": "seconds before another code can be sent"})
 
 
 class FaceStartedSchema(ma.Schema):
-    channel = F.String()
+    channel = one_of(("wechat", "alipay"))
     out_seq_no = F.String()
     verify_id = F.String(allow_none=True, metadata={"description": "WeChat: pass to wx.requestFacialVerify"})
     certify_id = F.String(allow_none=True, metadata={"description": "Alipay: keep for face/complete"})
     certify_url = F.String(allow_none=True, metadata={"description": "Alipay: the certify page to open"})
-    expires_in = F.Integer()
+    expires_in = F.Integer(metadata={"description": "seconds"})
 
 
 class RealnameViewSchema(ma.Schema):
@@ -135,8 +166,8 @@ class RealnameViewSchema(ma.Schema):
 
 
 class ChannelViewSchema(ma.Schema):
-    channel = F.String(metadata={"description": "wechat / wechat_app / alipay / app"})
-    kind = F.String()
+    channel = one_of(CHANNELS, metadata={"description": "wechat / wechat_app / alipay / app"})
+    kind = one_of(IDENTIFIER_KINDS, metadata={"description": "the kind of identifier that links the channel"})
     appid = F.String(allow_none=True)
     mobile = F.String(allow_none=True, metadata={"description": "masked"})
     linked_at = _utc("linked_at")
@@ -145,7 +176,9 @@ class ChannelViewSchema(ma.Schema):
 
 class MeSchema(ma.Schema):
     account_id = F.Integer()
-    level = F.Integer()
+    level = F.Integer(
+        validate=V.OneOf([2, 3, 4]), metadata={"description": "2 channel login, 3 real name, 4 face verified"}
+    )
     auth_time = _utc("auth_time")
     face_at = _utc("face_at")
     created_at = _utc("created_at")
@@ -154,9 +187,9 @@ class MeSchema(ma.Schema):
 
 
 class AttemptSchema(ma.Schema):
-    kind = F.String()
-    channel = F.String(allow_none=True)
-    outcome = F.String()
+    kind = one_of(ATTEMPT_KINDS)
+    channel = one_of(CHANNELS, allow_none=True)
+    outcome = F.String(metadata={"description": "passed, started, mismatch, failed, expired, denied, locked, error …"})
     provider_ref = F.String(allow_none=True)
     code = F.String(allow_none=True)
     created_at = _utc("created_at")

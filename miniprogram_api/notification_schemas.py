@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from app.web.schemas import BaseSchema, PageQuerySchema, page_of
+from app.web.schemas import BaseSchema, Instant, PageQuerySchema, one_of, page_of
+from notifications.models import Channel, SubscriptionKind
 
 
 class SubscriptionRequestSchema(BaseSchema):
@@ -20,12 +21,12 @@ class SubscriptionRequestSchema(BaseSchema):
 
 
 class SubscriptionSchema(ma.Schema):
-    channel = ma.fields.String()
+    channel = one_of(Channel)
     template_id = ma.fields.String()
-    kind = ma.fields.String()
+    kind = one_of(SubscriptionKind)
     remaining = ma.fields.Integer(allow_none=True, metadata={"description": "one-time authorisations left"})
     active = ma.fields.Boolean()
-    updated_at = ma.fields.DateTime()
+    updated_at = Instant()
 
 
 class SubscriptionListSchema(ma.Schema):
@@ -38,15 +39,15 @@ class InboxQuerySchema(PageQuerySchema):
 
 class InboxMessageSchema(ma.Schema):
     id = ma.fields.Integer()
-    event_type = ma.fields.String()
+    event_type = ma.fields.String(metadata={"description": "the domain event, e.g. case.submitted, payment.paid"})
     title = ma.fields.String()
     body = ma.fields.String()
     page = ma.fields.String(allow_none=True, metadata={"description": "mini-program page to open"})
     case_id = ma.fields.Integer(allow_none=True)
     case_number = ma.fields.String(allow_none=True)
-    created_at = ma.fields.DateTime()
+    created_at = Instant()
     read = ma.fields.Boolean()
-    read_at = ma.fields.DateTime(allow_none=True)
+    read_at = Instant(allow_none=True)
 
 
 class InboxPageSchema(page_of(InboxMessageSchema)):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from app.web.schemas import BaseSchema
+from app.cases.states import CaseStatus
+from app.web.schemas import BaseSchema, Instant, one_of
+from payments.models import OrderStatus, RefundStatus
 
 F = ma.fields
 
@@ -14,21 +16,21 @@ class PaymentStartSchema(BaseSchema):
 
 
 class RefundSchema(BaseSchema):
-    status = F.String(metadata={"description": "pending | processing | succeeded | failed"})
-    amount_fen = F.Integer()
+    status = one_of(RefundStatus)
+    amount_fen = F.Integer(metadata={"description": "fen"})
     reason = F.String()
-    created_at = F.DateTime()
-    finished_at = F.DateTime(allow_none=True)
+    created_at = Instant()
+    finished_at = Instant(allow_none=True)
 
 
 class FeeOrderSchema(BaseSchema):
     out_trade_no = F.String()
-    channel = F.String()
-    amount_fen = F.Integer()
-    status = F.String(metadata={"description": "pending | paid | closed | refunding | refunded"})
-    created_at = F.DateTime()
-    expires_at = F.DateTime()
-    paid_at = F.DateTime(allow_none=True)
+    channel = one_of(("wechat", "alipay"))
+    amount_fen = F.Integer(metadata={"description": "fen"})
+    status = one_of(OrderStatus)
+    created_at = Instant()
+    expires_at = Instant()
+    paid_at = Instant(allow_none=True)
     refund = F.Nested(RefundSchema, allow_none=True)
 
 
@@ -47,13 +49,18 @@ class AlipayParamsSchema(BaseSchema):
 
 class PaymentStartedSchema(BaseSchema):
     order = F.Nested(FeeOrderSchema)
-    wechat = F.Nested(WeChatPayParamsSchema, metadata={"description": "wx.requestPayment parameters"})
-    alipay = F.Nested(AlipayParamsSchema, metadata={"description": "my.tradePay parameters"})
+    wechat = F.Nested(
+        WeChatPayParamsSchema,
+        metadata={"description": "wx.requestPayment parameters (channel wechat only)", "x-optional": True},
+    )
+    alipay = F.Nested(
+        AlipayParamsSchema, metadata={"description": "my.tradePay parameters (channel alipay only)", "x-optional": True}
+    )
 
 
 class PaymentSchema(BaseSchema):
     case_id = F.Integer()
-    fee_fen = F.Integer()
-    case_status = F.String()
+    fee_fen = F.Integer(metadata={"description": "fen"})
+    case_status = one_of(CaseStatus)
     order = F.Nested(FeeOrderSchema, allow_none=True, metadata={"description": "the paid order, else the newest"})
     orders = F.List(F.Nested(FeeOrderSchema))

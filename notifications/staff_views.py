@@ -7,7 +7,7 @@ from flask.views import MethodView
 
 from app.staff_api.security import current_staff, require_staff
 from app.web.api import PlatformBlueprint as Blueprint
-from app.web.schemas import PageQuerySchema, page_of
+from app.web.schemas import Instant, PageQuerySchema, one_of, page_of
 from notifications import service
 
 blp = Blueprint("staff_notifications", __name__, description="Staff API: notification failures (消息推送失败)")
@@ -20,14 +20,14 @@ class FailureQuerySchema(PageQuerySchema):
 class FailureSchema(ma.Schema):
     id = ma.fields.Integer()
     event_type = ma.fields.String()
-    channel = ma.fields.String()
+    channel = one_of(("wechat", "alipay", "sms"))
     case_id = ma.fields.Integer(allow_none=True)
     case_number = ma.fields.String(allow_none=True)
     error_code = ma.fields.String(allow_none=True)
     error = ma.fields.String(allow_none=True)
     attempts = ma.fields.Integer()
-    created_at = ma.fields.DateTime()
-    failed_at = ma.fields.DateTime(allow_none=True)
+    created_at = Instant()
+    failed_at = Instant(allow_none=True)
 
 
 @blp.route("/notifications/failures")

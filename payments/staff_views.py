@@ -9,7 +9,7 @@ from app.staff.models import StaffRole
 from app.staff_api.security import current_staff, require_staff
 from app.web.api import PlatformBlueprint as Blueprint
 from app.web.contract import declares
-from app.web.schemas import BaseSchema, PageQuerySchema, page_of
+from app.web.schemas import BaseSchema, Instant, PageQuerySchema, one_of, page_of
 from payments import errors as pay_errors
 from payments import staff as payments_staff
 
@@ -25,13 +25,13 @@ class AlarmSchema(ma.Schema):
     id = F.Integer()
     kind = F.String()
     kind_text = F.String()
-    channel = F.String(allow_none=True)
+    channel = one_of(("wechat", "alipay"), allow_none=True)
     case_id = F.Integer(allow_none=True)
     case_number = F.String(allow_none=True)
     out_trade_no = F.String(allow_none=True)
     detail = F.Dict()
-    created_at = F.DateTime()
-    resolved_at = F.DateTime(allow_none=True)
+    created_at = Instant()
+    resolved_at = Instant(allow_none=True)
     resolution = F.String(allow_none=True)
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields as F
 
+from app.complaints.models import ComplaintKind, ComplaintStatus, SubjectType
+from app.web.schemas import Day, Instant, one_of
+
 
 class ComplaintSchema(ma.Schema):
     id = F.Integer()
-    kind = F.String(metadata={"description": "consultation | complaint"})
-    subject_type = F.String()
+    kind = one_of(ComplaintKind)
+    subject_type = one_of(SubjectType)
     subject_name = F.String()
     service_code = F.String(allow_none=True)
     case_id = F.Integer(allow_none=True)
@@ -18,11 +21,11 @@ class ComplaintSchema(ma.Schema):
     department_name = F.String()
     title = F.String()
     content = F.String(allow_none=True, metadata={"description": "null in lists: read the detail"})
-    status = F.String(metadata={"description": "open | answered"})
-    due_on = F.String(metadata={"format": "date"})
+    status = one_of(ComplaintStatus)
+    due_on = Day(metadata={"description": "answer due by (working days from filing)"})
     overdue = F.Boolean()
-    created_at = F.String()
+    created_at = Instant()
     answer = F.String(allow_none=True, metadata={"description": "null in lists: read the detail"})
-    answered_at = F.String(allow_none=True)
+    answered_at = Instant(allow_none=True)
     rating = F.Integer(allow_none=True)
-    rated_at = F.String(allow_none=True)
+    rated_at = Instant(allow_none=True)

@@ -7,7 +7,7 @@ from marshmallow import fields as F
 from marshmallow import validate as V
 
 from app.cases.states import CaseStatus
-from app.web.schemas import BaseSchema, PageQuerySchema, page_of
+from app.web.schemas import BaseSchema, Day, Instant, PageQuerySchema, one_of, page_of
 
 SUPERVISION = {"description": "green | yellow (≤ SUPERVISION_YELLOW_DAYS working days left) | red (overdue)"}
 
@@ -36,13 +36,13 @@ class QueueItemSchema(ma.Schema):
     case_number = F.String()
     service_code = F.String()
     service_name = F.String()
-    status = F.String()
+    status = one_of(CaseStatus)
     applicant_masked = F.String()
-    submitted_at = F.String(allow_none=True)
-    promised_time_limit = F.Integer(allow_none=True)
-    deadline = F.String(allow_none=True, metadata={"format": "date"})
-    working_days_left = F.Integer(allow_none=True)
-    supervision = F.String(allow_none=True, metadata=SUPERVISION)
+    submitted_at = Instant(allow_none=True)
+    promised_time_limit = F.Integer(allow_none=True, metadata={"description": "working days"})
+    deadline = Day(allow_none=True)
+    working_days_left = F.Integer(allow_none=True, metadata={"description": "working days"})
+    supervision = one_of(("green", "yellow", "red"), allow_none=True, metadata=SUPERVISION)
 
 
 WorkQueuePageSchema = page_of(QueueItemSchema)
@@ -50,11 +50,11 @@ WorkQueuePageSchema = page_of(QueueItemSchema)
 
 class TimelineEntrySchema(ma.Schema):
     action = F.String()
-    from_status = F.String()
-    to_status = F.String()
+    from_status = one_of(CaseStatus)
+    to_status = one_of(CaseStatus)
     actor = F.String()
     note = F.String(allow_none=True)
-    at = F.String()
+    at = Instant()
 
 
 class StaffMaterialSchema(ma.Schema):
@@ -64,12 +64,12 @@ class StaffMaterialSchema(ma.Schema):
     licence_type_code = F.String(allow_none=True)
     required = F.Boolean()
     commitment_allowed = F.Boolean()
-    method = F.String(allow_none=True, metadata={"description": "licence | commitment | upload"})
+    method = one_of(("licence", "commitment", "upload"), allow_none=True)
     met = F.Boolean()
     needs_correction = F.Boolean()
     licence_id = F.Integer(allow_none=True)
     commitment_version = F.String(allow_none=True)
-    commitment_accepted_at = F.String(allow_none=True)
+    commitment_accepted_at = Instant(allow_none=True)
     files = F.List(F.Dict())
 
 
@@ -81,7 +81,7 @@ class StaffCaseSchema(QueueItemSchema):
     form_schema = F.Dict()
     form_data = F.Dict()
     correction_note = F.String(allow_none=True)
-    created_at = F.String()
-    updated_at = F.String()
+    created_at = Instant()
+    updated_at = Instant()
     materials = F.List(F.Nested(StaffMaterialSchema))
     timeline = F.List(F.Nested(TimelineEntrySchema))

@@ -11,7 +11,7 @@ from app.staff.models import StaffRole
 from app.staff_api.security import current_staff, require_staff
 from app.web.api import PlatformBlueprint as Blueprint
 from app.web.contract import declares
-from app.web.schemas import BaseSchema, PageQuerySchema, page_of
+from app.web.schemas import BaseSchema, Instant, PageQuerySchema, one_of, page_of
 from delivery import errors as delivery_errors
 from delivery import staff as delivery_staff
 from delivery.couriers import NAMES
@@ -30,15 +30,15 @@ class StaffDeliverySchema(ma.Schema):
     case_id = F.Integer()
     case_number = F.String(allow_none=True)
     service_name = F.String()
-    method = F.String()
-    status = F.String()
+    method = one_of(("mail", "pickup"))
+    status = one_of(DeliveryStatus)
     status_text = F.String()
-    courier = F.String(allow_none=True)
+    courier = one_of(NAMES, allow_none=True)
     order_id = F.String(allow_none=True)
     waybill_no = F.String(allow_none=True)
     order_attempts = F.Integer()
     last_error = F.String(allow_none=True)
-    updated_at = F.String()
+    updated_at = Instant()
 
 
 class RecipientSchema(ma.Schema):
@@ -72,7 +72,7 @@ class CourierChoiceSchema(BaseSchema):
 
 class CourierConfigSchema(ma.Schema):
     department_code = F.String()
-    courier = F.String()
+    courier = one_of(NAMES)
     name = F.String()
 
 

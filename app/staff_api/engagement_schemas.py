@@ -5,8 +5,12 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields as F
 
+from app.appointments.models import AppointmentStatus
 from app.complaints.schemas import ComplaintSchema
 from app.evaluations.schemas import EvaluationSchema
+from app.web.schemas import Day, Instant, one_of
+
+HHMM = {"description": "HH:MM, Beijing time", "pattern": r"^\d{2}:\d{2}$"}
 
 
 class StaffEvaluationSchema(EvaluationSchema):
@@ -19,24 +23,26 @@ class StaffSlotSchema(ma.Schema):
     hall_name = F.String()
     window_number = F.String()
     window_name = F.String()
-    day = F.String(metadata={"format": "date"})
-    starts = F.String()
-    ends = F.String()
+    day = Day()
+    starts = F.String(metadata=HHMM)
+    ends = F.String(metadata=HHMM)
 
 
 class StaffAppointmentSchema(ma.Schema):
     id = F.Integer()
-    status = F.String()
+    status = one_of(AppointmentStatus)
     service_code = F.String()
     service_name = F.String()
     case_id = F.Integer(allow_none=True)
     slot = F.Nested(StaffSlotSchema)
-    checked_in_at = F.String(allow_none=True)
-    applicant_masked = F.String()
+    checked_in_at = Instant(allow_none=True)
+    applicant_masked = F.String(
+        metadata={"description": "in the day's list (not in the check-in answer)", "x-optional": True}
+    )
 
 
 class StaffAppointmentDaySchema(ma.Schema):
-    day = F.String(metadata={"format": "date"})
+    day = Day()
     items = F.List(F.Nested(StaffAppointmentSchema))
 
 

@@ -6,7 +6,8 @@ import marshmallow as ma
 from marshmallow import fields as F
 from marshmallow import validate as V
 
-from app.web.schemas import BaseSchema, page_of
+from app.staff.models import StaffRole
+from app.web.schemas import BaseSchema, one_of, page_of
 
 
 def _utc(key: str):
@@ -71,7 +72,7 @@ class StaffSchema(ma.Schema):
     id = F.Integer()
     username = F.String()
     display_name = F.String()
-    role = F.String(metadata={"description": "window_clerk | reviewer | department_head"})
+    role = one_of(StaffRole)
     department_code = F.String()
     active = F.Boolean()
     last_login_at = _utc("last_login_at")
@@ -80,8 +81,8 @@ class StaffSchema(ma.Schema):
 
 class StaffTokenSchema(ma.Schema):
     access_token = F.String()
-    token_type = F.String()
-    expires_in = F.Integer()
+    token_type = one_of(["Bearer"])
+    expires_in = F.Integer(metadata={"description": "seconds"})
     staff = F.Nested(StaffSchema)
 
 

@@ -6,16 +6,26 @@ import marshmallow as ma
 from marshmallow import fields as F
 from marshmallow import validate as V
 
-from app.web.schemas import BaseSchema
+from app.web.schemas import BaseSchema, Day
 
 
 class PeriodQuerySchema(BaseSchema):
     date_from = F.Date(data_key="from", metadata={"description": "China date; default 1 January of this year"})
-    date_to = F.Date(data_key="to", metadata={"description": "China date, inclusive; default today"})
+    date_to = F.Date(
+        data_key="to",
+        metadata={
+            "description": "China date, inclusive; default today. Not before `from`; the period spans at most three years"
+        },
+    )
 
 
 class TrendQuerySchema(BaseSchema):
     months = F.Integer(load_default=12, validate=V.Range(min=1, max=24))
+
+
+class PeriodSchema(ma.Schema):
+    from_ = Day(data_key="from", attribute="from")
+    to = Day()
 
 
 class RateSchema(ma.Schema):
@@ -26,9 +36,9 @@ class RateSchema(ma.Schema):
 
 class ProcessingSchema(ma.Schema):
     closed_cases = F.Integer()
-    mean_days = F.Float(allow_none=True)
-    p90_days = F.Integer(allow_none=True)
-    mean_promised_days = F.Float(allow_none=True)
+    mean_days = F.Float(allow_none=True, metadata={"description": "working days"})
+    p90_days = F.Integer(allow_none=True, metadata={"description": "working days"})
+    mean_promised_days = F.Float(allow_none=True, metadata={"description": "working days"})
     within_promise_rate = F.Nested(RateSchema)
 
 
@@ -39,9 +49,9 @@ class MaterialsSchema(ma.Schema):
 
 
 class FiguresSchema(ma.Schema):
-    period = F.Dict()
+    period = F.Nested(PeriodSchema)
     department_code = F.String(allow_none=True)
-    as_of = F.String()
+    as_of = Day()
     cases_submitted = F.Integer()
     full_online_rate = F.Nested(RateSchema)
     mobile_rate = F.Nested(RateSchema)

@@ -40,3 +40,36 @@ def page_of(item_schema: type[ma.Schema]) -> type[ma.Schema]:
         )
         _page_schemas[item_schema] = cls
     return cls
+
+
+# ---------------------------------------------------------------- output fields of the contract
+
+
+class Instant(ma.fields.DateTime):
+    """An instant, `format: date-time` (RFC 3339 with an offset). A naive datetime is UTC (how the
+    database stores them) and leaves with `Z`; an aware one keeps its offset; a string a presenter
+    already formatted passes through."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return value
+        if value.tzinfo is None:
+            return value.isoformat() + "Z"
+        return value.isoformat()
+
+
+class Day(ma.fields.Date):
+    """A calendar day in Asia/Shanghai, `format: date`; a formatted string passes through."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None or isinstance(value, str):
+            return value
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+def one_of(values, **kwargs) -> ma.fields.String:
+    """A string output field whose values are a closed set (an `enum` in the spec)."""
+    values = [getattr(v, "value", v) for v in values]
+    return ma.fields.String(validate=ma.validate.OneOf(values), **kwargs)

@@ -213,7 +213,10 @@ def test_legacy_result_for_another_identity_or_person_fails(api, sandbox, identi
     )
     failed = sandbox.legacy_verify_result(name=LIN[0], id_number=LIN[1], user="alice", outcome="fail")
     assert_error(api.post(COMPLETE, json={"verify_result": failed}, headers=bearer(token)), 403, "FACE_VERIFY_FAILED")
-    assert_error(api.post(COMPLETE, json={"verify_result": "unknown"}, headers=bearer(token)), 502, "PROVIDER_ERROR")
+    # an unknown verify_result is the caller's input (WeChat 84001), not a provider outage
+    assert_error(
+        api.post(COMPLETE, json={"verify_result": "unknown"}, headers=bearer(token)), 404, "FACE_CHECK_NOT_FOUND"
+    )
 
 
 # ---------------------------------------------------------------- Alipay

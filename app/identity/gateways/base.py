@@ -125,6 +125,22 @@ class FaceNotFinished(GatewayError):
     http_status = 409
 
 
+class FaceResultUnknown(GatewayError):
+    """WeChat 84001: no such verify_result (the older flow) — the client's input, not an outage."""
+
+    error = "FACE_CHECK_NOT_FOUND"
+    message = "未找到该次人脸核验，请重新发起"
+    http_status = 404
+
+
+class FaceResultExpired(GatewayError):
+    """WeChat 84002: the verify_result is older than the provider keeps it."""
+
+    error = "FACE_CHECK_EXPIRED"
+    message = "人脸核验已超时，请重新发起"
+    http_status = 409
+
+
 class ProviderNotConfigured(GatewayError):
     error = "CHANNEL_NOT_CONFIGURED"
     message = "该登录方式暂未开通"

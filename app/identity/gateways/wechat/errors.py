@@ -12,6 +12,8 @@ from wechatpy.exceptions import WeChatClientException
 from app.identity.gateways.base import (
     BadProviderResponse,
     FaceNotFinished,
+    FaceResultExpired,
+    FaceResultUnknown,
     GatewayError,
     InvalidCode,
     ProviderBusy,
@@ -35,6 +37,8 @@ BY_ERRCODE: dict[int, type[GatewayError]] = {
     45011: ProviderRateLimited,
     40226: RiskyUser,
     FACE_NOT_FINISHED: FaceNotFinished,
+    84001: FaceResultUnknown,  # unknown verify_id / verify_result: the caller's input
+    84002: FaceResultExpired,
 }
 
 
