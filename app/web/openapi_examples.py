@@ -71,6 +71,8 @@ REQUEST_EXAMPLES: dict[str, dict] = {
     "resolveEvaluation": {"resolved": True},
     # staff API
     "staffLogin": {"username": "yqx-zwfw-clerk", "password": "Zsb-Demo-2026"},
+    "staffStartTotpEnrolment": {},
+    "staffConfirmTotpEnrolment": {"code": "730114"},
     "staffActOnCase": {"note": "材料齐全，予以受理"},
     "staffSetCourier": {"courier": "sf"},
     "staffSetWaybill": {"waybill_no": "SF1234567890123", "courier_name": "顺丰速运"},
