@@ -296,6 +296,8 @@ class EncryptedText(TypeDecorator):
 class EncryptedJSON(EncryptedText):
     """A JSON document stored as one ciphertext (see EncryptedText)."""
 
+    cache_ok = True  # SQLAlchemy asks each subclass itself; the state (the context) is safe to cache on
+
     def _dump(self, value):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
