@@ -91,6 +91,8 @@ class Config:
     OPENAPI_JSON_PATH = "openapi.json"
     OPENAPI_SWAGGER_UI_PATH = "/docs"
     OPENAPI_SWAGGER_UI_URL = "/docs/assets/"
+    # the `servers` entry of /openapi.json (app/web/openapi.py); empty: "/" (same origin)
+    OPENAPI_SERVER_URL = os.environ.get("OPENAPI_SERVER_URL", "")
     API_SPEC_OPTIONS = {
         "info": {
             "description": "Citizen API of 掌上办 (miniprogram_api) and the core platform's staff API.",

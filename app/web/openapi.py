@@ -7,7 +7,7 @@
   page/list, `get`, `create`, `set` for PUT, `update` for PATCH, `delete`) and the view class name:
   `staff_cases.WorkQueue` GET → `staffListWorkQueue`. The table overrides names that read badly;
   ids are unique (checked here) and never change once published.
-- **servers**: one relative server (`/`), or `OPENAPI_SERVER_URL` from the app config / environment.
+- **servers**: one relative server (`/`), or `OPENAPI_SERVER_URL` from the configuration.
 - **tag order**: the citizen API first, then the staff API, then provider callbacks, then health.
 - **required** on response schemas: every property of a schema reached only from responses is
   always present, unless its marshmallow field says `metadata={"x-optional": True}` (a key the
@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 import copy
-import os
 import re
 from collections.abc import Callable
 from typing import Any
@@ -84,7 +83,7 @@ _SCHEMA_REF = "#/components/schemas/"
 def install(api, app) -> None:
     """Finish the spec of `api` (after every blueprint is registered)."""
     spec = api.spec
-    server = app.config.get("OPENAPI_SERVER_URL") or os.environ.get("OPENAPI_SERVER_URL") or "/"
+    server = app.config.get("OPENAPI_SERVER_URL") or "/"
     spec.options["servers"] = [{"url": server, "description": "this deployment"}]
     spec.options.setdefault("info", {})["description"] = DESCRIPTION
     to_dict = spec.to_dict
