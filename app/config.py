@@ -42,18 +42,6 @@ def _ints(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(int(x) for x in raw.replace(",", " ").split())
 
 
-def storage_problems(config: dict, *, production: bool = False) -> list[str]:
-    """What keeps the configured upload storage from working (STORAGE_BACKEND and the S3_* settings)."""
-    backend = str(config.get("STORAGE_BACKEND") or "local").lower()
-    if backend == "local":
-        return []
-    if backend != "s3":
-        return [f"STORAGE_BACKEND must be local or s3, not {backend!r}"]
-    from app.storage_s3 import S3Settings
-
-    return S3Settings.from_config(config).problems(production=production)
-
-
 class Config:
     ENV_NAME = "base"
     TESTING = False
@@ -206,7 +194,7 @@ class Config:
     CASE_UPLOAD_MAX_BYTES = int(os.environ.get("CASE_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
     CASE_UPLOAD_MAX_FILES = int(os.environ.get("CASE_UPLOAD_MAX_FILES", "5"))
     STORAGE_DIR = os.environ.get("STORAGE_DIR", str(VAR_DIR / "files"))
-    # Where uploads are stored: "local" (STORAGE_DIR) or "s3" (an S3-compatible store, app/storage_s3.py)
+    # Where uploads are stored: "local" (STORAGE_DIR) or "s3" (an S3-compatible store, app/storage/s3.py)
     STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local")
     S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "")  # empty: AWS S3 itself
     S3_REGION = os.environ.get("S3_REGION", "us-east-1")

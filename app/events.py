@@ -21,17 +21,20 @@ from __future__ import annotations
 import fnmatch
 import importlib
 import logging
+import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import click
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from flask.cli import with_appcontext
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
-from app.extensions import db
+from app import jobs
+from app.extensions import db, redis_ext
 from app.outbox import NEW_EVENTS, OutboxEvent, _utcnow
 from app.queues import Queues
 
@@ -88,26 +91,18 @@ def job_id(event_id: int, subscriber: str) -> str:
 
 def _enqueue(connection, rows: list[tuple[int, str]]) -> None:
     """Enqueue one job per (event, subscriber); raises when Redis is unreachable."""
-    from rq import Queue, Retry
-
-    queues: dict[str, Queue] = {}
     with connection.pipeline() as pipe:
         for event_id, event_type in rows:
             for sub in subscribers_for(event_type):
-                queue = queues.setdefault(sub.queue, Queue(sub.queue, connection=connection))
-                retry = (
-                    Retry(max=len(sub.retry_intervals), interval=list(sub.retry_intervals))
-                    if sub.retry_intervals
-                    else None
-                )
-                queue.enqueue(
-                    "app.events.deliver",
+                jobs.enqueue(
+                    deliver,
                     event_id,
                     sub.name,
-                    job_id=job_id(event_id, sub.name),
-                    retry=retry,
+                    key=job_id(event_id, sub.name),
+                    queue=sub.queue,
+                    retry=sub.retry_intervals,
                     result_ttl=3600,
-                    failure_ttl=7 * 86400,
+                    connection=connection,
                     pipeline=pipe,
                 )
         pipe.execute()
@@ -116,8 +111,6 @@ def _enqueue(connection, rows: list[tuple[int, str]]) -> None:
 def dispatch(limit: int = 500) -> int:
     """Enqueue the jobs of pending events and mark them dispatched; the number of events.
     Concurrent dispatchers skip each other's rows (SKIP LOCKED on PostgreSQL)."""
-    from app.extensions import redis_ext
-
     query = (
         sa.select(OutboxEvent.id, OutboxEvent.event_type)
         .where(OutboxEvent.dispatched_at.is_(None))
@@ -207,8 +200,6 @@ _MARK_DISPATCHED = (
 
 
 def _dispatch_wanted(rows) -> bool:
-    from flask import current_app, has_app_context
-
     return bool(
         rows and _SUBSCRIBERS and has_app_context() and current_app.config.get("EVENTS_DISPATCH_ON_COMMIT", True)
     )
@@ -234,8 +225,6 @@ def dispatch_committed(conn: sa.Connection, rows: list[tuple[int, str]]) -> None
     sweep under the same job ids — at least once either way."""
     if not _dispatch_wanted(rows):
         return
-    from app.extensions import redis_ext
-
     try:
         _enqueue(redis_ext.client, rows)
     except Exception:  # Redis down: the sweep will dispatch them
@@ -273,8 +262,6 @@ def events_cli():
 @with_appcontext
 def relay_command(interval: float, limit: int, once: bool) -> None:
     """Dispatch outbox events in batches until SIGTERM/SIGINT (for EVENTS_DISPATCH_ON_COMMIT=0)."""
-    import signal
-
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

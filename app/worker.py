@@ -7,7 +7,18 @@ Start it with `rq worker --worker-class app.worker.AppWorker --with-scheduler --
 
 from __future__ import annotations
 
+import socket
+
+import psutil
+from rq import Queue
+from rq.scheduler import SCHEDULER_KEY_TEMPLATE, SCHEDULER_LOCKING_KEY_TEMPLATE
+from rq.scripts import release_lock
 from rq.worker import SimpleWorker, Worker
+from sqlalchemy.orm import configure_mappers
+
+from app import create_app
+from app.extensions import db, redis_ext
+from app.queues import Queues
 
 
 class AppWorker(Worker):
@@ -21,10 +32,6 @@ class AppWorker(Worker):
     @classmethod
     def flask_app(cls):
         if cls._flask_app is None:
-            from sqlalchemy.orm import configure_mappers
-
-            from app import create_app
-
             app = create_app()
             # Once here, not lazily in the first job of every (forked) process.
             configure_mappers()
@@ -38,8 +45,6 @@ class AppWorker(Worker):
 
     def perform_job(self, job, queue, execution):
         app = self.flask_app()
-        from app.extensions import db
-
         with app.app_context():
             # A forked work horse must not reuse the parent's pooled connections.
             db.engine.dispose(close=False)
@@ -63,8 +68,6 @@ class AppSimpleWorker(SimpleWorker):
         AppWorker.flask_app()
 
     def perform_job(self, job, queue, execution):
-        from app.extensions import db
-
         with AppWorker.flask_app().app_context():
             try:
                 return super().perform_job(job, queue, execution)
@@ -80,14 +83,6 @@ def release_dead_scheduler_locks(connection, queues=None) -> list[str]:
     maintenance run (10 minutes): scheduled jobs and retries would wait that long. The dev runner
     calls this before (re)starting the worker. A holder on another host, or alive, is left alone.
     """
-    import socket
-
-    import psutil
-    from rq.scheduler import SCHEDULER_KEY_TEMPLATE, SCHEDULER_LOCKING_KEY_TEMPLATE
-    from rq.scripts import release_lock
-
-    from app.queues import Queues
-
     freed = []
     for name in queues or Queues.ALL:
         key = SCHEDULER_LOCKING_KEY_TEMPLATE % name
@@ -122,8 +117,6 @@ class InProcessWorker(SimpleWorker):
     jobs_run = 0
 
     def perform_job(self, job, queue, execution):
-        from app.extensions import db
-
         self.jobs_run += 1
         try:
             return super().perform_job(job, queue, execution)
@@ -136,11 +129,6 @@ def drain(queues: tuple[str, ...] | list[str] | None = None, *, max_jobs: int | 
     empty (a burst). For tests and scripts; production runs `rq worker`. Jobs a failed job
     re-schedules (rq Retry with an interval) wait for the scheduler and are not run here.
     Returns the number of jobs run."""
-    from rq import Queue
-
-    from app.extensions import redis_ext
-    from app.queues import Queues
-
     connection = redis_ext.client
     names = list(queues or Queues.ALL)
     worker = InProcessWorker([Queue(n, connection=connection) for n in names], connection=connection)
@@ -150,11 +138,6 @@ def drain(queues: tuple[str, ...] | list[str] | None = None, *, max_jobs: int | 
 
 def clear_queues() -> None:
     """Empty every queue and its scheduled/failed registries (tests start from nothing)."""
-    from rq import Queue
-
-    from app.extensions import redis_ext
-    from app.queues import Queues
-
     for name in Queues.ALL:
         queue = Queue(name, connection=redis_ext.client)
         queue.empty()

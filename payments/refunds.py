@@ -9,8 +9,10 @@ import logging
 
 import sqlalchemy as sa
 
+from app import jobs
 from app.cases import service as cases
 from app.extensions import db
+from app.queues import Queues
 from payments import gateways
 from payments.gateways.base import GatewayError, ProviderUnavailable, RefundCall, RefundOutcome
 from payments.models import FeeOrder, OrderStatus, Refund, RefundStatus, utcnow
@@ -218,14 +220,7 @@ def _timeline(order: FeeOrder, refund: Refund, event_type: str, note: str) -> No
 def enqueue_send(order_id: int) -> None:
     """Send a refund from a worker soon (after the caller committed); the reconciliation retries
     it if Redis is down."""
-    from rq import Queue
-
-    from app.extensions import redis_ext
-    from app.queues import Queues
-
     try:
-        Queue(Queues.HIGH, connection=redis_ext.client).enqueue(
-            "payments.jobs.send_refund", order_id, job_id=f"payments-refund-{order_id}", failure_ttl=7 * 86400
-        )
+        jobs.enqueue(send, order_id, key=f"payments-refund-{order_id}", queue=Queues.HIGH)
     except Exception:  # noqa: BLE001 - Redis down: the reconciliation sends pending refunds
         log.warning("payments: refund of order %s left for the reconciliation", order_id, exc_info=True)

@@ -5,6 +5,10 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from app.appointments import periodic
+from app.appointments.rows import china_now
+from app.appointments.seed import ensure_halls, ensure_slots
+from app.cases.queue import calendar
 from app.extensions import db
 
 
@@ -18,10 +22,6 @@ def appointments_cli():
 @with_appcontext
 def seed_command(days: int):
     """Demo halls, windows, the items they serve and slots on the coming working days (idempotent)."""
-    from app.appointments.seed import ensure_halls, ensure_slots
-    from app.appointments.service import china_now
-    from app.cases.queue import calendar
-
     windows = ensure_halls()
     created = ensure_slots(windows, first=china_now().date(), days=days, cal=calendar())
     db.session.commit()
@@ -32,15 +32,11 @@ def seed_command(days: int):
 @with_appcontext
 def remind_command():
     """Send the day-before reminders now (what the cron job does)."""
-    from app.appointments.service import send_reminders
-
-    click.echo(f"{send_reminders()} reminders")
+    click.echo(f"{periodic.send_reminders()} reminders")
 
 
 @appointments_cli.command("no-shows")
 @with_appcontext
 def no_shows_command():
     """Mark the no-shows now (what the cron job does)."""
-    from app.appointments.service import mark_no_shows
-
-    click.echo(f"{mark_no_shows()} marked")
+    click.echo(f"{periodic.mark_no_shows()} marked")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from app.appointments import service
+from app.appointments import periodic
 
 
 def send_reminders() -> int:
     """The day-before reminders (idempotent per appointment)."""
-    return service.send_reminders()
+    return periodic.send_reminders()
 
 
 def mark_no_shows() -> int:
     """Booked appointments past their slot and grace period become no-shows."""
-    return service.mark_no_shows()
+    return periodic.mark_no_shows()

@@ -5,50 +5,38 @@ submit (idempotent), withdraw, and reading one's own cases. Another person's cas
 
 from __future__ import annotations
 
-import re
-
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
-from app.cases import corrections, files, form_limits, instant, numbering, transitions
+from app.cases import access, corrections, files, form_limits, instant, transitions
 from app.cases.commitments import commitment_for
 from app.cases.errors import (
     CaseNotFound,
     CommitmentRefused,
     CommitmentTextChanged,
-    CreditBlocked,
-    IdempotencyKeyMissing,
-    IdempotencyKeyReused,
     LicenceTypeMismatch,
     MaterialNotFound,
     MethodNotAllowed,
     NotEditable,
-    NotReady,
 )
-from app.cases.models import Case, CaseEvent, CaseMaterial, SubmitRequest, utcnow
+from app.cases.models import Case, CaseEvent, CaseMaterial, utcnow
 from app.cases.presenters import detail as _detail
-from app.cases.presenters import met as _met
 from app.cases.presenters import summary as _summary
 from app.cases.states import EDITABLE, CaseStatus
+from app.cases.submission import submit, withdraw  # noqa: F401 - the citizen API calls them through this module
 from app.catalog import fees as fee_rules
 from app.catalog import service as catalog
 from app.credit import service as credit
 from app.extensions import db
-from app.identity import service as identity
 from app.identity.tokens import Principal
 from app.licences import service as licences
-
-LEVEL_REALNAME = 3
-LEVEL_FACE = 4
-_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
 
 
 def required_level_for(guide: dict) -> int:
     """Items whose result is a 证照 or that charge fees need a fresh face check (level 4);
     the others need real name (level 3)."""
     if guide["result"].get("type") == "证照" or not guide["fees"]["free"]:
-        return LEVEL_FACE
-    return LEVEL_REALNAME
+        return access.LEVEL_FACE
+    return access.LEVEL_REALNAME
 
 
 def fee_due_for(guide: dict, form: dict | None = None) -> int:
@@ -56,37 +44,6 @@ def fee_due_for(guide: dict, form: dict | None = None) -> int:
     standard the item's fee rule picks from the form (app/catalog/fees.py — the default one
     while the form is empty) plus the lines charged on every application."""
     return fee_rules.charged_fen(guide["fees"], form or {})
-
-
-def _refresh_fee(case: Case) -> None:
-    """Re-pick the fee from the form as it is now (the item's current fee rule); an item no
-    longer in the catalog keeps the fee it had."""
-    fee = catalog.fee_due(case.service_code, case.form_data or {})
-    if fee is not None:
-        case.fee_fen = fee
-
-
-def _actor(principal: Principal) -> str:
-    return f"citizen:{principal.account_id}"
-
-
-def _resident_hash(account_id: int) -> str | None:
-    """The keyed ID hash of the account's verified identity (the registry's id_hash), if any."""
-    return identity.id_hash_of(account_id)
-
-
-def _own_case(principal: Principal, case_id: int) -> Case:
-    case = db.session.scalar(sa.select(Case).where(Case.id == case_id, Case.account_id == principal.account_id))
-    if case is None:
-        raise CaseNotFound()
-    return case
-
-
-def _locked_editable(principal: Principal, case_id: int) -> Case:
-    case = transitions.lock_case(case_id, account_id=principal.account_id)
-    if case.status not in EDITABLE:
-        raise NotEditable(errors={"status": {"current": case.status}})
-    return case
 
 
 def _material(case: Case, position: int) -> CaseMaterial:
@@ -108,7 +65,7 @@ def _wallet(case: Case) -> list[dict] | None:
 
 def get_application(principal: Principal, case_id: int) -> dict:
     """One of the caller's drafts or cases, with its checklist and timeline."""
-    case = _own_case(principal, case_id)
+    case = access.own_case(principal, case_id)
     return _detail(case, wallet=_wallet(case))
 
 
@@ -163,7 +120,7 @@ def create_draft(principal: Principal, service_code: str) -> dict:
 def save_form(principal: Principal, case_id: int, changes: dict) -> dict:
     """Merge `changes` into the form (a null value clears a field). Saving an incomplete form is
     allowed; the detail lists its field errors, and submit refuses until there are none."""
-    case = _locked_editable(principal, case_id)
+    case = access.locked_editable(principal, case_id)
     data = dict(case.form_data or {})
     for key, value in changes.items():
         if value is None:
@@ -173,7 +130,7 @@ def save_form(principal: Principal, case_id: int, changes: dict) -> dict:
     form_limits.check_form_save(case.form_schema, changes, data)
     case.form_data = data
     if case.status == CaseStatus.DRAFT:
-        _refresh_fee(case)
+        access.refresh_fee(case)
     case.updated_at = utcnow()
     db.session.commit()
     return _detail(case, wallet=_wallet(case))
@@ -189,7 +146,7 @@ def choose_method(principal: Principal, case_id: int, position: int, choice: dic
         # The licences core records the authorisation in its own transaction (it commits), so
         # it is asked before the case row is locked; the case is re-checked under the lock.
         granted = _authorise_licence(principal, case_id, position, choice["licence_id"])
-    case = _locked_editable(principal, case_id)
+    case = access.locked_editable(principal, case_id)
     material = _material(case, position)
     if method == "licence":
         _reset(material)
@@ -208,7 +165,7 @@ def choose_method(principal: Principal, case_id: int, position: int, choice: dic
 
 
 def _authorise_licence(principal: Principal, case_id: int, position: int, licence_id: int) -> dict:
-    case = _own_case(principal, case_id)
+    case = access.own_case(principal, case_id)
     if case.status not in EDITABLE:
         raise NotEditable(errors={"status": {"current": case.status}})
     material = _material(case, position)
@@ -243,7 +200,7 @@ def _commit(principal: Principal, material: CaseMaterial, choice: dict) -> None:
     current = commitment_for(material.material_type_code, material.name)
     if choice.get("text_version") != current["version"]:
         raise CommitmentTextChanged(errors={"text_version": {"current": current["version"]}})
-    resident_hash = _resident_hash(principal.account_id)
+    resident_hash = access.resident_hash(principal.account_id)
     if resident_hash is None or not credit.check(resident_hash).commitment_allowed:
         raise CommitmentRefused()
     _reset(material)
@@ -255,7 +212,7 @@ def _commit(principal: Principal, material: CaseMaterial, choice: dict) -> None:
 def upload_file(principal: Principal, case_id: int, position: int, stream) -> dict:
     """Store one file (PDF, JPEG or PNG by content) for a material; the material is then met by
     upload unless the citizen chose another way."""
-    case = _locked_editable(principal, case_id)
+    case = access.locked_editable(principal, case_id)
     material = _material(case, position)
     record = files.add_file(material, stream)
     if material.method is None:
@@ -265,84 +222,6 @@ def upload_file(principal: Principal, case_id: int, position: int, stream) -> di
         case.updated_at = utcnow()
         db.session.commit()
     return _detail(case, wallet=_wallet(case))
-
-
-# ---------------------------------------------------------------- submit and withdraw
-
-
-def _missing(case: Case) -> dict:
-    errors: dict = {}
-    form_errors = catalog.form_errors(case.form_schema, case.form_data or {})
-    if form_errors:
-        errors["form"] = form_errors
-    unmet = {str(m.position): [f"{m.name}：尚未提供"] for m in case.materials if m.required and not _met(m)}
-    unmet.update(corrections.still_to_correct(case))
-    if unmet:
-        errors["materials"] = unmet
-    return errors
-
-
-def submit(principal: Principal, case_id: int, *, idempotency_key: str | None) -> dict:
-    """Submit a draft, or resubmit after a correction request. The Idempotency-Key is stored
-    with the move, unique per account: a repeat returns the same case, never a second one."""
-    if not idempotency_key or not _IDEMPOTENCY_KEY.match(idempotency_key):
-        raise IdempotencyKeyMissing(errors={"headers": {"Idempotency-Key": ["8–64位字母、数字或 _ . : -"]}})
-    case = transitions.lock_case(case_id, account_id=principal.account_id)
-    seen = _seen(principal.account_id, idempotency_key)
-    if seen is not None:
-        return _repeat(seen, case)
-    action = "resubmit" if case.status == CaseStatus.CORRECTION_REQUESTED else "submit"
-    transitions.guard(case, action)
-    fresh = case.required_level >= LEVEL_FACE
-    identity.require_level(principal, case.required_level, fresh=fresh)
-    missing = _missing(case)
-    if missing:
-        raise NotReady(errors=missing)
-    resident_hash = _resident_hash(principal.account_id)
-    status = credit.check(resident_hash) if resident_hash else None
-    if status is None or status.blocked:
-        raise CreditBlocked()
-    if not status.commitment_allowed and any(m.method == "commitment" for m in case.materials):
-        raise CommitmentRefused()
-    case.credit_flag = status.flag
-    case.applicant_hash = resident_hash
-    if action == "submit":
-        now = utcnow()
-        case.case_number = numbering.next_number(case.department_code, now)
-        case.submitted_at = now
-        _refresh_fee(case)
-        if case.fee_fen > 0:
-            transitions.await_payment(case, actor=_actor(principal))
-        else:
-            transitions.submit(case, actor=_actor(principal))
-            instant.try_instant(case)
-    else:
-        case.correction_note = None
-        transitions.resubmit(case, actor=_actor(principal))
-    db.session.add(SubmitRequest(account_id=principal.account_id, idempotency_key=idempotency_key, case_id=case.id))
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # the same key won a race on another case of this account
-        db.session.rollback()
-        seen = _seen(principal.account_id, idempotency_key)
-        if seen is None:
-            raise
-        return _repeat(seen, _own_case(principal, case_id))
-    return _detail(case)
-
-
-def _seen(account_id: int, key: str) -> SubmitRequest | None:
-    return db.session.scalar(
-        sa.select(SubmitRequest).where(SubmitRequest.account_id == account_id, SubmitRequest.idempotency_key == key)
-    )
-
-
-def _repeat(seen: SubmitRequest, case: Case) -> dict:
-    if seen.case_id != case.id:
-        raise IdempotencyKeyReused()
-    db.session.rollback()  # release the row lock: nothing to change
-    return _detail(db.session.get(Case, case.id))
 
 
 def mark_paid(case_id: int, *, actor: str, payload: dict | None = None) -> bool:
@@ -399,14 +278,6 @@ def case_facts(case_id: int) -> dict:
         "department_name": case.department_name,
         "fee_fen": case.fee_fen,
     }
-
-
-def withdraw(principal: Principal, case_id: int) -> dict:
-    """Withdraw a submitted case before a decision is made."""
-    case = transitions.lock_case(case_id, account_id=principal.account_id)
-    transitions.withdraw(case, actor=_actor(principal))
-    db.session.commit()
-    return _detail(case)
 
 
 def conclude_on_delivery(case_id: int, *, actor: str, note: str) -> bool:

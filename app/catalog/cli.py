@@ -9,7 +9,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from app.catalog.importer import CatalogFileError, import_catalog, write_export
+from app.catalog.export import write_export
+from app.catalog.importer import import_catalog
+from app.catalog.reader import CatalogFileError
 
 # The demo catalog; a deployment seeds its own file through the same command (CATALOG_SEED_FILE,
 # from ZSB_SEED_FILE in app/config.py).

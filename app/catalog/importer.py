@@ -1,4 +1,5 @@
-"""Catalog import and export (`flask catalog import|export`, and the demo seed).
+"""Catalog import (`flask catalog import`, and the demo seed); files are read by
+app/catalog/reader.py, exported by app/catalog/export.py.
 
 An import is all-or-nothing: every row of the file is parsed and validated first, each bad row
 is reported with its line and reason, and only a file without errors is written — in one
@@ -7,9 +8,6 @@ transaction — unless the caller asks to skip the bad rows.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,16 +17,10 @@ import sqlalchemy as sa
 
 from app.catalog import fees
 from app.catalog import models as m
-from app.catalog.formats import (
-    CSV_BOOL_KEYS,
-    CSV_COLUMNS,
-    CSV_INT_KEYS,
-    CSV_JSON_KEYS,
-    FORMAT_ID,
-    ROW_SCHEMAS,
-    SECTIONS,
-)
+from app.catalog.formats import ROW_SCHEMAS, SECTIONS
 from app.catalog.guide import refresh_guides
+from app.catalog.reader import Row, read_rows
+from app.catalog.service import bump_revision
 from app.catalog.text import pinyin_full, pinyin_initials
 from app.extensions import db
 
@@ -56,141 +48,6 @@ class ImportReport:
     written: bool = False
 
 
-class CatalogFileError(Exception):
-    """The file as a whole cannot be read (not JSON, wrong format id, no header...)."""
-
-
-# ---------------------------------------------------------------- reading
-
-
-@dataclass
-class _Row:
-    section: str
-    line: int
-    data: dict
-    key: str | None = None
-
-
-class _LineCounter:
-    """Line numbers of increasing offsets, counted incrementally (the file is read once)."""
-
-    def __init__(self, text: str):
-        self.text, self.index, self.line = text, 0, 1
-
-    def __call__(self, index: int) -> int:
-        if index < self.index:  # a step back: count afresh (rare; error paths only)
-            self.index, self.line = 0, 1
-        self.line += self.text.count("\n", self.index, index)
-        self.index = index
-        return self.line
-
-
-def _read_json(text: str) -> list[_Row]:
-    """Parse the JSON document keeping the line where each section element starts."""
-    decoder = json.JSONDecoder()
-    ws = json.decoder.WHITESPACE.match
-
-    def skip(i: int) -> int:
-        return ws(text, i).end()
-
-    rows: list[_Row] = []
-    _line_of = _LineCounter(text)
-    try:
-        i = skip(0)
-        if text[i : i + 1] != "{":
-            raise CatalogFileError("the JSON file must hold one object with the catalog sections")
-        i = skip(i + 1)
-        seen_format = None
-        while text[i : i + 1] != "}":
-            key, i = decoder.raw_decode(text, i)
-            i = skip(i)
-            if text[i : i + 1] != ":":
-                raise CatalogFileError(f"line {_line_of(i)}: expected ':'")
-            i = skip(i + 1)
-            if key in SECTIONS:
-                if text[i : i + 1] != "[":
-                    raise CatalogFileError(f"line {_line_of(i)}: section {key!r} must be a list")
-                i = skip(i + 1)
-                while text[i : i + 1] != "]":
-                    start = i
-                    value, i = decoder.raw_decode(text, i)
-                    rows.append(_Row(key, _line_of(start), value))
-                    i = skip(i)
-                    if text[i : i + 1] == ",":
-                        i = skip(i + 1)
-                i = skip(i + 1)
-            else:
-                value, i = decoder.raw_decode(text, i)
-                if key == "format":
-                    seen_format = value
-                else:
-                    raise CatalogFileError(f"unknown top-level key {key!r}; expected format or {', '.join(SECTIONS)}")
-                i = skip(i)
-            if text[i : i + 1] == ",":
-                i = skip(i + 1)
-        if seen_format not in (None, FORMAT_ID):
-            raise CatalogFileError(f"unsupported format {seen_format!r}; expected {FORMAT_ID!r}")
-    except json.JSONDecodeError as exc:
-        raise CatalogFileError(f"line {exc.lineno} column {exc.colno}: invalid JSON: {exc.msg}") from None
-    return rows
-
-
-def _read_csv(text: str) -> list[_Row]:
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames:
-        raise CatalogFileError("the CSV file has no header row")
-    unknown = set(reader.fieldnames) - set(CSV_COLUMNS)
-    if unknown:
-        raise CatalogFileError(f"unknown CSV columns: {', '.join(sorted(unknown))}")
-    rows: list[_Row] = []
-    for record in reader:
-        line = reader.line_num
-        data: dict = {}
-        problems = []
-        for column, raw in record.items():
-            if column is None:
-                problems.append("more cells than header columns")
-                continue
-            raw = (raw or "").strip()
-            if raw == "":
-                continue
-            if column in CSV_JSON_KEYS:
-                try:
-                    data[column] = json.loads(raw)
-                except json.JSONDecodeError as exc:
-                    problems.append(f"{column}: invalid JSON ({exc.msg})")
-            elif column in CSV_INT_KEYS:
-                try:
-                    data[column] = int(raw)
-                except ValueError:
-                    problems.append(f"{column}: not an integer")
-            elif column in CSV_BOOL_KEYS:
-                if raw.lower() not in ("true", "false"):
-                    problems.append(f"{column}: expected true or false")
-                data[column] = raw.lower() == "true"
-            else:
-                data[column] = raw
-        # "channels" is JSON in CSV too, so a row is shaped exactly like a JSON item.
-        row = _Row("items", line, data)
-        if problems:
-            row.data = {"__problems__": problems, **data}
-        rows.append(row)
-    return rows
-
-
-def read_rows(path: str | Path) -> list[_Row]:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise CatalogFileError("the file is not UTF-8 text") from None
-    if path.suffix.lower() == ".csv":
-        return _read_csv(text)
-    if path.suffix.lower() == ".json":
-        return _read_json(text)
-    raise CatalogFileError("the file name must end in .json or .csv")
-
-
 # ---------------------------------------------------------------- validating
 
 
@@ -213,9 +70,9 @@ def _existing_codes(model) -> set[str]:
     return set(db.session.scalars(sa.select(model.code)))
 
 
-def validate_rows(rows: list[_Row]) -> tuple[list[_Row], list[RowError]]:
+def validate_rows(rows: list[Row]) -> tuple[list[Row], list[RowError]]:
     """Validate every row on its own, then every reference across the file and the database."""
-    valid: list[_Row] = []
+    valid: list[Row] = []
     errors: list[RowError] = []
     seen: dict[str, dict[str, int]] = {s: {} for s in SECTIONS}
     for row in rows:
@@ -244,7 +101,7 @@ def validate_rows(rows: list[_Row]) -> tuple[list[_Row], list[RowError]]:
         "material_types": set(seen["material_types"]) | _existing_codes(m.MaterialType),
         "themes": set(seen["themes"]) | _existing_codes(m.Theme),
     }
-    resolved: list[_Row] = []
+    resolved: list[Row] = []
     for row in valid:
         problems = _reference_problems(row, known)
         if problems:
@@ -255,7 +112,7 @@ def validate_rows(rows: list[_Row]) -> tuple[list[_Row], list[RowError]]:
     return resolved, errors
 
 
-def _reference_problems(row: _Row, known: dict[str, set[str]]) -> list[str]:
+def _reference_problems(row: Row, known: dict[str, set[str]]) -> list[str]:
     d = row.data
     problems = []
     if row.section == "material_types" and d["licence_type"] and d["licence_type"] not in known["licence_types"]:
@@ -291,7 +148,7 @@ def _upsert(model, code: str, values: dict, report: ImportReport, section: str):
     return obj
 
 
-def _write(rows: list[_Row], report: ImportReport, progress: Callable[[int], None] | None) -> None:
+def _write(rows: list[Row], report: ImportReport, progress: Callable[[int], None] | None) -> None:
     by_code = {s: {} for s in SECTIONS}
     items: list[m.ServiceItem] = []
     order = {s: i for i, s in enumerate(SECTIONS)}
@@ -402,8 +259,6 @@ def import_catalog(
     `progress_factory(total)` may return a context manager with `update(n)` (click's progress bar).
     Raises CatalogFileError when the file cannot be read at all.
     """
-    from app.catalog.service import bump_revision
-
     rows = read_rows(path)
     valid, errors = validate_rows(rows)
     report = ImportReport(errors=errors, skipped=len(rows) - len(valid))
@@ -426,121 +281,6 @@ def import_catalog(
         raise
     report.written = True
     return report
-
-
-# ---------------------------------------------------------------- exporting
-
-
-def export_document() -> dict:
-    """The whole catalog as one document of the import format."""
-    q = db.session.scalars
-    doc: dict = {"format": FORMAT_ID}
-    doc["departments"] = [
-        {
-            "code": d.code,
-            "name": d.name,
-            "uscc": d.uscc,
-            "division_code": d.division_code,
-            "division_name": d.division_name,
-            "level": d.level,
-            "address": d.address,
-            "phone": d.phone,
-            "office_hours": d.office_hours,
-        }
-        for d in q(sa.select(m.Department).order_by(m.Department.code))
-    ]
-    doc["licence_types"] = [
-        {"code": t.code, "name": t.name, "issuer_level": t.issuer_level}
-        for t in q(sa.select(m.LicenceType).order_by(m.LicenceType.code))
-    ]
-    doc["material_types"] = [
-        {
-            "code": t.code,
-            "name": t.name,
-            "synonyms": list(t.synonyms or []),
-            "licence_type": t.licence_type.code if t.licence_type else None,
-            "description": t.description,
-        }
-        for t in q(sa.select(m.MaterialType).order_by(m.MaterialType.code))
-    ]
-    doc["themes"] = [
-        {"code": t.code, "name": t.name, "audience": t.audience, "description": t.description, "sort": t.sort}
-        for t in q(sa.select(m.Theme).order_by(m.Theme.sort, m.Theme.code))
-    ]
-    doc["items"] = [item_document(i) for i in q(sa.select(m.ServiceItem).order_by(m.ServiceItem.implementation_code))]
-    return doc
-
-
-def item_document(i: m.ServiceItem) -> dict:
-    return {
-        "basic_code": i.basic_code,
-        "implementation_code": i.implementation_code,
-        "name": i.name,
-        "department": i.department.code,
-        "type": i.item_type,
-        "audience": list(i.audience),
-        "level": i.level,
-        "legal_basis": list(i.legal_basis),
-        "scope": i.scope,
-        "conditions": list(i.conditions),
-        "statutory_time_limit": i.statutory_time_limit,
-        "promised_time_limit": i.promised_time_limit,
-        "process": list(i.process),
-        "materials": [
-            {
-                "material_type": mat.material_type.code,
-                "name": mat.name,
-                "required": mat.required,
-                "form": mat.form,
-                "copies": mat.copies,
-                "commitment_allowed": mat.commitment_allowed,
-                "notes": mat.notes,
-            }
-            for mat in i.materials
-        ],
-        "form_schema": i.form_schema,
-        "fees": i.fees,
-        "result": i.result,
-        "themes": [t.code for t in i.themes],
-        "channels": {"fully_online": i.fully_online, "mobile": i.mobile},
-        "visits": i.visits,
-        "instant": i.instant,
-        "instant_rules": list(i.instant_rules or []),
-        "delivery_options": list(i.delivery_options),
-        "keywords": list(i.keywords),
-        "consult": i.consult,
-        "supervision": i.supervision,
-        "popularity": i.popularity,
-    }
-
-
-def write_export(out: io.TextIOBase, fmt: str = "json") -> int:
-    doc = export_document()
-    if fmt == "json":
-        json.dump(doc, out, ensure_ascii=False, indent=2)
-        out.write("\n")
-    else:
-        writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        for item in doc["items"]:
-            writer.writerow(_csv_row(item))
-    return len(doc["items"])
-
-
-def _csv_row(item: dict) -> dict:
-    row = {}
-    for col in CSV_COLUMNS:
-        if col not in item:  # an optional key the item does not carry: an empty cell
-            row[col] = ""
-            continue
-        value = item[col]
-        if col in CSV_JSON_KEYS:
-            row[col] = json.dumps(value, ensure_ascii=False)
-        elif isinstance(value, bool):
-            row[col] = "true" if value else "false"
-        else:
-            row[col] = value
-    return row
 
 
 def iter_errors(report: ImportReport) -> Iterable[str]:

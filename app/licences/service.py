@@ -11,8 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import sqlalchemy as sa
 
@@ -20,18 +19,22 @@ from app import crypto
 from app.catalog.models import Department, LicenceType
 from app.extensions import db
 from app.identity import registry
-from app.identity.models import Resident, VerifiedIdentity
-from app.licences import errors, identifiers
+from app.identity.models import Resident
+from app.licences import errors, identifiers, showcodes
 from app.licences.masking import mask_essentials, mask_holder_name, mask_number
 from app.licences.models import ELicence, LicenceStatus, LicenceUse, utcnow
+from app.licences.reading import (  # noqa: F401 - part of this module's interface (today, effective_status)
+    ESSENTIALS_CONTEXT,
+    NAME_CONTEXT,
+    NUMBER_CONTEXT,
+    effective_status,
+    essentials_of,
+    holder_hash,
+    owned,
+    today,
+)
 
 log = logging.getLogger(__name__)
-
-CHINA = ZoneInfo("Asia/Shanghai")
-
-NAME_CONTEXT = "licence.holder_name"
-NUMBER_CONTEXT = "licence.number"
-ESSENTIALS_CONTEXT = "licence.essentials"
 
 # Licences whose number is the holder's resident ID number.
 ID_NUMBERED_TYPES = frozenset({"L-JMSFZ", "L-JSZ", "L-SBK"})
@@ -51,25 +54,7 @@ __all__ = [
 ]
 
 
-def today() -> date:
-    """Today in China: validity dates are China dates."""
-    return datetime.now(CHINA).date()
-
-
 # ---------------------------------------------------------------- reading
-
-
-def effective_status(licence: ELicence, *, on: date | None = None) -> str:
-    """The status as of `on` (today): a valid licence past its valid_until reads expired even
-    before `expire_due` has written it."""
-    if licence.status == LicenceStatus.VALID and licence.valid_until is not None:
-        if licence.valid_until < (on or today()):
-            return LicenceStatus.EXPIRED
-    return licence.status
-
-
-def _holder_hash(account_id: int) -> str | None:
-    return db.session.scalar(sa.select(VerifiedIdentity.id_hash).where(VerifiedIdentity.account_id == account_id))
 
 
 def _summary(licence: ELicence) -> dict:
@@ -86,30 +71,12 @@ def _summary(licence: ELicence) -> dict:
     }
 
 
-def essentials_of(licence: ELicence) -> dict:
-    return json.loads(crypto.decrypt(licence.essentials_enc, context=ESSENTIALS_CONTEXT))
-
-
-def _owned(account_id: int, licence_id: int, *, lock: bool = False) -> ELicence:
-    holder = _holder_hash(account_id)
-    if holder is None:
-        raise errors.LicenceNotFound()
-    query = sa.select(ELicence).where(ELicence.id == licence_id, ELicence.holder_hash == holder)
-    if lock:
-        query = query.with_for_update()
-    licence = db.session.scalar(query)
-    if licence is None:
-        # Another person's licence is indistinguishable from a missing one.
-        raise errors.LicenceNotFound()
-    return licence
-
-
 def wallet_for_account(account_id: int) -> list[dict]:
     """The licences of the person verified on this account (newest first); [] without real name.
 
     Each: {"id", "identifier", "licence_type": {"code", "name"}, "status", "holder_masked",
     "number_masked", "issued_on", "valid_until", "issuer": {"code", "name"}}."""
-    holder = _holder_hash(account_id)
+    holder = holder_hash(account_id)
     if holder is None:
         return []
     rows = db.session.scalars(
@@ -130,7 +97,7 @@ def wallet_page_for_account(account_id: int, *, page: int, page_size: int) -> di
 def get_for_account(account_id: int, licence_id: int) -> dict:
     """One licence of the account's person, with its essentials masked; LicenceNotFound for a
     licence that does not exist or belongs to someone else."""
-    licence = _owned(account_id, licence_id)
+    licence = owned(account_id, licence_id)
     out = _summary(licence)
     out["essentials"] = mask_essentials(essentials_of(licence))
     return out
@@ -138,7 +105,7 @@ def get_for_account(account_id: int, licence_id: int) -> dict:
 
 def owned_licence_id(account_id: int, licence_id: int) -> int:
     """`licence_id` if it is this account's person's licence, else LicenceNotFound."""
-    return _owned(account_id, licence_id).id
+    return owned(account_id, licence_id).id
 
 
 # ---------------------------------------------------------------- use
@@ -153,7 +120,7 @@ def authorise_use(*, account_id: int, licence_id: int, purpose: str) -> dict:
     purpose = (purpose or "").strip()
     if not purpose or len(purpose) > 200:
         raise errors.InvalidPurpose()
-    licence = _owned(account_id, licence_id, lock=True)
+    licence = owned(account_id, licence_id, lock=True)
     if effective_status(licence) != LicenceStatus.VALID:
         db.session.rollback()
         raise errors.LicenceNotUsable()
@@ -299,20 +266,14 @@ def expire_due(*, on: date | None = None) -> int:
 def create_show_code(*, account_id: int, licence_id: int) -> dict:
     """A short-lived single-use code (and its QR PNG, base64) showing one of the account's
     person's valid licences. See app.licences.showcodes."""
-    from app.licences import showcodes
-
     return showcodes.create(account_id=account_id, licence_id=licence_id)
 
 
 def show_code_png(*, account_id: int, licence_id: int, code: str) -> bytes:
     """The QR PNG of a live show code the account created for this licence."""
-    from app.licences import showcodes
-
     return showcodes.png_for_account(account_id=account_id, licence_id=licence_id, code=code)
 
 
 def check_show_code(code: str, *, ip: str | None) -> dict:
     """A verifier's check of a show code: masked essentials and whether the licence is valid now."""
-    from app.licences import showcodes
-
     return showcodes.check(code, ip=ip)

@@ -23,9 +23,10 @@ from flask import current_app
 
 from app import crypto, ratelimit
 from app.extensions import db
-from app.licences import errors, service
+from app.licences import errors
 from app.licences.masking import mask_essentials, mask_holder_name, mask_number
 from app.licences.models import ELicence, LicenceShowCode, LicenceStatus, utcnow
+from app.licences.reading import NAME_CONTEXT, NUMBER_CONTEXT, effective_status, essentials_of, owned
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +89,8 @@ def create(*, account_id: int, licence_id: int) -> dict:
     """A show code for one of the account's person's valid licences (commits).
 
     Returns {"code", "expires_at", "expires_in", "qr_png_base64"}; the QR encodes the code."""
-    licence = service._owned(account_id, licence_id)
-    if service.effective_status(licence) != LicenceStatus.VALID:
+    licence = owned(account_id, licence_id)
+    if effective_status(licence) != LicenceStatus.VALID:
         raise errors.LicenceNotUsable()
     ttl = int(_setting("LICENCE_SHOW_CODE_TTL", DEFAULT_TTL))
     now = utcnow().replace(microsecond=0)
@@ -160,7 +161,7 @@ def check(code: str, *, ip: str | None) -> dict:
     row.checks += 1
     row.last_checked_at = now
     licence = db.session.get(ELicence, licence_id)
-    status = str(service.effective_status(licence))
+    status = str(effective_status(licence))
     out = {
         "valid": status == LicenceStatus.VALID,
         "status": status,
@@ -168,9 +169,9 @@ def check(code: str, *, ip: str | None) -> dict:
         "identifier": licence.identifier,
         "licence_type": {"code": licence.licence_type.code, "name": licence.licence_type.name},
         "issuer": {"code": licence.issuer.code, "name": licence.issuer.name},
-        "holder_masked": mask_holder_name(crypto.decrypt(licence.holder_name_enc, context=service.NAME_CONTEXT)),
-        "number_masked": mask_number(crypto.decrypt(licence.number_enc, context=service.NUMBER_CONTEXT)),
-        "essentials": mask_essentials(service.essentials_of(licence)),
+        "holder_masked": mask_holder_name(crypto.decrypt(licence.holder_name_enc, context=NAME_CONTEXT)),
+        "number_masked": mask_number(crypto.decrypt(licence.number_enc, context=NUMBER_CONTEXT)),
+        "essentials": mask_essentials(essentials_of(licence)),
         "issued_on": licence.issued_on,
         "valid_until": licence.valid_until,
     }

@@ -11,6 +11,8 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
+from app.storage.settings import storage_problems
+
 # Provider test environments: real hosts, but not where citizens' payments and parcels go.
 SANDBOX_HOSTS = {
     "sfapi-sbox.sf-express.com",
@@ -36,7 +38,7 @@ ALIYUN_SMS_CREDENTIALS = (
 
 def production_problems(config) -> list[str]:
     """Every reason `config` must not run in production, each naming its setting."""
-    from app.config import DEV_FIELD_ENCRYPTION_KEYS, DEV_FIELD_HASH_KEY, DEV_SECRET_KEY, storage_problems
+    from app.config import DEV_FIELD_ENCRYPTION_KEYS, DEV_FIELD_HASH_KEY, DEV_SECRET_KEY
 
     problems: list[str] = []
     if config["SECRET_KEY"] == DEV_SECRET_KEY or len(config["SECRET_KEY"]) < 32:

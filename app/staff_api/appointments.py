@@ -7,7 +7,7 @@ from marshmallow import fields as F
 from marshmallow import validate as V
 
 from app.appointments import errors as appointment_errors
-from app.appointments import service as appointments
+from app.appointments import hall as appointments
 from app.staff_api.engagement_schemas import StaffAppointmentDaySchema, StaffAppointmentSchema
 from app.staff_api.security import current_staff, require_staff
 from app.web.api import PlatformBlueprint as Blueprint

@@ -1,6 +1,6 @@
 """Pending WeChat messages for the benchmark, made the way production makes them: citizens through
 the identity core, a long-term consent each, one outbox event per message handled by
-notifications.dispatch.handle_event (the event job's own function)."""
+notifications.fanout.handle_event (the event job's own function)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from app import outbox
 from app.extensions import db
 from app.identity.accounts import Identifier, resolve
 from app.identity.models import KIND_WECHAT_OPENID
-from notifications import dispatch, service, templating
+from notifications import fanout, service, templating
 from sandbox import users
 
 CITIZENS = 50
@@ -41,7 +41,7 @@ def prepare_messages(count: int, *, tag: str) -> list[int]:
     db.session.commit()
     ids: list[int] = []
     for event in events:
-        ids += dispatch.handle_event(event.id)
+        ids += fanout.handle_event(event.id)
     if len(ids) != count:
         raise RuntimeError(f"prepared {len(ids)} messages for {count} events")
     return ids

@@ -5,7 +5,7 @@
    as with the real API; werkzeug's development server closes every connection).
 3. Preparation (not timed): citizens are created through the identity core (a WeChat identity
    each) with a long-term consent; one outbox event per message is written and handled by
-   `notifications.dispatch.handle_event` — N WeChat messages pending, as after a burst of moves.
+   `notifications.fanout.handle_event` — N WeChat messages pending, as after a burst of moves.
 4. For each worker count (1, 2): the N send jobs are enqueued, then that many
    `rq worker --burst --worker-class <class> notifications` processes drain them. Then N no-op jobs
    (`app.worker.ping`) are run the same way with the same worker class. Rates are taken from RQ's

@@ -177,8 +177,8 @@ def test_a_new_item_referring_to_departments_already_in_the_database(app, tmp_pa
     as_csv = tmp_path / "new.csv"
     csv_item = dict(new, implementation_code="1153992100000000TX0000000000098", name="测试事项丁新增")
     with as_csv.open("w", encoding="utf-8", newline="") as fh:
+        from app.catalog.export import _csv_row
         from app.catalog.formats import CSV_COLUMNS
-        from app.catalog.importer import _csv_row
 
         writer = csv.DictWriter(fh, fieldnames=CSV_COLUMNS)
         writer.writeheader()

@@ -7,10 +7,10 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.outbox import events_for
-from app.worker import drain
 from delivery.models import Delivery
 from tests.cases.helpers import APPS, HUJI, citizen, ready_draft, submit
 from tests.identity.helpers import bearer
+from tests.jobs import run_jobs  # noqa: F401 - the tests of this package import it from here
 from tests.staff_api.helpers import act, staff_token
 
 ADDRESSES = "/api/v1/addresses"
@@ -68,14 +68,6 @@ def approve(api, headers: dict, case_id: int) -> dict:
         resp = act(api, headers, case_id, action)
         assert resp.status_code == 200, resp.get_json()
     return resp.get_json()
-
-
-def run_jobs(app) -> int:
-    """Run the queued jobs (subscribers, order jobs and their immediate retries) in this process."""
-    with app.app_context():
-        count = drain()
-        db.session.remove()
-    return count
 
 
 def row(app, case_id: int) -> Delivery:

@@ -9,8 +9,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.appointments import jobs
-from app.appointments import service as appointments
+from app.appointments import jobs, periodic
 from app.appointments.models import Appointment, Slot
 from app.extensions import db
 from app.outbox import OutboxEvent
@@ -175,7 +174,7 @@ def test_no_shows_are_marked_and_ban_booking(api, identity_app, monkeypatch):
     later = make_slot(identity_app, at=in_days(3), capacity=2)
     assert book(api, token, later).status_code == 201
 
-    assert read(identity_app, lambda: appointments.mark_no_shows()) == 3
+    assert read(identity_app, lambda: periodic.mark_no_shows()) == 3
     assert read(identity_app, lambda: jobs.mark_no_shows()) == 0  # the cron job: nothing left, safe twice
     statuses = read(identity_app, lambda: dict(db.session.execute(sa.select(Appointment.id, Appointment.status)).all()))
     assert statuses[kept] == "checked_in" and sorted(statuses.values()).count("no_show") == 3
@@ -210,10 +209,10 @@ def test_reminder_the_day_before_once(api, identity_app):
     assert api.delete(f"{APPTS}/{cancelled['id']}", headers=bearer(other)).status_code == 200
     book(api, other, later)
     morning = china_now().replace(hour=8, minute=0)
-    assert read(identity_app, lambda: appointments.send_reminders(now=morning)) == 0  # before the reminder hour
+    assert read(identity_app, lambda: periodic.send_reminders(now=morning)) == 0  # before the reminder hour
     ten = china_now().replace(hour=10, minute=0)
-    assert read(identity_app, lambda: appointments.send_reminders(now=ten)) == 1
-    assert read(identity_app, lambda: appointments.send_reminders(now=ten)) == 0
+    assert read(identity_app, lambda: periodic.send_reminders(now=ten)) == 1
+    assert read(identity_app, lambda: periodic.send_reminders(now=ten)) == 0
     [reminder] = payloads(identity_app, "appointment.reminder")
     assert reminder["appointment_id"] == mine["id"] and reminder["account_id"] == account_of(identity_app, token)
     assert reminder["day"] == in_days(1).date().isoformat() and reminder["service_name"] == "居民身份证首次申领"

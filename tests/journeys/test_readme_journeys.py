@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.staff.demo import DEMO_PASSWORD
-from app.worker import drain
 from tests.identity.helpers import RESIDENTS
+from tests.jobs import run_jobs as _jobs
 
 API = "/api/v1"
 STAFF = "/staff/api/v1"
@@ -39,14 +39,6 @@ def _code(user: str) -> str:
 def _staff(api, username: str) -> dict:
     body = _ok(api.post(f"{STAFF}/auth/login", json={"username": username, "password": DEMO_PASSWORD}))
     return _auth(body["access_token"])
-
-
-def _jobs(app) -> int:
-    """What the RQ worker of `make run` does in the background."""
-    with app.app_context():
-        count = drain()
-        db.session.remove()
-    return count
 
 
 def _fill(api, token: str, case_id: int, form: dict) -> dict:

@@ -10,12 +10,12 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.worker import drain
 from notifications.models import Message
 from sandbox import users
 from sandbox.server import ALIPAY_APP_ID, WECHAT_APPID
 from tests.cases.helpers import person
 from tests.identity.helpers import alipay_login, bearer, me, realname, wechat_login
+from tests.jobs import run_jobs  # noqa: F401 - the tests of this package import it from here
 
 TEMPLATES = json.loads((Path(__file__).resolve().parents[2] / "notifications/templates.json").read_text("utf-8"))
 WX = {name: entry["template_id"] for name, entry in TEMPLATES["wechat_templates"].items()}
@@ -59,14 +59,6 @@ def subscribe(api, token: str, *, channel: str = "wechat", kind: str = "long_ter
     )
     assert resp.status_code == 200, resp.get_json()
     return resp.get_json()
-
-
-def run_jobs(app) -> int:
-    """Run every queued job (event jobs, then the sends they enqueue) in this process."""
-    with app.app_context():
-        total = drain()
-        db.session.remove()
-    return total
 
 
 def messages(app, **where) -> list[dict]:

@@ -15,7 +15,7 @@ from app.events import sweep as outbox_sweep
 from app.extensions import db
 from app.outbox import OutboxEvent
 from app.worker import clear_queues
-from notifications import dispatch
+from notifications import dispatch, fanout, sending
 from notifications.models import Subscription
 from tests.cases.helpers import ready_draft, submit
 from tests.identity.helpers import bearer
@@ -206,8 +206,8 @@ def test_a_redelivered_job_sends_nothing_twice(api, identity_app, sandbox):
     (row,) = messages(identity_app, channel="wechat")
     with identity_app.app_context():
         event_id = row["event_id"]
-        assert dispatch.handle_event(event_id) == []  # the event job again: no rows, no consent taken
-        assert dispatch.send_message(row["id"]) == "skipped"  # the send job again
+        assert fanout.handle_event(event_id) == []  # the event job again: no rows, no consent taken
+        assert sending.send_message(row["id"]) == "skipped"  # the send job again
         dispatch.enqueue_sends([row["id"]])
         db.session.remove()
     run_jobs(identity_app)
@@ -324,7 +324,7 @@ def test_concurrent_runs_take_exactly_one_consent(api, identity_app, sandbox):
     def run():
         with identity_app.app_context():
             barrier.wait()
-            results.append(dispatch.handle_event(event_id))
+            results.append(fanout.handle_event(event_id))
             db.session.remove()
 
     threads = [threading.Thread(target=run) for _ in range(4)]
@@ -372,7 +372,7 @@ def test_a_batch_job_sends_each_message_once_and_retries_only_the_failed_one(api
         event_ids = db.session.scalars(
             sa.select(OutboxEvent.id).where(OutboxEvent.event_type == "case.submit").order_by(OutboxEvent.id)
         ).all()
-        ids = [i for e in event_ids for i in dispatch.handle_event(e)]
+        ids = [i for e in event_ids for i in fanout.handle_event(e)]
         assert len(ids) == 3
         sandbox.subscribe_error(-1, times=1)  # the first send is busy once
         assert dispatch.enqueue_sends(ids)
@@ -396,7 +396,7 @@ def test_a_batch_job_sends_each_message_once_and_retries_only_the_failed_one(api
         assert 55 < delay < 70
         # the batch redelivered: nothing is sent twice
         assert dispatch.send_batch(ids[1:]) == {"skipped": 2}
-        assert dispatch.send_message(ids[0]) == "sent"  # its scheduled job, run now
+        assert sending.send_message(ids[0]) == "sent"  # its scheduled job, run now
         db.session.remove()
     assert len(sandbox.subscribe_messages()) == 3
     assert {(r["status"], r["attempts"]) for r in messages(identity_app, channel="wechat")} == {

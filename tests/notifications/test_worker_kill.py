@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from app.extensions import db, redis_ext
 from app.outbox import OutboxEvent
 from app.worker import clear_queues
-from notifications import dispatch
+from notifications import dispatch, fanout
 from notifications.models import Message, utcnow
 from tests.cases.helpers import ready_draft, submit
 from tests.notifications.helpers import messages, subscribe, wechat_citizen
@@ -61,7 +61,7 @@ def test_sigkill_mid_send_neither_loses_nor_duplicates(api, identity_app, sandbo
     with identity_app.app_context():
         clear_queues()  # this test runs the event job itself, the send job goes to the real worker
         event_id = db.session.scalar(sa.select(OutboxEvent.id).where(OutboxEvent.event_type == "case.submit"))
-        (message_id,) = dispatch.handle_event(event_id)
+        (message_id,) = fanout.handle_event(event_id)
         assert dispatch.enqueue_sends([message_id])
         db.session.remove()
     sandbox.subscribe_hold(30)  # the send will wait in the sandbox until the sender is gone

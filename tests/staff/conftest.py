@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 
-from app.extensions import db
 from app.staff.models import TABLES
 from tests.identity.conftest import _wipe as _wipe_identity
 from tests.identity.conftest import api, identity_app  # noqa: F401 - fixtures reused
+from tests.wipe import delete_rows
 
 
 def _wipe(app) -> None:
-    with app.app_context():
-        db.session.rollback()
-        for table in TABLES:
-            db.session.execute(sa.text(f"DELETE FROM {table}"))
-        db.session.commit()
-        db.session.remove()
+    delete_rows(app, TABLES)
     _wipe_identity(app)
 
 

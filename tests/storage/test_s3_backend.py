@@ -1,4 +1,4 @@
-"""app/storage_s3.py through real boto3 over HTTP to the S3 simulator (sandbox/s3.py), which
+"""app/storage/s3.py through real boto3 over HTTP to the S3 simulator (sandbox/s3.py), which
 verifies every signature and checksum: round trip, refused credentials, outages and retries,
 corruption on the way in and at rest, encryption headers, the production settings check."""
 
@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from app.storage import SealedStorage, StorageError, StorageUnavailable, get_backend, get_storage
-from app.storage_s3 import S3Settings, S3Storage
+from app.storage.s3 import S3Settings, S3Storage
 from sandbox import s3 as sim
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"

@@ -22,7 +22,7 @@ from cryptography.x509.oid import NameOID
 from werkzeug.serving import make_server
 
 from app.storage import StorageUnavailable
-from app.storage_s3 import S3Settings, S3Storage
+from app.storage.s3 import S3Settings, S3Storage
 from sandbox import s3 as sim
 from sandbox.common import QuietRequestHandler
 

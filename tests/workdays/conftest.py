@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 
-from app.extensions import db
-
-
-def _wipe(app) -> None:
-    with app.app_context():
-        db.session.rollback()
-        db.session.execute(sa.text("DELETE FROM calendar_days"))
-        db.session.commit()
-        db.session.remove()
+from tests.wipe import delete_rows
 
 
 @pytest.fixture(autouse=True)
 def _clean(app):
-    _wipe(app)
+    delete_rows(app, ["calendar_days"])
     yield
-    _wipe(app)
+    delete_rows(app, ["calendar_days"])

@@ -1,0 +1,50 @@
+"""The citizen's own case, shared by the citizen-side modules (service.py, submission.py): finding
+and locking it (another person's case is always "not found"), the actor written on its
+timeline, the applicant's ID hash and the fee re-picked from the form."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.cases import transitions
+from app.cases.errors import CaseNotFound, NotEditable
+from app.cases.models import Case
+from app.cases.states import EDITABLE
+from app.catalog import service as catalog
+from app.extensions import db
+from app.identity import service as identity
+from app.identity.tokens import Principal
+
+LEVEL_REALNAME = 3
+LEVEL_FACE = 4
+
+
+def refresh_fee(case: Case) -> None:
+    """Re-pick the fee from the form as it is now (the item's current fee rule); an item no
+    longer in the catalog keeps the fee it had."""
+    fee = catalog.fee_due(case.service_code, case.form_data or {})
+    if fee is not None:
+        case.fee_fen = fee
+
+
+def actor(principal: Principal) -> str:
+    return f"citizen:{principal.account_id}"
+
+
+def resident_hash(account_id: int) -> str | None:
+    """The keyed ID hash of the account's verified identity (the registry's id_hash), if any."""
+    return identity.id_hash_of(account_id)
+
+
+def own_case(principal: Principal, case_id: int) -> Case:
+    case = db.session.scalar(sa.select(Case).where(Case.id == case_id, Case.account_id == principal.account_id))
+    if case is None:
+        raise CaseNotFound()
+    return case
+
+
+def locked_editable(principal: Principal, case_id: int) -> Case:
+    case = transitions.lock_case(case_id, account_id=principal.account_id)
+    if case.status not in EDITABLE:
+        raise NotEditable(errors={"status": {"current": case.status}})
+    return case

@@ -1,0 +1,106 @@
+"""Submitting a case (idempotent per Idempotency-Key) and withdrawing it, for the citizen: the
+checks before a submit (form, materials, level, credit), the case number, the fee, the move."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from app.cases import access, corrections, instant, numbering, transitions
+from app.cases.errors import CommitmentRefused, CreditBlocked, IdempotencyKeyMissing, IdempotencyKeyReused, NotReady
+from app.cases.models import Case, SubmitRequest, utcnow
+from app.cases.presenters import detail as _detail
+from app.cases.presenters import met as _met
+from app.cases.states import CaseStatus
+from app.catalog import service as catalog
+from app.credit import service as credit
+from app.extensions import db
+from app.identity import service as identity
+from app.identity.tokens import Principal
+
+_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+
+
+def _missing(case: Case) -> dict:
+    errors: dict = {}
+    form_errors = catalog.form_errors(case.form_schema, case.form_data or {})
+    if form_errors:
+        errors["form"] = form_errors
+    unmet = {str(m.position): [f"{m.name}：尚未提供"] for m in case.materials if m.required and not _met(m)}
+    unmet.update(corrections.still_to_correct(case))
+    if unmet:
+        errors["materials"] = unmet
+    return errors
+
+
+def submit(principal: Principal, case_id: int, *, idempotency_key: str | None) -> dict:
+    """Submit a draft, or resubmit after a correction request. The Idempotency-Key is stored
+    with the move, unique per account: a repeat returns the same case, never a second one."""
+    if not idempotency_key or not _IDEMPOTENCY_KEY.match(idempotency_key):
+        raise IdempotencyKeyMissing(errors={"headers": {"Idempotency-Key": ["8–64位字母、数字或 _ . : -"]}})
+    case = transitions.lock_case(case_id, account_id=principal.account_id)
+    seen = _seen(principal.account_id, idempotency_key)
+    if seen is not None:
+        return _repeat(seen, case)
+    action = "resubmit" if case.status == CaseStatus.CORRECTION_REQUESTED else "submit"
+    transitions.guard(case, action)
+    fresh = case.required_level >= access.LEVEL_FACE
+    identity.require_level(principal, case.required_level, fresh=fresh)
+    missing = _missing(case)
+    if missing:
+        raise NotReady(errors=missing)
+    resident_hash = access.resident_hash(principal.account_id)
+    status = credit.check(resident_hash) if resident_hash else None
+    if status is None or status.blocked:
+        raise CreditBlocked()
+    if not status.commitment_allowed and any(m.method == "commitment" for m in case.materials):
+        raise CommitmentRefused()
+    case.credit_flag = status.flag
+    case.applicant_hash = resident_hash
+    if action == "submit":
+        now = utcnow()
+        case.case_number = numbering.next_number(case.department_code, now)
+        case.submitted_at = now
+        access.refresh_fee(case)
+        if case.fee_fen > 0:
+            transitions.await_payment(case, actor=access.actor(principal))
+        else:
+            transitions.submit(case, actor=access.actor(principal))
+            instant.try_instant(case)
+    else:
+        case.correction_note = None
+        transitions.resubmit(case, actor=access.actor(principal))
+    db.session.add(SubmitRequest(account_id=principal.account_id, idempotency_key=idempotency_key, case_id=case.id))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # the same key won a race on another case of this account
+        db.session.rollback()
+        seen = _seen(principal.account_id, idempotency_key)
+        if seen is None:
+            raise
+        return _repeat(seen, access.own_case(principal, case_id))
+    return _detail(case)
+
+
+def _seen(account_id: int, key: str) -> SubmitRequest | None:
+    return db.session.scalar(
+        sa.select(SubmitRequest).where(SubmitRequest.account_id == account_id, SubmitRequest.idempotency_key == key)
+    )
+
+
+def _repeat(seen: SubmitRequest, case: Case) -> dict:
+    if seen.case_id != case.id:
+        raise IdempotencyKeyReused()
+    db.session.rollback()  # release the row lock: nothing to change
+    return _detail(db.session.get(Case, case.id))
+
+
+def withdraw(principal: Principal, case_id: int) -> dict:
+    """Withdraw a submitted case before a decision is made."""
+    case = transitions.lock_case(case_id, account_id=principal.account_id)
+    transitions.withdraw(case, actor=access.actor(principal))
+    db.session.commit()
+    return _detail(case)
