@@ -35,8 +35,9 @@ from app.extensions import db
 from app.outbox import OutboxEvent
 from app.queues import Queues
 from notifications import settings, templating
-from notifications.channels import registry
-from notifications.channels.base import (
+from notifications.models import Channel, Message, MessageStatus, Subscription, SubscriptionKind, utcnow
+from notifications.providers import registry
+from notifications.providers.base import (
     ChannelNotConfigured,
     ConsentRefused,
     Outgoing,
@@ -44,7 +45,6 @@ from notifications.channels.base import (
     RetryableSendError,
     SendError,
 )
-from notifications.models import Channel, Message, MessageStatus, Subscription, SubscriptionKind, utcnow
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from app.staff_api.security import current_staff, require_staff
 from app.web.api import PlatformBlueprint as Blueprint
 from app.web.schemas import BaseSchema, PageQuerySchema, page_of
 from delivery import staff as delivery_staff
-from delivery.couriers import NAMES
 from delivery.models import DeliveryStatus
+from delivery.providers import NAMES
 
 F = ma.fields
 blp = Blueprint("staff_delivery", __name__, description="Staff API: delivery of results (寄递)")
