@@ -3,7 +3,7 @@
 - address book and administrative divisions (addresses.py, divisions.py)
 - a delivery per case: the citizen's choice, fixed when `case.result_issued` arrives (service.py)
 - courier orders placed by RQ jobs, route pushes and periodic route queries (tracking.py, jobs.py)
-- couriers behind one interface: SF Express open platform and the hall (couriers/)
+- couriers behind one interface: SF Express open platform and the hall (providers/)
 - staff queue of courier orders, waybills, window handover (staff.py)
 """
 

@@ -14,10 +14,10 @@ from flask import Blueprint, jsonify, request
 from app.extensions import db
 from app.web.contract import document_provider_callback, record_provider_docs
 from delivery import tracking
-from delivery.couriers import sf_from_config
-from delivery.couriers.base import PushRejected
-from delivery.couriers.sf import PUSH_OK, push_error
 from delivery.models import RoutePush
+from delivery.providers import sf_from_config
+from delivery.providers.base import PushRejected
+from delivery.providers.sf import PUSH_OK, push_error
 
 log = logging.getLogger(__name__)
 

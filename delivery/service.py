@@ -24,9 +24,9 @@ from app.catalog import service as catalog
 from app.catalog.errors import ServiceNotFound
 from app.extensions import db
 from delivery import addresses, divisions
-from delivery.couriers import DISPLAY
 from delivery.errors import DeliveryLocked, DeliveryOptionUnavailable, DeliveryStateConflict
 from delivery.models import CourierConfig, Delivery, DeliveryStatus, utcnow
+from delivery.providers import DISPLAY
 
 log = logging.getLogger(__name__)
 S = DeliveryStatus

@@ -17,9 +17,9 @@ from app.extensions import db
 from app.staff import service as staff
 from app.staff.models import StaffRole
 from delivery import addresses, divisions
-from delivery.couriers import DISPLAY, NAMES
 from delivery.errors import DeliveryNotFound, DeliveryStateConflict, PickupCodeLocked, PickupCodeMismatch
 from delivery.models import CourierConfig, Delivery, DeliveryStatus, utcnow
+from delivery.providers import DISPLAY, NAMES
 from delivery.service import STATUS_TEXT, event_payload
 
 log = logging.getLogger(__name__)

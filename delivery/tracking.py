@@ -23,8 +23,9 @@ from app.cases import service as cases
 from app.catalog import service as catalog
 from app.extensions import db
 from delivery import addresses, divisions
-from delivery.couriers import DISPLAY, courier
-from delivery.couriers.base import (
+from delivery.models import RANK, Delivery, DeliveryRoute, DeliveryStatus, utcnow
+from delivery.providers import DISPLAY, courier
+from delivery.providers.base import (
     CourierError,
     CourierRejected,
     CourierUnavailable,
@@ -33,7 +34,6 @@ from delivery.couriers.base import (
     Party,
     Route,
 )
-from delivery.models import RANK, Delivery, DeliveryRoute, DeliveryStatus, utcnow
 from delivery.service import event_payload
 
 log = logging.getLogger(__name__)

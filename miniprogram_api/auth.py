@@ -8,7 +8,7 @@ from flask.views import MethodView
 from app.errors import Conflict
 from app.identity import errors as id_errors
 from app.identity import service as identity
-from app.identity.gateways.base import FaceNotFinished
+from app.identity.providers.base import FaceNotFinished
 from app.web.api import PlatformBlueprint as Blueprint
 from app.web.contract import declares
 from miniprogram_api.identity_schemas import (

@@ -23,7 +23,7 @@ from flask_smorest import Blueprint
 
 from app.identity import errors as identity_errors
 from app.identity import service as identity
-from app.identity.gateways import base as gateway_errors
+from app.identity.providers import base as gateway_errors
 from app.web.contract import mark_citizen_auth
 
 BEARER_SCHEME = "bearerAuth"
@@ -67,7 +67,7 @@ def require_level(level: int = 2, *, fresh: bool = False):
     return decorator
 
 
-# The errors a channel provider call can end in (app.identity.gateways), for `@declares(*PROVIDER_ERRORS)`.
+# The errors a channel provider call can end in (app.identity.providers), for `@declares(*PROVIDER_ERRORS)`.
 PROVIDER_ERRORS = (
     gateway_errors.InvalidCode,
     gateway_errors.ProviderRateLimited,

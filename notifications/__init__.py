@@ -40,8 +40,8 @@ def _warm_up() -> None:
     import logging
 
     from notifications import dispatch  # noqa: F401
-    from notifications.channels import registry
-    from notifications.channels.base import SendError
+    from notifications.providers import registry
+    from notifications.providers.base import SendError
 
     for name in ("wechat", "alipay"):
         try:

@@ -18,8 +18,9 @@ from flask import current_app
 from app.extensions import db
 from app.identity import service as identity
 from notifications import settings
-from notifications.channels import registry
-from notifications.channels.base import (
+from notifications.models import Channel, Message, MessageStatus, Subscription, utcnow
+from notifications.providers import registry
+from notifications.providers.base import (
     ChannelNotConfigured,
     ConsentRefused,
     Outgoing,
@@ -27,7 +28,6 @@ from notifications.channels.base import (
     RetryableSendError,
     SendError,
 )
-from notifications.models import Channel, Message, MessageStatus, Subscription, utcnow
 
 log = logging.getLogger(__name__)
 

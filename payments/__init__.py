@@ -2,8 +2,9 @@
 
 - `service`: fee orders (start, show, settle), `callbacks` + `views`: the provider callbacks,
   `refunds`: refunds of rejected, denied or withdrawn cases, `reconcile`: the periodic job.
-- `gateways/`: the provider interface (dataclasses) and the WeChat Pay (wechatpayv3) and Alipay
-  (alipay-sdk-python) gateways; SDK objects never leave it.
+- `providers/`: the provider interface (dataclasses) and the WeChat Pay (wechatpayv3) and Alipay
+  (alipay-sdk-python) gateways; SDK objects never leave it (the Alipay client itself is built by
+  app.clients.alipay).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ def init_app(app: Flask) -> None:
     from app.extensions import api
     from app.queues import Queues
     from app.staff_api import URL_PREFIX as STAFF_PREFIX
-    from payments import gateways, models  # noqa: F401 - registers the tables
+    from payments import models, providers  # noqa: F401 - registers the tables
     from payments.staff_views import blp as staff_blp
     from payments.views import bp
 
@@ -29,4 +30,4 @@ def init_app(app: Flask) -> None:
         events.subscribe(
             f"case.{action}", "payments.jobs.on_case_closed", name=f"payments-refund-{action}", queue=Queues.HIGH
         )
-    gateways.check_at_startup(app)
+    providers.check_at_startup(app)

@@ -23,9 +23,10 @@ import sqlalchemy as sa
 
 from app import events
 from app.extensions import db
-from payments import gateways, refunds, service
-from payments.gateways.base import Notice, NotificationRejected
+from payments import providers as gateways
+from payments import refunds, service
 from payments.models import FeeOrder, RawNotification, utcnow
+from payments.providers.base import Notice, NotificationRejected
 
 log = logging.getLogger(__name__)
 WECHAT_HEADERS = ("Wechatpay-Serial", "Wechatpay-Signature", "Wechatpay-Timestamp", "Wechatpay-Nonce")
@@ -259,8 +260,8 @@ def _settle(notice: Notice) -> str:
 def _apply_refund_notice(notice: Notice) -> None:
     import sqlalchemy as sa
 
-    from payments.gateways.base import RefundOutcome
     from payments.models import Refund
+    from payments.providers.base import RefundOutcome
 
     refund_id = db.session.scalar(sa.select(Refund.id).where(Refund.out_refund_no == notice.out_refund_no))
     if refund_id is None:

@@ -14,8 +14,8 @@ from flask import current_app
 from app.cases.states import CaseStatus
 from app.extensions import db
 from payments import refunds, service
-from payments.gateways.base import GatewayError
 from payments.models import FeeOrder, OrderStatus, Refund, RefundStatus, utcnow
+from payments.providers.base import GatewayError
 
 log = logging.getLogger(__name__)
 BATCH = 200

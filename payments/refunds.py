@@ -13,9 +13,9 @@ from app import jobs
 from app.cases import service as cases
 from app.extensions import db
 from app.queues import Queues
-from payments import gateways
-from payments.gateways.base import GatewayError, ProviderUnavailable, RefundCall, RefundOutcome
+from payments import providers
 from payments.models import FeeOrder, OrderStatus, Refund, RefundStatus, utcnow
+from payments.providers.base import GatewayError, ProviderUnavailable, RefundCall, RefundOutcome
 
 log = logging.getLogger(__name__)
 ACTOR = "system:payments"
@@ -77,10 +77,10 @@ def close_open(order_id: int) -> None:
     """Close an unpaid order whose case no longer waits for it; paid meanwhile → settled (and
     refunded, as its case is gone)."""
     from payments import service
-    from payments.gateways.base import OrderPaidAtProvider
+    from payments.providers.base import OrderPaidAtProvider
 
     order = db.session.get(FeeOrder, order_id)
-    gateway = gateways.gateway(order.channel)
+    gateway = providers.gateway(order.channel)
     try:
         if gateway is not None:
             gateway.close(order.out_trade_no)
@@ -106,7 +106,7 @@ def send(order_id: int) -> str:
     refund.attempts += 1
     refund.updated_at = utcnow()
     db.session.commit()
-    gateway = gateways.gateway(order.channel)
+    gateway = providers.gateway(order.channel)
     if gateway is None:  # the channel's keys are missing here: retry (the reconciliation also does)
         raise ProviderUnavailable(f"refund: {order.channel} is not configured in this process")
     call = RefundCall(
@@ -132,7 +132,7 @@ def query(refund_id: int) -> str:
     """Ask the provider how a refund stands (reconciliation)."""
     refund = db.session.get(Refund, refund_id)
     order = db.session.get(FeeOrder, refund.order_id)
-    gateway = gateways.gateway(order.channel)
+    gateway = providers.gateway(order.channel)
     if order.channel == "alipay":
         outcome = gateway.query_refund(refund.out_refund_no, out_trade_no=order.out_trade_no)
     else:

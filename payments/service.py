@@ -20,10 +20,10 @@ from app.cases.states import CaseStatus
 from app.extensions import db
 from app.identity import service as identity
 from app.identity.tokens import Principal
-from payments import gateways
+from payments import providers as gateways
 from payments.errors import AlreadyPaid, ChannelUnavailable, NoFeeDue, PayerUnknown, ProviderRefused
-from payments.gateways.base import CreateOrder, GatewayError, OrderPaidAtProvider, TradeState
 from payments.models import FeeOrder, OrderStatus, PaymentAlarm, Refund, utcnow
+from payments.providers.base import CreateOrder, GatewayError, OrderPaidAtProvider, TradeState
 
 log = logging.getLogger(__name__)
 ACTORS = {"wechat": "system:wechatpay", "alipay": "system:alipay"}

@@ -22,8 +22,8 @@ from app import crypto
 from app.extensions import redis_ext
 from app.identity import registry
 from app.identity.sms import SmsProvider
-from notifications.channels.base import Outgoing
-from notifications.channels.sms import SmsNotifier
+from notifications.providers.base import Outgoing
+from notifications.providers.sms import SmsNotifier
 
 log = logging.getLogger(__name__)
 

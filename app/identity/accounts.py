@@ -19,7 +19,6 @@ from app import crypto
 from app.errors import Conflict
 from app.extensions import db
 from app.identity import errors, registry, tokens
-from app.identity.gateways.base import ChannelLogin
 from app.identity.models import (
     KIND_ALIPAY_OPEN_ID,
     KIND_ALIPAY_USER_ID,
@@ -32,6 +31,7 @@ from app.identity.models import (
     VerifiedIdentity,
     utcnow,
 )
+from app.identity.providers.base import ChannelLogin
 
 log = logging.getLogger(__name__)
 

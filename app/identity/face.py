@@ -28,8 +28,8 @@ from app import crypto, ratelimit
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.identity import accounts, audit, errors, realname, registry, tokens
-from app.identity.gateways.base import BadProviderResponse, FaceNotFinished, FaceOutcome, GatewayError
 from app.identity.models import FaceCheck, FaceCheckStatus, Resident, VerifiedIdentity, utcnow
+from app.identity.providers.base import BadProviderResponse, FaceNotFinished, FaceOutcome, GatewayError
 from app.identity.tokens import Principal, TokenPair
 
 log = logging.getLogger(__name__)
@@ -40,13 +40,13 @@ LEGACY_TTL = 600
 
 
 def _wechat():
-    from app.identity.gateways.factory import wechat_gateway
+    from app.identity.providers.factory import wechat_gateway
 
     return wechat_gateway()
 
 
 def _alipay():
-    from app.identity.gateways.factory import alipay_gateway
+    from app.identity.providers.factory import alipay_gateway
 
     return alipay_gateway()
 

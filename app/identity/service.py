@@ -18,8 +18,8 @@ from app import ratelimit
 from app.errors import RateLimited
 from app.extensions import db
 from app.identity import accounts, audit, errors, face, realname, registry, sms, tokens
-from app.identity.gateways.base import ChannelLogin
 from app.identity.models import Resident, utcnow
+from app.identity.providers.base import ChannelLogin
 from app.identity.tokens import Principal, TokenPair
 
 __all__ = [
@@ -120,7 +120,7 @@ def _provider_login(ip: str | None, call) -> ChannelLogin:
 
 def login_wechat(code: str, *, ip: str | None) -> TokenPair:
     """Mini-program silent login: wx.login code → code2session → this person's account."""
-    from app.identity.gateways.factory import wechat_gateway
+    from app.identity.providers.factory import wechat_gateway
 
     login = _provider_login(ip, lambda: wechat_gateway().code_to_session(code))
     return _channel_login(accounts.identifiers_for_channel(login), "wechat")
@@ -128,7 +128,7 @@ def login_wechat(code: str, *, ip: str | None) -> TokenPair:
 
 def login_wechat_app(code: str, *, ip: str | None) -> TokenPair:
     """Mobile app login with WeChat (Open Platform); the unionid links it to the mini-program."""
-    from app.identity.gateways.factory import wechat_gateway
+    from app.identity.providers.factory import wechat_gateway
 
     login = _provider_login(ip, lambda: wechat_gateway().app_login(code))
     return _channel_login(accounts.identifiers_for_channel(login), "wechat_app")
@@ -136,7 +136,7 @@ def login_wechat_app(code: str, *, ip: str | None) -> TokenPair:
 
 def login_alipay(auth_code: str, *, ip: str | None) -> TokenPair:
     """Alipay mini-program login: my.getAuthCode auth_code → alipay.system.oauth.token."""
-    from app.identity.gateways.factory import alipay_gateway
+    from app.identity.providers.factory import alipay_gateway
 
     login = _provider_login(ip, lambda: alipay_gateway().oauth_token(auth_code))
     return _channel_login(accounts.identifiers_for_channel(login), "alipay")

@@ -9,30 +9,25 @@ Providers (SMS_PROVIDER):
 * `sandbox` — development and testing only: the in-process fake of sandbox/sms.py, loaded by
   app.devfakes (it keeps the last code per phone for `flask residents sms-code MOBILE`);
   production refuses it at start-up.
-* `aliyun` — Aliyun SMS (dysmsapi 2017-05-25 SendSms) over its RPC HTTP API, signed with
-  HMAC-SHA1 as Aliyun documents (see `AliyunSmsProvider.sign`). Settings:
+* `aliyun` — Aliyun SMS (dysmsapi 2017-05-25 SendSms) through the shared client of
+  app.clients.sms (request signing and error classification there). Settings:
   SMS_ALIYUN_ACCESS_KEY_ID, SMS_ALIYUN_ACCESS_KEY_SECRET, SMS_ALIYUN_SIGN_NAME,
   SMS_ALIYUN_TEMPLATE_CODE (a template with a ${code} variable), SMS_ALIYUN_ENDPOINT.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 import logging
 import secrets
-import uuid
 from abc import ABC, abstractmethod
-from datetime import UTC, datetime, timedelta
-from urllib.parse import quote
+from datetime import timedelta
 
-import requests
 import sqlalchemy as sa
 from flask import current_app
 
 from app import crypto, devfakes, ratelimit
+from app.clients.errors import ProviderError
+from app.clients.sms.aliyun import DEFAULT_ENDPOINT, AliyunSmsClient, AliyunSmsError
 from app.extensions import db
 from app.identity import errors, registry
 from app.identity.models import SmsCode, utcnow
@@ -42,7 +37,7 @@ log = logging.getLogger(__name__)
 CODE_PURPOSE = "sms_code"
 
 
-class SmsError(Exception):
+class SmsError(ProviderError):
     """Delivery failed. `throttled`: the provider refuses this phone for now; `bad_number`: the
     provider rejects the number; `retryable`: trying again later may work."""
 
@@ -55,8 +50,7 @@ class SmsError(Exception):
         throttled: bool = False,
         bad_number: bool = False,
     ):
-        super().__init__(detail)
-        self.provider_code = provider_code
+        super().__init__(detail, provider_code=provider_code)
         self.retryable = retryable
         self.throttled = throttled
         self.bad_number = bad_number
@@ -70,15 +64,14 @@ class SmsProvider(ABC):
         """Deliver `code` to `mobile`; return the provider's message id or raise SmsError."""
 
 
-class AliyunSmsProvider(SmsProvider):
-    """Aliyun SMS SendSms (RPC style, API version 2017-05-25, SignatureVersion 1.0)."""
+class AliyunSmsProvider(AliyunSmsClient, SmsProvider):
+    """Login codes through the shared Aliyun SMS client (app.clients.sms), template
+    SMS_ALIYUN_TEMPLATE_CODE with a ${code} variable."""
 
     name = "aliyun"
-    API_VERSION = "2017-05-25"
     # Aliyun error codes that say "not now for this phone" and "not a valid number".
     THROTTLED = {"isv.BUSINESS_LIMIT_CONTROL", "isv.DAY_LIMIT_CONTROL", "isv.MONTH_LIMIT_CONTROL"}
     BAD_NUMBER = {"isv.MOBILE_NUMBER_ILLEGAL", "isv.MOBILE_COUNT_OVER_LIMIT"}
-    RETRYABLE = {"Throttling", "Throttling.User", "Throttling.Api", "ServiceUnavailable", "InternalError"}
 
     def __init__(
         self,
@@ -87,77 +80,33 @@ class AliyunSmsProvider(SmsProvider):
         access_key_secret: str,
         sign_name: str,
         template_code: str,
-        endpoint: str = "https://dysmsapi.aliyuncs.com/",
+        endpoint: str = DEFAULT_ENDPOINT,
         region_id: str = "cn-hangzhou",
         timeout: float = 5.0,
     ):
         if not (access_key_id and access_key_secret and sign_name and template_code):
             raise SmsError("Aliyun SMS is not configured (SMS_ALIYUN_* settings)")
-        self.access_key_id = access_key_id
-        self.access_key_secret = access_key_secret
-        self.sign_name = sign_name
+        super().__init__(
+            access_key_id=access_key_id,
+            access_key_secret=access_key_secret,
+            sign_name=sign_name,
+            endpoint=endpoint,
+            region_id=region_id,
+            timeout=timeout,
+        )
         self.template_code = template_code
-        self.endpoint = endpoint
-        self.region_id = region_id
-        self.timeout = timeout
-
-    @staticmethod
-    def percent_encode(value: str) -> str:
-        """RFC 3986 encoding of UTF-8: only A-Z a-z 0-9 - _ . ~ stay as they are."""
-        return quote(str(value), safe="~")
-
-    @classmethod
-    def canonical_query(cls, params: dict[str, str]) -> str:
-        return "&".join(f"{cls.percent_encode(k)}={cls.percent_encode(v)}" for k, v in sorted(params.items()))
-
-    @classmethod
-    def sign(cls, secret: str, params: dict[str, str], method: str = "GET") -> str:
-        """Base64 HMAC-SHA1, key `secret + "&"`, over `METHOD&%2F&percent(canonical query)`."""
-        string_to_sign = f"{method}&{cls.percent_encode('/')}&{cls.percent_encode(cls.canonical_query(params))}"
-        digest = hmac.new((secret + "&").encode(), string_to_sign.encode(), hashlib.sha1).digest()
-        return base64.b64encode(digest).decode()
-
-    def signed_params(self, mobile: str, code: str, *, nonce: str | None = None, timestamp: str | None = None) -> dict:
-        params = {
-            "AccessKeyId": self.access_key_id,
-            "Action": "SendSms",
-            "Format": "JSON",
-            "PhoneNumbers": mobile,
-            "RegionId": self.region_id,
-            "SignName": self.sign_name,
-            "SignatureMethod": "HMAC-SHA1",
-            "SignatureNonce": nonce or uuid.uuid4().hex,
-            "SignatureVersion": "1.0",
-            "TemplateCode": self.template_code,
-            "TemplateParam": json.dumps({"code": code}, separators=(",", ":")),
-            "Timestamp": timestamp or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "Version": self.API_VERSION,
-        }
-        params["Signature"] = self.sign(self.access_key_secret, params)
-        return params
 
     def send_code(self, mobile: str, code: str, *, ttl_seconds: int) -> str:
-        params = self.signed_params(mobile, code)
-        signature = params.pop("Signature")
-        url = f"{self.endpoint}?Signature={self.percent_encode(signature)}&{self.canonical_query(params)}"
         try:
-            response = requests.get(url, timeout=self.timeout)
-        except requests.RequestException as exc:
-            raise SmsError(f"Aliyun SMS unreachable: {type(exc).__name__}", retryable=True) from None
-        try:
-            body = response.json()
-        except ValueError:
-            raise SmsError(f"Aliyun SMS answered HTTP {response.status_code} without JSON", retryable=True) from None
-        result = str(body.get("Code", ""))
-        if result == "OK":
-            return str(body.get("BizId", ""))
-        raise SmsError(
-            f"Aliyun SMS refused: {result}",
-            provider_code=result,
-            throttled=result in self.THROTTLED,
-            bad_number=result in self.BAD_NUMBER,
-            retryable=result in self.RETRYABLE or response.status_code >= 500,
-        )
+            return self.send(mobile, self.template_code, {"code": code})
+        except AliyunSmsError as exc:
+            raise SmsError(
+                f"Aliyun SMS {exc.detail}",
+                provider_code=exc.provider_code,
+                throttled=exc.provider_code in self.THROTTLED,
+                bad_number=exc.provider_code in self.BAD_NUMBER,
+                retryable=exc.retryable,
+            ) from None
 
 
 def get_provider() -> SmsProvider:

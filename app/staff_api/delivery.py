@@ -14,8 +14,8 @@ from app.web.contract import declares
 from app.web.schemas import BaseSchema, Instant, PageQuerySchema, one_of, page_of
 from delivery import errors as delivery_errors
 from delivery import staff as delivery_staff
-from delivery.couriers import NAMES
 from delivery.models import DeliveryStatus
+from delivery.providers import NAMES
 
 F = ma.fields
 blp = Blueprint("staff_delivery", __name__, description="Staff API: delivery of results (寄递)")

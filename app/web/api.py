@@ -21,8 +21,8 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.routing import IntegerConverter, ValidationError
 
+from app.clients.errors import ProviderError
 from app.errors import DomainError
-from app.identity.gateways.base import GatewayError
 from app.web import contract, field_errors
 
 log = logging.getLogger(__name__)
@@ -192,7 +192,7 @@ class PlatformApi(Api):
         app = self._app
         app.register_error_handler(HTTPException, self.handle_http_exception)
         app.register_error_handler(DomainError, handle_domain_error)
-        app.register_error_handler(GatewayError, handle_gateway_error)
+        app.register_error_handler(ProviderError, handle_gateway_error)
         for cls in DATABASE_UNAVAILABLE_ERRORS:
             app.register_error_handler(cls, handle_database_unavailable)
         app.register_error_handler(sa_exc.DataError, handle_data_error)
@@ -222,8 +222,8 @@ def handle_domain_error(error: DomainError):
     return response
 
 
-def handle_gateway_error(error: GatewayError):
-    """A provider failure (app.identity.gateways.base): its stable code and Chinese message.
+def handle_gateway_error(error: ProviderError):
+    """A provider failure (app.clients.errors.ProviderError): its stable code and Chinese message.
     The provider's own detail stays out of the response and the log (it may echo personal data)."""
     log.warning(
         "provider error %s",

@@ -41,7 +41,7 @@ OK = {"return_code": "0000", "return_msg": "成功"}
 
 
 def _digest(msg_data: str, timestamp: str) -> str:
-    from delivery.couriers.sf import digest
+    from delivery.providers.sf import digest
 
     return digest(msg_data, timestamp, CHECK_WORD)
 

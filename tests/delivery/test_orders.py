@@ -81,8 +81,8 @@ def test_a_lost_answer_finds_the_order_instead_of_placing_a_second(api, identity
     from app.cases import service as cases
     from app.worker import clear_queues
     from delivery import jobs, service
-    from delivery.couriers import courier
     from delivery.models import Delivery
+    from delivery.providers import courier
     from delivery.tracking import _order_of
 
     _, case, _ = mail_case(api)

@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from delivery.couriers.base import CourierRejected, CourierUnavailable, CreateOrder, DuplicateOrder, Party
-from delivery.couriers.sf import SFExpress
+from delivery.providers.base import CourierRejected, CourierUnavailable, CreateOrder, DuplicateOrder, Party
+from delivery.providers.sf import SFExpress
 from sandbox.server import SF_CHECKWORD, SF_PARTNER_ID
 from tests.delivery.helpers import approve, mail_case, reviewer, row, run_jobs
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from payments import gateways
-from payments.gateways.keys import KeyProblem
+from payments import providers as gateways
+from payments.providers.keys import KeyProblem
 
 
 @pytest.fixture
@@ -87,7 +87,7 @@ def test_a_bad_shared_alipay_key_disables_alipay_payments_with_a_message(app, sa
     from payments.errors import ChannelUnavailable
 
     bad = {**sandbox.settings, "ALIPAY_PUBLIC_KEY": sandbox.keys.app.public_pem}
-    with caplog.at_level("ERROR", logger="payments.gateways"):
+    with caplog.at_level("ERROR", logger="payments.providers"):
         configured = create_app("testing", **bad)  # identity reports the same key when it is used
     assert "Alipay payments disabled: ALIPAY_PUBLIC_KEY is the public half of your own app key" in caplog.text
     with configured.app_context():

@@ -72,7 +72,7 @@ def data(answer: dict) -> dict:
 
 
 def test_the_digest_rule_matches_ours_and_the_simulators():
-    from delivery.couriers.sf import digest as ours
+    from delivery.providers.sf import digest as ours
     from sandbox.sf import digest as simulators
 
     text = json.dumps({"remark": "签收人：本人 a+b&c=d/e~f*g"}, ensure_ascii=False)
