@@ -28,6 +28,7 @@ from app import outbox
 from app.cases.errors import CaseNotFound, IllegalTransition
 from app.cases.models import Case, CaseEvent, utcnow
 from app.cases.states import TRANSITIONS, CaseStatus
+from app.errors import ValidationFailed
 from app.extensions import db
 
 # The case columns every case event carries (see `case_facts_of`), in payload order.
@@ -352,8 +353,6 @@ def conclude(case: Case, *, actor: str, note: str | None = None) -> CaseEvent:
 
 
 def _require_note(note: str | None) -> None:
-    from app.errors import ValidationFailed
-
     if not note or not note.strip():
         raise ValidationFailed("请填写理由", errors={"note": ["请填写理由"]})
 
