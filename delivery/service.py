@@ -17,9 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from app.cases import service as cases
-from app.cases.errors import CaseNotFound
+from app.cases.public import FINAL, CaseNotFound, CaseStatus
 from app.cases.queue import CHINA
-from app.cases.states import FINAL, CaseStatus
 from app.catalog import service as catalog
 from app.catalog.errors import ServiceNotFound
 from app.extensions import db

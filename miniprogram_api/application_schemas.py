@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from app.cases.states import CaseStatus
+from app.cases.public import CaseStatus
 from app.web.schemas import ID_RANGE, BaseSchema, Instant, PageQuerySchema, one_of
 
 STATUS_DOC = {"description": "the application's status (办件状态)"}

@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import fields as F
 from marshmallow import validate as V
 
-from app.cases.states import CaseStatus
+from app.cases.public import CaseStatus
 from app.evaluations.schemas import SCORE, EvaluationSchema
 from app.evaluations.service import QUESTIONS
 from app.web.schemas import BaseSchema, one_of

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from app.cases.states import CaseStatus
+from app.cases.public import CaseStatus
 from app.web.schemas import BaseSchema, Instant, one_of
 from payments.models import OrderStatus, RefundStatus
 

@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from app.cases import service as cases
-from app.cases.errors import CaseNotFound
+from app.cases.public import CaseNotFound
 from app.extensions import db
 from app.identity import service as identity
 from app.outbox import OutboxEvent

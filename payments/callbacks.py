@@ -1,10 +1,12 @@
 """Provider callbacks: verify over the raw body first, store the raw notification, settle the
 order under its row lock in the same transaction, answer in the provider's exact format.
 On PostgreSQL a paid notification first tries the one-statement settlement
-(`service.settle_in_one_statement`): a matching first delivery is settled — order, case move,
+(`one_statement.settle`): a matching first delivery is settled — order, case move,
 timeline, outbox event, raw row — and a duplicate stored, each by one autocommitted statement.
 On SQLite a duplicate is stored and answered by one autocommitted INSERT … SELECT before any lock
-(`_store_if_duplicate`). Only a notification that matches the settled order is a duplicate. Anything else takes the order's row lock and decides (`_settle`).
+(`_store_if_duplicate`). Only a notification that matches the settled order is a duplicate.
+Anything else takes the order's row lock and decides (`_settle`, settlement.py), which returns
+what it did — the alarms to link to the raw row, the refund to send after the commit.
 
 Answers: WeChat Pay — 204 on success, 4xx/5xx with {"code":"FAIL","message":…} otherwise;
 Alipay — the text `success`, anything else makes Alipay retry.
@@ -23,10 +25,13 @@ import sqlalchemy as sa
 
 from app import events
 from app.extensions import db
+from payments import one_statement, refunds, settlement
 from payments import providers as gateways
-from payments import refunds, service
-from payments.models import FeeOrder, RawNotification, utcnow
-from payments.providers.base import Notice, NotificationRejected
+from payments.alarms import raise_alarm
+from payments.models import FeeOrder, RawNotification, Refund, utcnow
+from payments.orders import ACTORS, SETTLED, lock_order
+from payments.providers.base import Notice, NotificationRejected, RefundOutcome
+from payments.settlement import Settlement
 
 log = logging.getLogger(__name__)
 WECHAT_HEADERS = ("Wechatpay-Serial", "Wechatpay-Signature", "Wechatpay-Timestamp", "Wechatpay-Nonce")
@@ -52,7 +57,7 @@ _INSERT_RAW_RETURNING = sa.insert(_RAW).returning(_RAW.c.id)
 _ORDERS = FeeOrder.__table__
 # The duplicate fast path: store the raw notification only when its order is already settled
 # at this channel and the trade matches it (amount, app id, merchant — the checks of
-# service.mismatches), one statement (INSERT … SELECT) answering both questions, no lock taken.
+# settlement.mismatches), one statement (INSERT … SELECT) answering both questions, no lock taken.
 # A mismatch after settlement takes the locked path, which raises the alarm.
 
 
@@ -60,7 +65,7 @@ def _insert_raw_if_settled(channel: str):
     same_trade = [
         _ORDERS.c.out_trade_no == sa.bindparam("order_no", type_=_ORDERS.c.out_trade_no.type),
         _ORDERS.c.channel == channel,
-        _ORDERS.c.status.in_(sorted(service.SETTLED)),
+        _ORDERS.c.status.in_(sorted(SETTLED)),
         _ORDERS.c.amount_fen == sa.bindparam("order_amount_fen", type_=_ORDERS.c.amount_fen.type),
         _ORDERS.c.app_id == sa.bindparam("order_app_id", type_=_ORDERS.c.app_id.type),
     ]
@@ -78,7 +83,7 @@ def _insert_raw_if_settled(channel: str):
     )
 
 
-_INSERT_RAW_IF_SETTLED = {channel: _insert_raw_if_settled(channel) for channel in service.ACTORS}
+_INSERT_RAW_IF_SETTLED = {channel: _insert_raw_if_settled(channel) for channel in ACTORS}
 
 
 def _raw_row(channel: str, headers: dict, body: bytes, *, verified: bool, outcome: str, detail=None, notice=None):
@@ -136,16 +141,15 @@ def _store_if_duplicate(notice: Notice, headers: dict, body: bytes) -> bool:
 
 def _settle_in_one_statement(notice: Notice, headers: dict, body: bytes) -> bool:
     """PostgreSQL: a first delivery or a duplicate settled and stored by one autocommitted
-    statement (payments.service.settle_in_one_statement), the case.pay event then dispatched on
-    the same connection. False, nothing written, when the ORM path must decide."""
+    statement (one_statement.settle), the case.pay event then dispatched on the same connection.
+    False, nothing written, when the ORM path must decide."""
     with db.engine.connect() as conn:
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-        settled = service.settle_in_one_statement(conn, notice, headers, body.decode("utf-8", "replace"))
+        settled = one_statement.settle(conn, notice, headers, body.decode("utf-8", "replace"))
         if settled is None:
             return False
-        _outcome, event_id = settled
-        if event_id is not None:
-            events.dispatch_committed(conn, [(event_id, "case.pay")])
+        if settled.event_id is not None:
+            events.dispatch_committed(conn, [(settled.event_id, "case.pay")])
     return True
 
 
@@ -207,23 +211,7 @@ def _process(notice: Notice, headers: dict, body: bytes) -> None:
                     return
             elif _store_if_duplicate(notice, headers, body):
                 return
-        db.session.info["zsb_payment_alarms"] = []
-        try:
-            outcome = _settle(notice)
-        except Exception:
-            db.session.info.pop("zsb_payment_alarms", None)
-            db.session.info.pop("zsb_paid_late", None)
-            raise
-        alarms = db.session.info.pop("zsb_payment_alarms", None)
-        raw_id = _store(
-            notice.channel, headers, body, verified=True, outcome=outcome, notice=notice, returning=bool(alarms)
-        )
-        for alarm in alarms or ():
-            alarm.notification_id = raw_id
-        order_id = db.session.info.pop("zsb_paid_late", None)
-        db.session.commit()
-        if order_id is not None:
-            refunds.enqueue_send(order_id)
+        settle_with_lock(notice, headers, body)
     elif notice.kind == "refund" and notice.out_refund_no:
         _store(notice.channel, headers, body, verified=True, outcome="refund", notice=notice)
         db.session.commit()
@@ -233,39 +221,49 @@ def _process(notice: Notice, headers: dict, body: bytes) -> None:
         db.session.commit()
 
 
-def _settle(notice: Notice) -> str:
+def settle_with_lock(notice: Notice, headers: dict, body: bytes) -> Settlement:
+    """The ordinary way for a payment notification: settle under the order's row lock, store the
+    raw row (linked to the alarms raised), commit, then send a late payment's refund."""
+    settled = _settle(notice)
+    raw_id = _store(
+        notice.channel,
+        headers,
+        body,
+        verified=True,
+        outcome=settled.outcome,
+        notice=notice,
+        returning=bool(settled.alarms),
+    )
+    for alarm in settled.alarms:
+        alarm.notification_id = raw_id
+    db.session.commit()
+    if settled.refund_to_send is not None:
+        refunds.enqueue_send(settled.refund_to_send)
+    return settled
+
+
+def _settle(notice: Notice) -> Settlement:
     trade = notice.trade
     if trade.state == "paid":
-        settled = service.pay_matching(trade, notice.channel, source="notify")
+        settled = settlement.pay_matching(trade, notice.channel, source="notify")
         if settled is not None:
-            outcome, order_id = settled
-            if outcome == "paid_late":
-                db.session.info["zsb_paid_late"] = order_id
-            return outcome
-    order = service.lock_order(out_trade_no=trade.out_trade_no)
+            return settled
+    order = lock_order(out_trade_no=trade.out_trade_no)
     if order is None or order.channel != notice.channel:
-        service.raise_alarm(
+        alarm = raise_alarm(
             "unknown_order", channel=notice.channel, order=None, detail={"out_trade_no": trade.out_trade_no[:64]}
         )
-        return "alarm"
+        return Settlement("alarm", alarms=[alarm])
     if trade.state != "paid":
-        return "ignored"  # e.g. Alipay's TRADE_CLOSED after a full refund
+        return Settlement("ignored", order.id)  # e.g. Alipay's TRADE_CLOSED after a full refund
     # "duplicate" for a matching repeat of a settlement; "alarm" for any mismatch, settled or not
-    outcome = service.apply_paid(order, trade, source="notify")
-    if outcome == "paid_late":
-        db.session.info["zsb_paid_late"] = order.id
-    return outcome
+    return settlement.apply_paid(order, trade, source="notify")
 
 
 def _apply_refund_notice(notice: Notice) -> None:
-    import sqlalchemy as sa
-
-    from payments.models import Refund
-    from payments.providers.base import RefundOutcome
-
     refund_id = db.session.scalar(sa.select(Refund.id).where(Refund.out_refund_no == notice.out_refund_no))
     if refund_id is None:
-        service.raise_alarm(
+        raise_alarm(
             "unknown_refund", channel=notice.channel, order=None, detail={"out_refund_no": notice.out_refund_no[:64]}
         )
         db.session.commit()

@@ -11,15 +11,15 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from app.cases.states import CaseStatus
+from app.cases import payment_settlement
 from app.extensions import db
-from payments import refunds, service
+from payments import closing, refunds, settlement
 from payments.models import FeeOrder, OrderStatus, Refund, RefundStatus, utcnow
+from payments.orders import lock_order
 from payments.providers.base import GatewayError
 
 log = logging.getLogger(__name__)
 BATCH = 200
-REFUND_CASE_STATES = (CaseStatus.REJECTED, CaseStatus.DENIED, CaseStatus.WITHDRAWN)
 
 
 def run() -> dict:
@@ -44,7 +44,7 @@ def run() -> dict:
     db.session.commit()
     for order_id in waiting:
         try:
-            outcome = service.settle_by_query(order_id)
+            outcome = settlement.settle_by_query(order_id)
             if outcome == "pending":
                 outcome = _close_if_expired(order_id, now)
         except GatewayError as exc:
@@ -68,21 +68,20 @@ def run() -> dict:
             log.warning("payments: reconcile refund %s: %s", refund_id, exc)
             count("refund_error")
 
-    from app.cases.models import Case
-
+    ended = payment_settlement.ended_cases()
     unrefunded = db.session.execute(
-        sa.select(FeeOrder.id, Case.status)
-        .join(Case, Case.id == FeeOrder.case_id)
-        .where(FeeOrder.status == OrderStatus.PAID, Case.status.in_(REFUND_CASE_STATES))
+        sa.select(FeeOrder.id, ended.c.event_type)
+        .join(ended, ended.c.case_id == FeeOrder.case_id)
+        .where(FeeOrder.status == OrderStatus.PAID)
         .limit(BATCH)
     ).all()
     db.session.commit()
-    for order_id, status in unrefunded:
-        order = service.lock_order(order_id=order_id)
+    for order_id, event_type in unrefunded:
+        order = lock_order(order_id=order_id)
         if order.status != OrderStatus.PAID:
             db.session.commit()
             continue
-        refunds.record_refund(order, reason=refunds.REASONS.get(f"case.{_action(status)}", "退还已缴费用"))
+        refunds.record_refund(order, reason=refunds.REASONS.get(event_type, "退还已缴费用"))
         db.session.commit()
         try:
             count("refund_" + str(refunds.send(order_id)))
@@ -92,15 +91,11 @@ def run() -> dict:
     return counts
 
 
-def _action(status: str) -> str:
-    return {"rejected": "reject", "denied": "deny", "withdrawn": "withdraw"}.get(status, "")
-
-
 def _close_if_expired(order_id: int, now) -> str:
     order = db.session.get(FeeOrder, order_id)
     if order.status != OrderStatus.PENDING or order.expires_at > now:
         return "pending"
-    refunds.close_open(order_id)
+    closing.close_open(order_id)
     db.session.expire_all()
     order = db.session.get(FeeOrder, order_id)
     return "closed" if order.status == OrderStatus.CLOSED else str(order.status)

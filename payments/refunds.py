@@ -1,7 +1,8 @@
-"""Refunds of paid fees when a case is rejected, denied or withdrawn (and of a payment that came
-after its case stopped waiting for it). One refund per order, recorded before the provider is
-called, so every retry — a redelivered job, the reconciliation — sends the same out_refund_no
-(WeChat) / out_request_no (Alipay) and the provider refunds once."""
+"""Refunds of paid fees when a case is rejected, denied or withdrawn (closing.py decides which)
+and of a payment that came after its case stopped waiting for it (settlement.py). One refund per
+order, recorded before the provider is called, so every retry — a redelivered job, the
+reconciliation — sends the same out_refund_no (WeChat) / out_request_no (Alipay) and the
+provider refunds once."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from app.cases import service as cases
 from app.extensions import db
 from app.queues import Queues
 from payments import providers
+from payments.alarms import raise_alarm
 from payments.models import FeeOrder, OrderStatus, Refund, RefundStatus, utcnow
+from payments.orders import lock_order, notify_url
 from payments.providers.base import GatewayError, ProviderUnavailable, RefundCall, RefundOutcome
 
 log = logging.getLogger(__name__)
@@ -50,55 +53,10 @@ def record_refund(order: FeeOrder, *, reason: str) -> Refund:
     return refund
 
 
-def refund_case(case_id: int, *, reason: str) -> int:
-    """A case was rejected, denied or withdrawn: refund its paid orders and close open ones.
-    Idempotent; returns the number of refunds sent."""
-    from payments import service
-
-    sent = 0
-    ids = db.session.scalars(sa.select(FeeOrder.id).where(FeeOrder.case_id == case_id)).all()
-    for order_id in ids:
-        order = service.lock_order(order_id=order_id)
-        if order.status == OrderStatus.PENDING:
-            db.session.commit()
-            close_open(order_id)
-            continue
-        if order.status not in (OrderStatus.PAID, OrderStatus.REFUNDING):
-            db.session.commit()
-            continue
-        record_refund(order, reason=reason)
-        db.session.commit()
-        send(order_id)
-        sent += 1
-    return sent
-
-
-def close_open(order_id: int) -> None:
-    """Close an unpaid order whose case no longer waits for it; paid meanwhile → settled (and
-    refunded, as its case is gone)."""
-    from payments import service
-    from payments.providers.base import OrderPaidAtProvider
-
-    order = db.session.get(FeeOrder, order_id)
-    gateway = providers.gateway(order.channel)
-    try:
-        if gateway is not None:
-            gateway.close(order.out_trade_no)
-    except OrderPaidAtProvider:
-        service.settle_by_query(order_id)
-        return
-    order = service.lock_order(order_id=order_id)
-    if order.status == OrderStatus.PENDING:
-        order.status, order.closed_at, order.updated_at = OrderStatus.CLOSED, utcnow(), utcnow()
-    db.session.commit()
-
-
 def send(order_id: int) -> str:
     """Send (or re-send) the refund of an order to its provider and record the outcome. Raises
     GatewayError when retryable so the job is retried; a final refusal fails the refund."""
-    from payments import service
-
-    order = service.lock_order(order_id=order_id)
+    order = lock_order(order_id=order_id)
     refund = db.session.scalar(sa.select(Refund).where(Refund.order_id == order_id))
     if refund is None or refund.status in (RefundStatus.SUCCEEDED, RefundStatus.FAILED):
         db.session.commit()
@@ -115,7 +73,7 @@ def send(order_id: int) -> str:
         amount_fen=refund.amount_fen,
         total_fen=order.amount_fen,
         reason=refund.reason,
-        notify_url=service.notify_url(order.channel),
+        notify_url=notify_url(order.channel),
     )
     try:
         outcome = gateway.refund(call)
@@ -152,10 +110,8 @@ def _note_error(refund_id: int, error: str) -> None:
 
 def apply_outcome(refund_id: int, outcome: RefundOutcome) -> str:
     """Record what the provider said about a refund (answer, callback or query); commits."""
-    from payments import service
-
     refund = db.session.get(Refund, refund_id)
-    order = service.lock_order(order_id=refund.order_id)
+    order = lock_order(order_id=refund.order_id)
     db.session.refresh(refund)
     if refund.status in (RefundStatus.SUCCEEDED, RefundStatus.FAILED):
         db.session.commit()
@@ -185,17 +141,15 @@ def apply_outcome(refund_id: int, outcome: RefundOutcome) -> str:
 
 def fail(refund_id: int, error: str) -> None:
     """Terminal: the provider refused the refund. A person must act (alarm); the citizen sees it."""
-    from payments import service
-
     refund = db.session.get(Refund, refund_id)
-    order = service.lock_order(order_id=refund.order_id)
+    order = lock_order(order_id=refund.order_id)
     db.session.refresh(refund)
     if refund.status in (RefundStatus.SUCCEEDED, RefundStatus.FAILED):
         db.session.commit()
         return
     refund.status, refund.last_error, refund.updated_at = RefundStatus.FAILED, error[:255], utcnow()
     _timeline(order, refund, "payment.refund_failed", "退款未成功，工作人员将与您联系")
-    service.raise_alarm("refund_failed", channel=order.channel, order=order, detail={"error": error[:255]})
+    raise_alarm("refund_failed", channel=order.channel, order=order, detail={"error": error[:255]})
     db.session.commit()
 
 

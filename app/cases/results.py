@@ -10,8 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.cases import transitions
-from app.cases.models import Case, CaseEvent
-from app.cases.states import CaseStatus
+from app.cases.models import Case
 from app.catalog.models import LicenceType, ServiceItem
 from app.extensions import db
 from app.identity import service as identity
@@ -47,15 +46,8 @@ def note_result(actor: str, case: Case, issued: dict | None) -> None:
     licence = None
     if issued is not None:
         name = issued["licence_type"]["name"]
-        db.session.add(
-            CaseEvent(
-                case_id=case.id,
-                action="issue_licence",
-                from_status=CaseStatus.APPROVED,
-                to_status=CaseStatus.APPROVED,
-                actor=actor,
-                note=f"已签发电子证照：{name}（{issued['identifier']}）",
-            )
+        transitions.record_step(
+            case, "issue_licence", actor=actor, note=f"已签发电子证照：{name}（{issued['identifier']}）"
         )
         licence = {"id": issued["id"], "licence_type_code": issued["licence_type"]["code"], "name": name}
     transitions.emit_case_event(case, "case.result_issued", {"licence": licence})

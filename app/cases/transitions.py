@@ -1,10 +1,26 @@
-"""One function per move of a case. Each locks the case row, checks the guard and hands over to
-`_move`, the one place that writes the status, the timeline entry and the outbox event — all in
-the caller's transaction. The staff API (app/cases/staff.py) makes the staff moves, payments/
-makes `pay` through `app.cases.service.mark_paid`.
+"""The one writer of a case's status, its timeline entry and its outbox event.
+
+A move is defined once — `Move`, from the transition table (`states.TRANSITIONS`): which
+states it starts from, where it leads, what its timeline entry and its `case.<action>` event
+carry. Three executions of the same definition, all in the caller's transaction:
+
+- `_move`: the ORM way, on a case the caller locked (`lock_case`) — every move has one
+  function below that checks its guard and hands over to it;
+- `move_by_id`: a conditional UPDATE (guard and row lock in one statement) then Core inserts,
+  for hot paths (a paid notification);
+- `move_ctes`: PostgreSQL data-modifying CTEs, for a statement that settles a payment in one
+  round trip (app/cases/payment_settlement.py composes it).
+
+Steps that do not change the status (a refund, a parcel, an issued licence) are written by
+`record_step`. Satellites never import this module: they call app/cases/payment_settlement.py
+and app.cases.service.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -12,7 +28,69 @@ from app import outbox
 from app.cases.errors import CaseNotFound, IllegalTransition
 from app.cases.models import Case, CaseEvent, utcnow
 from app.cases.states import TRANSITIONS, CaseStatus
+from app.errors import ValidationFailed
 from app.extensions import db
+
+# The case columns every case event carries (see `case_facts_of`), in payload order.
+EVENT_FACTS = ("case_id", "case_number", "account_id", "service_code", "service_name", "department_code")
+TIMELINE_COLUMNS = ("case_id", "action", "from_status", "to_status", "actor", "note", "created_at")
+
+
+@dataclass(frozen=True)
+class Move:
+    """One action of the state machine and the rows it writes. The values handed in may be
+    Python values or SQL expressions: the same definition feeds the ORM, the Core and the CTE
+    writers."""
+
+    action: str
+    sources: frozenset[CaseStatus]
+    target: CaseStatus
+
+    @property
+    def event_type(self) -> str:
+        return f"case.{self.action}"
+
+    @property
+    def single_source(self) -> CaseStatus:
+        """The one state the action starts from (the one-statement writers need it)."""
+        (source,) = self.sources
+        return source
+
+    def timeline(self, *, case_id: Any, source: Any, actor: Any, note: Any, at: Any) -> dict[str, Any]:
+        """The timeline entry (case_events row) of this move, by column."""
+        return {
+            "case_id": case_id,
+            "action": self.action,
+            "from_status": source,
+            "to_status": self.target.value,
+            "actor": actor,
+            "note": note,
+            "created_at": at,
+        }
+
+    def event_payload(self, facts: Mapping[str, Any], *, source: Any, extra: Mapping[str, Any] | None) -> dict:
+        """The payload of the move's outbox event: the case's facts, from/to, then `extra`."""
+        return {
+            **{key: facts[key] for key in EVENT_FACTS},
+            "from": source,
+            "to": self.target.value,
+            **(extra or {}),
+        }
+
+
+MOVES: dict[str, Move] = {action: Move(action, sources, target) for action, (sources, target) in TRANSITIONS.items()}
+
+
+def case_facts_of(case: Case) -> dict[str, Any]:
+    """The facts every case event carries, so consumers need not read the case."""
+    return {
+        "case_id": case.id,
+        "case_number": case.case_number,
+        "account_id": case.account_id,
+        "service_code": case.service_code,
+        "service_name": case.service_name,
+        "department_code": case.department_code,
+    }
 
 
 def lock_case(case_id: int, *, account_id: int | None = None) -> Case:
@@ -30,34 +108,36 @@ def lock_case(case_id: int, *, account_id: int | None = None) -> Case:
 
 def guard(case: Case, action: str) -> CaseStatus:
     """The state `action` leads to from the case's state, or IllegalTransition."""
-    sources, target = TRANSITIONS[action]
-    if case.status not in sources:
+    move = MOVES[action]
+    if case.status not in move.sources:
         raise IllegalTransition(errors={"status": {"current": case.status, "action": action}})
-    return target
+    return move.target
 
 
 def _move(case: Case, action: str, *, actor: str, note: str | None = None, payload: dict | None = None) -> CaseEvent:
-    target = guard(case, action)
-    source = case.status
-    case.status = target
-    case.updated_at = utcnow()
-    event = CaseEvent(case_id=case.id, action=action, from_status=source, to_status=target, actor=actor, note=note)
+    guard(case, action)
+    move = MOVES[action]
+    source = str(case.status)
+    now = utcnow()
+    case.status = move.target
+    case.updated_at = now
+    event = CaseEvent(**move.timeline(case_id=case.id, source=source, actor=actor, note=note, at=now))
     db.session.add(event)
-    emit_case_event(case, f"case.{action}", {"from": source, "to": target, **(payload or {})})
+    outbox.emit(
+        move.event_type,
+        aggregate_type="case",
+        aggregate_id=case.id,
+        payload=move.event_payload(case_facts_of(case), source=source, extra=payload),
+    )
     db.session.flush()
     return event
 
 
 _CASES = Case.__table__
 _INSERT_CASE_EVENT = sa.insert(CaseEvent.__table__)
-# The case columns every case event carries (see emit_case_event), and the instant rules.
 _MOVE_RETURNING = (
     _CASES.c.id.label("case_id"),
-    _CASES.c.case_number,
-    _CASES.c.account_id,
-    _CASES.c.service_code,
-    _CASES.c.service_name,
-    _CASES.c.department_code,
+    *(_CASES.c[key] for key in EVENT_FACTS[1:]),
     _CASES.c.instant_rules,
 )
 _MOVE_BY_ID: dict[str, sa.Update] = {}
@@ -66,19 +146,19 @@ _MOVE_BY_ID: dict[str, sa.Update] = {}
 def move_by_id(
     case_id: int, action: str, *, actor: str, note: str | None = None, payload: dict | None = None
 ) -> dict | None:
-    """`_move` for hot paths (payments' callbacks), for actions with one source state: a
-    conditional UPDATE — the guard and the row lock in one statement — then the timeline entry
-    and the outbox event as Core inserts, all in the caller's transaction. None, and nothing
-    written, when the case is not in the action's source state. Returns the case's event
-    columns and `instant_rules`. A Case object the session holds is expired, so it re-reads."""
-    sources, target = TRANSITIONS[action]
-    (source,) = sources  # several sources would need the old status back from the UPDATE
+    """`_move` for hot paths, for actions with one source state: a conditional UPDATE — the
+    guard and the row lock in one statement — then the timeline entry and the outbox event as
+    Core inserts. None, and nothing written, when the case is not in the action's source state.
+    Returns the case's event facts and `instant_rules`. A Case object the session holds is
+    expired, so it re-reads."""
+    move = MOVES[action]
+    source = move.single_source.value
     statement = _MOVE_BY_ID.get(action)
     if statement is None:  # built once per action: compiled-cache hits afterwards
         statement = _MOVE_BY_ID[action] = (
             sa.update(_CASES)
-            .where(_CASES.c.id == sa.bindparam("case_id"), _CASES.c.status == source.value)
-            .values(status=target.value, updated_at=sa.bindparam("now"))
+            .where(_CASES.c.id == sa.bindparam("case_id"), _CASES.c.status == source)
+            .values(status=move.target.value, updated_at=sa.bindparam("now"))
             .returning(*_MOVE_RETURNING)
         )
     now = utcnow()
@@ -89,93 +169,70 @@ def move_by_id(
     if row is None:
         return None
     db.session.execute(
-        _INSERT_CASE_EVENT,
-        {
-            "case_id": case_id,
-            "action": action,
-            "from_status": source.value,
-            "to_status": target.value,
-            "actor": actor,
-            "note": note,
-            "created_at": now,
-        },
+        _INSERT_CASE_EVENT, move.timeline(case_id=case_id, source=source, actor=actor, note=note, at=now)
     )
     facts = dict(row)
     outbox.emit_now(
-        f"case.{action}",
+        move.event_type,
         aggregate_type="case",
         aggregate_id=case_id,
-        payload={
-            **{key: facts[key] for key in _EVENT_FACTS},
-            "from": source.value,
-            "to": target.value,
-            **(payload or {}),
-        },
+        payload=move.event_payload(facts, source=source, extra=payload),
     )
     return facts
 
 
-_EVENT_FACTS = ("case_id", "case_number", "account_id", "service_code", "service_name", "department_code")
+def _sql(value: Any) -> sa.ColumnElement:
+    if isinstance(value, sa.ColumnElement):
+        return value
+    return sa.null() if value is None else sa.literal(value)
 
 
 def move_ctes(
-    action: str, case_ids: sa.Select, *, payload: dict[str, sa.ColumnElement], without_instant_rules: bool
+    action: str,
+    case_ids: sa.Select,
+    *,
+    payload: Mapping[str, sa.ColumnElement],
+    without_instant_rules: bool,
+    now: sa.ColumnElement,
+    actor: sa.ColumnElement,
 ) -> tuple[sa.CTE, sa.CTE, sa.CTE]:
-    """PostgreSQL only: `_move` as data-modifying CTEs, for a caller that settles its own rows and
-    the case's move in one statement (payments' callbacks). Returns (moved, timeline, event):
+    """PostgreSQL only: `_move` as data-modifying CTEs. Returns (moved, timeline, event):
     `moved` updates the cases whose id `case_ids` selects and that are in the action's one
-    source state (the row lock and the guard in one), `timeline` and `event` write the timeline
-    entry and the outbox event — with the same payload as `emit_case_event` plus from/to and
-    `payload` — for each moved case. With `without_instant_rules`, a case whose item has
-    instant-approval rules is not moved (the caller then goes the ORM way, which evaluates
-    them). Bind parameters: `mv_now` (the time), `mv_actor`."""
-    sources, target = TRANSITIONS[action]
-    (source,) = sources
-    conditions = [_CASES.c.id.in_(case_ids), _CASES.c.status == source.value]
+    source state (the row lock and the guard in one), `timeline` and `event` write the move's
+    timeline entry and outbox event (`Move.timeline`, `Move.event_payload`) for each moved
+    case. With `without_instant_rules`, a case whose item has instant-approval rules is not
+    moved (the caller then goes the ORM way, which evaluates them)."""
+    move = MOVES[action]
+    source = move.single_source.value
+    conditions = [_CASES.c.id.in_(case_ids), _CASES.c.status == source]
     if without_instant_rules:
         # JSON column: SQL NULL, JSON null or an empty list mean "no rules"
         rules = sa.func.coalesce(sa.cast(_CASES.c.instant_rules, sa.Text), "null")
         conditions.append(sa.or_(rules == "null", rules == "[]"))
-    now = sa.bindparam("mv_now", type_=sa.DateTime)
     moved = (
         sa.update(_CASES)
         .where(*conditions)
-        .values(status=target.value, updated_at=now)
+        .values(status=move.target.value, updated_at=now)
         .returning(*_MOVE_RETURNING)
         .cte("moved")
     )
-    events = CaseEvent.__table__
+    entry = move.timeline(case_id=moved.c.case_id, source=source, actor=actor, note=None, at=now)
     timeline = (
-        sa.insert(events)
-        .from_select(
-            ["case_id", "action", "from_status", "to_status", "actor", "note", "created_at"],
-            sa.select(
-                moved.c.case_id,
-                sa.literal(action),
-                sa.literal(source.value),
-                sa.literal(target.value),
-                sa.bindparam("mv_actor", type_=sa.String),
-                sa.null(),
-                now,
-            ),
-        )
+        sa.insert(CaseEvent.__table__)
+        .from_select(list(TIMELINE_COLUMNS), sa.select(*(_sql(entry[column]) for column in TIMELINE_COLUMNS)))
         .cte("timeline")
     )
-    fields = {key: moved.c[key] for key in _EVENT_FACTS} | {
-        "from": sa.literal(source.value),
-        "to": sa.literal(target.value),
-        **payload,
-    }
+    fields = move.event_payload({key: moved.c[key] for key in EVENT_FACTS}, source=source, extra=payload)
     outbox_table = outbox.OutboxEvent.__table__
     event = (
         sa.insert(outbox_table)
         .from_select(
             ["event_type", "aggregate_type", "aggregate_id", "payload", "created_at"],
             sa.select(
-                sa.literal(f"case.{action}"),
+                sa.literal(move.event_type),
                 sa.literal("case"),
                 sa.cast(moved.c.case_id, sa.String),
-                sa.func.json_build_object(*(part for key, value in fields.items() for part in (key, value))),
+                sa.func.json_build_object(*(part for key, value in fields.items() for part in (key, _sql(value)))),
                 now,
             ),
         )
@@ -186,22 +243,36 @@ def move_ctes(
 
 
 def emit_case_event(case: Case, event_type: str, extra: dict | None = None) -> None:
-    """An outbox event about `case` in the current transaction. Every case event carries who and
-    what it is about, so consumers (notifications, payments, delivery) need not read the case."""
+    """An outbox event about `case` that is not a move (a result issued, a draft expiring …),
+    in the current transaction, with the facts every case event carries."""
     outbox.emit(
-        event_type,
-        aggregate_type="case",
-        aggregate_id=case.id,
-        payload={  # the same keys as _EVENT_FACTS
-            "case_id": case.id,
-            "case_number": case.case_number,
-            "account_id": case.account_id,
-            "service_code": case.service_code,
-            "service_name": case.service_name,
-            "department_code": case.department_code,
-            **(extra or {}),
-        },
+        event_type, aggregate_type="case", aggregate_id=case.id, payload={**case_facts_of(case), **(extra or {})}
     )
+
+
+def record_step(
+    case: Case,
+    action: str,
+    *,
+    actor: str,
+    note: str,
+    event_type: str | None = None,
+    payload: dict | None = None,
+) -> CaseEvent:
+    """A step that does not change the case's status (a refund, a parcel, an issued licence) on
+    its timeline, and optionally an outbox event, in the caller's transaction."""
+    event = CaseEvent(
+        case_id=case.id,
+        action=action,
+        from_status=case.status,
+        to_status=case.status,
+        actor=actor,
+        note=note,
+    )
+    db.session.add(event)
+    if event_type is not None:
+        emit_case_event(case, event_type, payload)
+    return event
 
 
 # ---------------------------------------------------------------- citizen moves
@@ -282,8 +353,6 @@ def conclude(case: Case, *, actor: str, note: str | None = None) -> CaseEvent:
 
 
 def _require_note(note: str | None) -> None:
-    from app.errors import ValidationFailed
-
     if not note or not note.strip():
         raise ValidationFailed("请填写理由", errors={"note": ["请填写理由"]})
 
