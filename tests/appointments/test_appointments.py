@@ -12,15 +12,15 @@ import sqlalchemy as sa
 from app.appointments import jobs, periodic
 from app.appointments.models import Appointment, Slot
 from app.extensions import db
-from app.outbox import OutboxEvent
 from app.staff.models import StaffAction, StaffRole
 from tests.cases.helpers import citizen
-from tests.engagement.helpers import (
+from tests.engagement import (
     ID_FIRST,
     MARRIAGE,
     account_of,
     china_now,
     make_slot,
+    payloads,
     read,
 )
 from tests.identity.helpers import RESIDENTS, assert_error, bearer
@@ -36,13 +36,6 @@ def book(api, token, slot_id, code=ID_FIRST, **extra):
 def slot_row(app, slot_id) -> tuple[int, int]:
     return read(
         app, lambda: tuple(db.session.execute(sa.select(Slot.booked, Slot.capacity).where(Slot.id == slot_id)).one())
-    )
-
-
-def payloads(app, kind: str) -> list[dict]:
-    return read(
-        app,
-        lambda: [e.payload for e in db.session.scalars(sa.select(OutboxEvent).where(OutboxEvent.event_type == kind))],
     )
 
 
