@@ -14,6 +14,7 @@ from app.appointments.models import Appointment, Slot
 from app.extensions import db
 from app.staff.models import StaffAction, StaffRole
 from tests.cases.helpers import citizen
+from tests.dialect import on_postgres
 from tests.engagement import (
     ID_FIRST,
     MARRIAGE,
@@ -104,13 +105,8 @@ def test_cancel_cut_off(api, identity_app, monkeypatch):
     assert slot_row(identity_app, slot_id) == (0, 3)
 
 
-def _postgres(app) -> bool:
-    with app.app_context():
-        return db.engine.dialect.name == "postgresql"
-
-
 def test_concurrent_bookings_never_exceed_capacity(api, identity_app):
-    if not _postgres(identity_app):
+    if not on_postgres(identity_app):
         pytest.skip("SQLite serialises writers on the whole file; row locks are tested on PostgreSQL")
     slot_id = make_slot(identity_app, at=in_days(4), capacity=3)
     tokens = [citizen(api, name=name) for name in list(RESIDENTS)[:8]]

@@ -15,6 +15,7 @@ from app.evaluations.models import Evaluation
 from app.extensions import db
 from app.staff.models import StaffAction, StaffRole
 from tests.cases.helpers import citizen
+from tests.dialect import on_postgres
 from tests.engagement import concluded_case, move, nth_working_day_after, read
 from tests.engagement import payloads as events
 from tests.identity.helpers import assert_error, bearer
@@ -161,13 +162,8 @@ def test_follow_up_deadline_counts_working_days(actx, rated_on, due_on):
     assert nth_working_day_after(rated_on, 15) == due_on  # the independent count agrees
 
 
-def _postgres(app) -> bool:
-    with app.app_context():
-        return db.engine.dialect.name == "postgresql"
-
-
 def test_concurrent_ratings_store_one(api, identity_app):
-    if not _postgres(identity_app):
+    if not on_postgres(identity_app):
         pytest.skip("SQLite serialises writers on the whole file; races are tested on PostgreSQL")
     token, case = concluded_case(api, identity_app)
     results: list[int] = []
