@@ -28,6 +28,7 @@ from tests.cases.helpers import (
     submit,
     upload,
 )
+from tests.dialect import on_postgres
 from tests.identity.helpers import assert_error, bearer
 
 NUMBER = re.compile(r"^YQX-\d{8}-\d{6}$")
@@ -171,13 +172,8 @@ def test_case_numbers_count_up_per_prefix_and_day(api):
     assert seqs == [seqs[0], seqs[0] + 1, seqs[0] + 2] and len({n.rsplit("-", 1)[0] for n in numbers}) == 1
 
 
-def _postgres(app) -> bool:
-    with app.app_context():
-        return db.engine.dialect.name == "postgresql"
-
-
 def test_concurrent_repeats_make_exactly_one_case(api, identity_app):
-    if not _postgres(identity_app):
+    if not on_postgres(identity_app):
         pytest.skip("SQLite serialises writers on the whole file; row locks are tested on PostgreSQL")
     token = citizen(api)
     draft = ready_draft(api, token)
@@ -203,7 +199,7 @@ def test_concurrent_repeats_make_exactly_one_case(api, identity_app):
 
 
 def test_concurrent_submissions_draw_distinct_numbers(api, identity_app):
-    if not _postgres(identity_app):
+    if not on_postgres(identity_app):
         pytest.skip("SQLite serialises writers on the whole file; row locks are tested on PostgreSQL")
     tokens = [citizen(api, name=name) for name in ("林晓岚", "陈云栖", "王青山", "赵雨桐")]
     drafts = [(tok, ready_draft(api, tok, code=HUJI)["id"]) for tok in tokens for _ in range(2)]

@@ -1,4 +1,5 @@
-"""The seed file read directly, so tests compute what the API should answer on their own."""
+"""The seed file read directly, so tests compute what the API should answer on their own; and
+every code the list endpoint answers, walking its pages."""
 
 from __future__ import annotations
 
@@ -23,3 +24,17 @@ def codes(where) -> set[str]:
 
 def by_code(code: str) -> dict:
     return next(i for i in items() if i["implementation_code"] == code)
+
+
+def all_codes(client, **params) -> list[str]:
+    """Every code the list endpoint returns for `params`, walking all pages."""
+    out, page = [], 1
+    while True:
+        resp = client.get("/api/v1/services", query_string={**params, "page": page, "page_size": 100})
+        assert resp.status_code == 200, resp.get_json()
+        body = resp.get_json()
+        out += [i["code"] for i in body["items"]]
+        if page * 100 >= body["total"]:
+            assert len(out) == body["total"]
+            return out
+        page += 1

@@ -5,22 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.catalog.seedview import by_code, codes, items, seed
-
-
-def all_codes(client, **params) -> list[str]:
-    """Every code the list endpoint returns for `params`, walking all pages."""
-    out, page = [], 1
-    while True:
-        resp = client.get("/api/v1/services", query_string={**params, "page": page, "page_size": 100})
-        assert resp.status_code == 200, resp.get_json()
-        body = resp.get_json()
-        out += [i["code"] for i in body["items"]]
-        if page * 100 >= body["total"]:
-            assert len(out) == body["total"]
-            return out
-        page += 1
-
+from tests.catalog.seedview import all_codes, by_code, codes, items, seed
 
 # ---------------------------------------------------------------- the seed itself
 
@@ -306,52 +291,6 @@ def test_themes_list_their_items(client):
     assert body["total"] == len(seed()["themes"])
     for theme in body["items"]:
         assert {s["code"] for s in theme["services"]} == codes(lambda i, c=theme["code"]: c in i["themes"])
-
-
-# ---------------------------------------------------------------- caching
-
-
-@pytest.mark.parametrize(
-    "url",
-    ["/api/v1/services?q=sfz", "/api/v1/departments", "/api/v1/themes"],
-)
-def test_etag_and_304(client, url):
-    first = client.get(url)
-    etag = first.headers["ETag"]
-    assert first.status_code == 200
-    assert "max-age=" in first.headers["Cache-Control"]
-    again = client.get(url, headers={"If-None-Match": etag})
-    assert again.status_code == 304 and again.data == b""
-    assert again.headers["ETag"] == etag
-    weak = client.get(url, headers={"If-None-Match": f'"other", W/{etag}'})
-    assert weak.status_code == 304
-    stale = client.get(url, headers={"If-None-Match": '"not-it"'})
-    assert stale.status_code == 200 and stale.data == first.data
-
-
-def test_detail_etag_changes_when_the_item_changes(app, client, tmp_path, fresh_catalog):
-    import json
-
-    src = dict(items()[0])
-    url = f"/api/v1/services/{src['implementation_code']}"
-    before = client.get(url)
-    src["name"] = src["name"] + "（调整）"
-    doc = {"format": "zhangshangban.catalog/1", "items": [src]}
-    path = tmp_path / "one.json"
-    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-    assert app.test_cli_runner().invoke(args=["catalog", "import", str(path)]).exit_code == 0
-    after = client.get(url, headers={"If-None-Match": before.headers["ETag"]})
-    assert after.status_code == 200
-    assert after.get_json()["name"] == src["name"]
-    assert after.headers["ETag"] != before.headers["ETag"]
-    # and search sees the new name at once
-    assert src["implementation_code"] in all_codes(client, q="（调整）")
-
-
-def test_errors_are_not_cached(client):
-    resp = client.get("/api/v1/services/NOPE")
-    assert resp.status_code == 404
-    assert "ETag" not in resp.headers
 
 
 def test_warm_up_builds_the_index_before_the_first_search(ctx):

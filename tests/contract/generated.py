@@ -10,8 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from app.extensions import db
-
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE = "zsb_generated_client"
 
@@ -50,13 +48,3 @@ def op(package, tag: str, operation_id: str):
 
 def models(package):
     return importlib.import_module(f"{package.__name__}.models")
-
-
-def run_jobs(app) -> int:
-    """Run the queued jobs (event subscribers, order jobs, notifications) in this process."""
-    from app.worker import drain
-
-    with app.app_context():
-        count = drain()
-        db.session.remove()
-    return count

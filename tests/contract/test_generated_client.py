@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.staff.models import TABLES as STAFF_TABLES
 from tests.cases.helpers import png_bytes
-from tests.contract.generated import models, op, run_jobs
+from tests.contract.generated import models, op
+from tests.jobs import run_jobs
 
 ID_RENEWAL = "1153992101967557720000107020001"  # 居民身份证换领: 2000 fen, mail or pickup (YQX-GA)
 PASSWORD = "Contract-Test-2026"

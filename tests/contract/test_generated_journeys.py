@@ -9,8 +9,9 @@ import datetime
 import uuid
 
 from app.staff.demo import DEMO_PASSWORD
-from tests.contract.generated import models, op, run_jobs
+from tests.contract.generated import models, op
 from tests.identity.helpers import RESIDENTS
+from tests.jobs import run_jobs
 
 ALLOWANCE = "1153992102507040050000205060001"  # 高龄津贴申领, YQX-MZ: 秒批 for 80+
 MARRIAGE = "1153992102507040050000207010001"  # 内地居民结婚登记, YQX-MZ: window B03

@@ -15,7 +15,7 @@ from app.worker import clear_queues
 from notifications.models import TABLES as NOTIFICATION_TABLES
 from payments.models import TABLES as PAYMENT_TABLES
 from sandbox.common import QuietRequestHandler
-from tests.engagement.conftest import wipe_engagement
+from tests.engagement import wipe_engagement
 from tests.identity.conftest import actx, api, identity_app  # noqa: F401 - fixtures reused
 from tests.staff_api.conftest import _wipe as _wipe_staff_cases_identity
 

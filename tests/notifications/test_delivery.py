@@ -18,6 +18,7 @@ from app.worker import clear_queues
 from notifications import dispatch, fanout, sending
 from notifications.models import Subscription
 from tests.cases.helpers import ready_draft, submit
+from tests.dialect import on_postgres
 from tests.identity.helpers import bearer
 from tests.notifications.helpers import (
     ALI,
@@ -302,13 +303,8 @@ def test_alipay_mini_program_messages(api, identity_app, sandbox):
     assert len(sandbox.alipay_messages()) == 2
 
 
-def _postgres(app) -> bool:
-    with app.app_context():
-        return db.engine.dialect.name == "postgresql"
-
-
 def test_concurrent_runs_take_exactly_one_consent(api, identity_app, sandbox):
-    if not _postgres(identity_app):
+    if not on_postgres(identity_app):
         pytest.skip("row locks and unique-key races are proven on PostgreSQL")
     citizen = wechat_citizen(api)
     subscribe(api, citizen["token"], kind="one_time", templates=[WX["case_progress"]])

@@ -7,20 +7,15 @@ import threading
 import pytest
 import requests
 
-from app.extensions import db
 from app.outbox import OutboxEvent
 from payments.models import RawNotification
+from tests.dialect import on_postgres
 from tests.payments.helpers import case_status, count, events, payer, pending_case, started
-
-
-def _postgres(app) -> bool:
-    with app.app_context():
-        return db.engine.dialect.name == "postgresql"
 
 
 @pytest.mark.parametrize("channel", ["wechat", "alipay"])
 def test_fifty_concurrent_duplicate_callbacks_move_the_case_once(api, sandbox, actx, identity_app, app_server, channel):
-    if not _postgres(identity_app):
+    if not on_postgres(identity_app):
         pytest.skip("SQLite serialises writers on the whole file; row locks are tested on PostgreSQL")
     from sandbox import alipay_pay
 

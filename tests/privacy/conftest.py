@@ -5,7 +5,7 @@ engagement rows (complaints, ratings) wiped before those."""
 import pytest
 
 from tests.delivery.conftest import _clean, live_push  # noqa: F401 - fixtures reused
-from tests.engagement.conftest import wipe_engagement
+from tests.engagement import wipe_engagement
 from tests.identity.conftest import actx, api, identity_app  # noqa: F401 - fixtures reused
 
 

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from tests.cases.helpers import APPS, HUJI, citizen, create_draft, person, submit, upload
 from tests.delivery.helpers import add_address, approve, choose, reviewer, row, run_jobs
-from tests.engagement.helpers import move
+from tests.engagement import move
 from tests.identity.helpers import bearer
 from tests.staff_api.helpers import BASE
 

@@ -11,9 +11,7 @@ from app.extensions import db
 from app.staff import service as staff
 from tests.cases.helpers import citizen, ready_draft, submit
 from tests.identity.helpers import bearer
-
-BASE = "/staff/api/v1"
-PASSWORD = "correct-horse-battery"
+from tests.staff.helpers import BASE, PASSWORD
 
 
 def staff_token(api, app, *, department: str, role: str) -> dict:

@@ -18,6 +18,7 @@ from app.cases.models import CaseFile
 from app.extensions import db
 from app.storage import get_storage
 from tests.cases.helpers import APPS, citizen, create_draft, pdf_bytes, png_bytes, upload
+from tests.dialect import on_postgres
 from tests.identity.helpers import assert_error, bearer
 
 
@@ -170,13 +171,8 @@ def test_a_commit_that_fails_after_applying_keeps_the_object(api, identity_app, 
     assert [call["operation"] for call in bucket.calls.recent(1)] == ["PutObject"]  # no delete
 
 
-def _postgres(app) -> bool:
-    with app.app_context():
-        return db.engine.dialect.name == "postgresql"
-
-
 def test_concurrent_uploads_at_the_limit_leave_no_orphans(api, identity_app, bucket):
-    if not _postgres(identity_app):
+    if not on_postgres(identity_app):
         pytest.skip("SQLite serialises writers on the whole file; row locks are tested on PostgreSQL")
     token = citizen(api)
     draft = create_draft(api, token)

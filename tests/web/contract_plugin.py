@@ -1,6 +1,6 @@
 """Opt-in pytest plugin: check every error response any test provokes against the app's spec.
 
-    .venv/bin/python -m pytest -p tests.web.contract_plugin tests/cases tests/engagement ...
+    .venv/bin/python -m pytest -p tests.web.contract_plugin tests/cases tests/appointments ...
 
 Every response with status >= 400 that a Flask test client receives is checked by SpecChecker
 (declared status, envelope schema, `error` among the response's `x-error-codes`). Violations are

@@ -12,15 +12,16 @@ import sqlalchemy as sa
 from app.appointments import jobs, periodic
 from app.appointments.models import Appointment, Slot
 from app.extensions import db
-from app.outbox import OutboxEvent
 from app.staff.models import StaffAction, StaffRole
 from tests.cases.helpers import citizen
-from tests.engagement.helpers import (
+from tests.dialect import on_postgres
+from tests.engagement import (
     ID_FIRST,
     MARRIAGE,
     account_of,
     china_now,
     make_slot,
+    payloads,
     read,
 )
 from tests.identity.helpers import RESIDENTS, assert_error, bearer
@@ -36,13 +37,6 @@ def book(api, token, slot_id, code=ID_FIRST, **extra):
 def slot_row(app, slot_id) -> tuple[int, int]:
     return read(
         app, lambda: tuple(db.session.execute(sa.select(Slot.booked, Slot.capacity).where(Slot.id == slot_id)).one())
-    )
-
-
-def payloads(app, kind: str) -> list[dict]:
-    return read(
-        app,
-        lambda: [e.payload for e in db.session.scalars(sa.select(OutboxEvent).where(OutboxEvent.event_type == kind))],
     )
 
 
@@ -111,13 +105,8 @@ def test_cancel_cut_off(api, identity_app, monkeypatch):
     assert slot_row(identity_app, slot_id) == (0, 3)
 
 
-def _postgres(app) -> bool:
-    with app.app_context():
-        return db.engine.dialect.name == "postgresql"
-
-
 def test_concurrent_bookings_never_exceed_capacity(api, identity_app):
-    if not _postgres(identity_app):
+    if not on_postgres(identity_app):
         pytest.skip("SQLite serialises writers on the whole file; row locks are tested on PostgreSQL")
     slot_id = make_slot(identity_app, at=in_days(4), capacity=3)
     tokens = [citizen(api, name=name) for name in list(RESIDENTS)[:8]]

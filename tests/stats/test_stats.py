@@ -18,7 +18,7 @@ from app.evaluations.models import Evaluation
 from app.extensions import db
 from app.staff.models import StaffRole
 from tests.cases.helpers import citizen
-from tests.engagement.helpers import account_of, nth_working_day_after, read, working
+from tests.engagement import account_of, nth_working_day_after, read, working
 from tests.identity.helpers import assert_error
 from tests.staff_api.helpers import BASE, staff_token
 

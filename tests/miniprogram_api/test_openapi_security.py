@@ -1,4 +1,4 @@
-"""The auth and identity endpoints are in the OpenAPI document, bearer-protected ones marked."""
+"""The citizen auth and identity endpoints are in the OpenAPI document, bearer-protected ones marked."""
 
 from __future__ import annotations
 

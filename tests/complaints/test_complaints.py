@@ -9,10 +9,9 @@ from app.appointments.seed import ensure_halls
 from app.cases.queue import today
 from app.complaints.models import Complaint
 from app.extensions import db
-from app.outbox import OutboxEvent
 from app.staff.models import StaffAction, StaffRole
 from tests.cases.helpers import HUJI, RELIEF, citizen
-from tests.engagement.helpers import TEST_HALL, account_of, nth_working_day_after, read
+from tests.engagement import TEST_HALL, account_of, nth_working_day_after, payloads, read
 from tests.identity.helpers import assert_error, bearer
 from tests.staff_api.helpers import BASE, staff_token, submitted_case
 
@@ -22,13 +21,6 @@ URL = "/api/v1/complaints"
 def file(api, token, **body):
     base = {"kind": "complaint", "title": "办理太慢", "content": "等了很久没有进展"}
     return api.post(URL, json={**base, **body}, headers=bearer(token))
-
-
-def payloads(app, kind: str) -> list[dict]:
-    return read(
-        app,
-        lambda: [e.payload for e in db.session.scalars(sa.select(OutboxEvent).where(OutboxEvent.event_type == kind))],
-    )
 
 
 def stored(app) -> int:

@@ -13,10 +13,11 @@ from app.cases.queue import today
 from app.evaluations import service as evaluations
 from app.evaluations.models import Evaluation
 from app.extensions import db
-from app.outbox import OutboxEvent
 from app.staff.models import StaffAction, StaffRole
 from tests.cases.helpers import citizen
-from tests.engagement.helpers import concluded_case, move, nth_working_day_after, read
+from tests.dialect import on_postgres
+from tests.engagement import concluded_case, move, nth_working_day_after, read
+from tests.engagement import payloads as events
 from tests.identity.helpers import assert_error, bearer
 from tests.staff_api.helpers import BASE, other_department, staff_token, submitted_case
 
@@ -29,13 +30,6 @@ def url(case_id: int) -> str:
 
 def count(app, model, *where) -> int:
     return read(app, lambda: db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where)))
-
-
-def events(app, kind: str) -> list[dict]:
-    return read(
-        app,
-        lambda: [e.payload for e in db.session.scalars(sa.select(OutboxEvent).where(OutboxEvent.event_type == kind))],
-    )
 
 
 def test_good_rating_once_and_never_changed(api, identity_app):
@@ -168,13 +162,8 @@ def test_follow_up_deadline_counts_working_days(actx, rated_on, due_on):
     assert nth_working_day_after(rated_on, 15) == due_on  # the independent count agrees
 
 
-def _postgres(app) -> bool:
-    with app.app_context():
-        return db.engine.dialect.name == "postgresql"
-
-
 def test_concurrent_ratings_store_one(api, identity_app):
-    if not _postgres(identity_app):
+    if not on_postgres(identity_app):
         pytest.skip("SQLite serialises writers on the whole file; races are tested on PostgreSQL")
     token, case = concluded_case(api, identity_app)
     results: list[int] = []

@@ -1,13 +1,54 @@
-"""Keyword-only helpers for engagement tests: concluded cases, independent working-day counts."""
+"""Shared by the tests of the citizen-engagement packages (tests/appointments, tests/complaints,
+tests/evaluations, tests/stats; the journeys and privacy suites wipe with `wipe_engagement`):
+the clean-slate fixture (engagement, case, staff, licence and identity rows around every test,
+the 2026 demo calendar under a test name as the working calendar) and keyword-only helpers
+(concluded cases, independent working-day counts, a test hall and its slots)."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+import sqlalchemy as sa
+
+from app.appointments.models import TABLES as APPOINTMENT_TABLES
 from app.cases.transitions import staff_move
+from app.complaints.models import TABLES as COMPLAINT_TABLES
+from app.evaluations.models import TABLES as EVALUATION_TABLES
 from app.extensions import db
-from app.workdays import DEMO_CN_2026
+from app.outbox import OutboxEvent
+from app.staff.models import StaffAction
+from app.workdays import DEMO_CN_2026, import_calendar
+from tests.staff_api.conftest import TEST_CALENDAR
+from tests.staff_api.conftest import _wipe as _wipe_staff_cases_identity
 from tests.staff_api.helpers import submitted_case
+
+ENGAGEMENT_TABLES = (*EVALUATION_TABLES, *COMPLAINT_TABLES, *APPOINTMENT_TABLES)
+
+
+def wipe_engagement(app) -> None:
+    with app.app_context():
+        db.session.rollback()
+        for table in ENGAGEMENT_TABLES:
+            db.session.execute(sa.text(f"DELETE FROM {table}"))
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.fixture(autouse=True)
+def _clean(app, sandbox_app, tmp_path, monkeypatch):
+    """Imported by each engagement package's conftest.py."""
+    sandbox_app.config["STORAGE_DIR"] = str(tmp_path / "files")
+    wipe_engagement(app)
+    _wipe_staff_cases_identity(app)
+    with sandbox_app.app_context():
+        import_calendar({**DEMO_CN_2026, "calendar": TEST_CALENDAR})
+        db.session.remove()
+    monkeypatch.setitem(sandbox_app.config, "WORK_CALENDAR", TEST_CALENDAR)
+    yield
+    wipe_engagement(app)
+    _wipe_staff_cases_identity(app)
+
 
 HOLIDAYS = {date.fromisoformat(d["date"]) for d in DEMO_CN_2026["days"] if d["kind"] == "holiday"}
 MAKEUP = {date.fromisoformat(d["date"]) for d in DEMO_CN_2026["days"] if d["kind"] == "workday"}
@@ -49,6 +90,24 @@ def read(app, fn):
             return fn()
         finally:
             db.session.remove()
+
+
+def raw(app, sql: str) -> list:
+    return read(app, lambda: list(db.session.execute(sa.text(sql)).all()))
+
+
+def audited(app, action: str) -> list[str]:
+    return read(
+        app, lambda: db.session.scalars(sa.select(StaffAction.target).where(StaffAction.action == action)).all()
+    )
+
+
+def payloads(app, kind: str) -> list[dict]:
+    """The payloads of the committed outbox events of type `kind`."""
+    return read(
+        app,
+        lambda: [e.payload for e in db.session.scalars(sa.select(OutboxEvent).where(OutboxEvent.event_type == kind))],
+    )
 
 
 # ---------------------------------------------------------------- appointments
