@@ -4,51 +4,18 @@ from __future__ import annotations
 
 import logging
 
-import marshmallow as ma
 from flask.views import MethodView
 from sqlalchemy import text
 
 from app.extensions import db, redis_ext
-from app.web.api import ErrorEnvelopeSchema, envelope
+from app.health_schemas import LiveSchema, NotReadySchema, ReadySchema
 from app.web.api import PlatformBlueprint as Blueprint
+from app.web.api import envelope
 from app.web.contract import declares
 
 log = logging.getLogger(__name__)
 
 blp = Blueprint("health", __name__, description="Liveness and readiness probes")
-
-CHECK_STATES = ("ok", "unreachable")
-
-
-class ChecksSchema(ma.Schema):
-    database = ma.fields.String(
-        required=True,
-        validate=ma.validate.OneOf(CHECK_STATES),
-        metadata={"description": "the database answers `SELECT 1`"},
-    )
-    redis = ma.fields.String(
-        required=True,
-        validate=ma.validate.OneOf(CHECK_STATES),
-        metadata={"description": "Redis (queues, limits) answers PING"},
-    )
-
-
-class LiveSchema(ma.Schema):
-    status = ma.fields.String(required=True, metadata={"enum": ["ok"]})
-
-
-class ReadySchema(ma.Schema):
-    status = ma.fields.String(required=True, metadata={"enum": ["ok"]})
-    checks = ma.fields.Nested(ChecksSchema, required=True)
-
-
-class NotReadySchema(ErrorEnvelopeSchema):
-    """The error envelope (`error` = `NOT_READY`) with the state of each dependency."""
-
-    class Meta:
-        description = "The error envelope with `error` = `NOT_READY` and the state of each dependency in `checks`."
-
-    checks = ma.fields.Nested(ChecksSchema, required=True)
 
 
 @blp.route("/healthz")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import marshmallow as ma
 
 from app.cases.public import CaseStatus
+from app.cases.schemas import CaseMaterialSchema, CaseTimelineEntrySchema
 from app.web.schemas import ID_RANGE, BaseSchema, Instant, PageQuerySchema, one_of
 
 STATUS_DOC = {"description": "the application's status (办件状态)"}
-METHODS = ("licence", "commitment", "upload")
 
 F = ma.fields
 
@@ -66,36 +66,14 @@ class AppMaterialOptionsSchema(ma.Schema):
     upload = F.Boolean()
 
 
-class AppFileSchema(ma.Schema):
-    id = F.Integer()
-    content_type = one_of(("application/pdf", "image/jpeg", "image/png"))
-    size = F.Integer(metadata={"description": "bytes"})
-    created_at = Instant()
+class AppMaterialSchema(CaseMaterialSchema):
+    """A material of the checklist (fields: app/cases/schemas.py) and the ways it can still be met."""
 
-
-class AppMaterialSchema(ma.Schema):
-    position = F.Integer()
-    name = F.String()
-    material_type_code = F.String()
-    licence_type_code = F.String(allow_none=True)
-    required = F.Boolean()
-    commitment_allowed = F.Boolean()
-    method = one_of(METHODS, allow_none=True, metadata={"description": "how it is met; null: not chosen yet"})
-    met = F.Boolean()
-    needs_correction = F.Boolean(metadata={"description": "named in the correction request: provide it again"})
-    licence_id = F.Integer(allow_none=True)
-    commitment_version = F.String(allow_none=True)
-    commitment_accepted_at = Instant(allow_none=True)
-    files = F.List(F.Nested(AppFileSchema))
     options = F.Nested(AppMaterialOptionsSchema)
 
 
-class AppTimelineEntrySchema(ma.Schema):
-    action = F.String(metadata={"description": "what happened: submit, accept, approve, pay, delivery steps …"})
-    from_status = one_of(CaseStatus)
-    to_status = one_of(CaseStatus)
-    note = F.String(allow_none=True)
-    at = Instant()
+class AppTimelineEntrySchema(CaseTimelineEntrySchema):
+    """An entry of the application's timeline (fields: app/cases/schemas.py)."""
 
 
 class ApplicationSummarySchema(ma.Schema):

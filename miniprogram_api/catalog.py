@@ -28,6 +28,11 @@ _guide = ServiceGuideSchema()
 _themes = ThemeListSchema()
 
 
+def _whole_list(items: list) -> dict:
+    """A list the endpoint answers in full, in the one page envelope: page 1 of size total (at least 1)."""
+    return {"items": items, "total": len(items), "page": 1, "page_size": max(len(items), 1)}
+
+
 def _reply(key: tuple, build):
     body, etag = memo.get_or_build((catalog.revision(), *key), build)
     return cached_json(body, etag, current_app.config["CATALOG_CACHE_MAX_AGE"])
@@ -41,8 +46,7 @@ class Departments(MethodView):
         """Departments that offer services"""
 
         def build():
-            items = catalog.list_departments()
-            return _departments.dump({"items": items, "total": len(items)})
+            return _departments.dump(_whole_list(catalog.list_departments()))
 
         return _reply(("departments",), build)
 
@@ -81,7 +85,6 @@ class Themes(MethodView):
         """Life-event themes and their services"""
 
         def build():
-            items = catalog.list_themes()
-            return _themes.dump({"items": items, "total": len(items)})
+            return _themes.dump(_whole_list(catalog.list_themes()))
 
         return _reply(("themes",), build)

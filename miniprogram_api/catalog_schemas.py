@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from app.catalog.models import AUDIENCES, DELIVERY_OPTIONS, ITEM_TYPES, LEVELS, MATERIAL_FORMS, RESULT_TYPES
-from app.web.schemas import Instant, PageQuerySchema, one_of
+from app.web.schemas import Instant, PageQuerySchema, one_of, page_of
 
 F = ma.fields
 
@@ -56,11 +56,7 @@ class ServiceSummarySchema(ma.Schema):
     fee_text = F.String(required=True, metadata={"description": "the fee as shown in a list: 免费, 120 元, 20 元起"})
 
 
-class ServicePageSchema(ma.Schema):
-    items = F.List(F.Nested(ServiceSummarySchema))
-    total = F.Integer()
-    page = F.Integer()
-    page_size = F.Integer()
+ServicePageSchema = page_of(ServiceSummarySchema, name="ServicePage")
 
 
 class DepartmentSchema(ma.Schema):
@@ -75,9 +71,8 @@ class DepartmentSchema(ma.Schema):
     service_count = F.Integer()
 
 
-class DepartmentListSchema(ma.Schema):
-    items = F.List(F.Nested(DepartmentSchema))
-    total = F.Integer()
+# The whole list as one page of the one envelope (page 1, page_size = total); the names predate it.
+DepartmentListSchema = page_of(DepartmentSchema, name="DepartmentList")
 
 
 class ThemeSchema(ma.Schema):
@@ -88,9 +83,7 @@ class ThemeSchema(ma.Schema):
     services = F.List(F.Nested(ServiceSummarySchema))
 
 
-class ThemeListSchema(ma.Schema):
-    items = F.List(F.Nested(ThemeSchema))
-    total = F.Integer()
+ThemeListSchema = page_of(ThemeSchema, name="ThemeList")
 
 
 class CodeNameSchema(ma.Schema):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from app.web.schemas import ID_RANGE, BaseSchema, Instant, one_of
+from app.web.schemas import ID_RANGE, BaseSchema, Instant, one_of, page_of
 from delivery.models import DeliveryStatus, DivisionLevel
 
 F = ma.fields
@@ -52,11 +52,7 @@ class AddressSchema(ma.Schema):
     is_default = F.Boolean()
 
 
-class AddressPageSchema(ma.Schema):
-    items = F.List(F.Nested(AddressSchema))
-    total = F.Integer()
-    page = F.Integer()
-    page_size = F.Integer()
+AddressPageSchema = page_of(AddressSchema)
 
 
 class DivisionQuerySchema(BaseSchema):

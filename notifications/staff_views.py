@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-import marshmallow as ma
 from flask.views import MethodView
 
 from app.staff_api.security import current_staff, require_staff
 from app.web.api import PlatformBlueprint as Blueprint
-from app.web.schemas import Instant, PageQuerySchema, one_of, page_of
+from app.web.schemas import page_of
 from notifications import service
+from notifications.staff_schemas import FailureQuerySchema, FailureSchema
 
 blp = Blueprint("staff_notifications", __name__, description="Staff API: notification failures (消息推送失败)")
-
-
-class FailureQuerySchema(PageQuerySchema):
-    channel = ma.fields.String(validate=ma.validate.OneOf(["wechat", "alipay", "sms"]))
-
-
-class FailureSchema(ma.Schema):
-    id = ma.fields.Integer()
-    event_type = ma.fields.String()
-    channel = one_of(("wechat", "alipay", "sms"))
-    case_id = ma.fields.Integer(allow_none=True)
-    case_number = ma.fields.String(allow_none=True)
-    error_code = ma.fields.String(allow_none=True)
-    error = ma.fields.String(allow_none=True)
-    attempts = ma.fields.Integer()
-    created_at = Instant()
-    failed_at = Instant(allow_none=True)
 
 
 @blp.route("/notifications/failures")

@@ -2,47 +2,18 @@
 
 from __future__ import annotations
 
-import marshmallow as ma
 from flask.views import MethodView
 
 from app.staff.models import StaffRole
 from app.staff_api.security import current_staff, require_staff
 from app.web.api import PlatformBlueprint as Blueprint
 from app.web.contract import declares
-from app.web.schemas import BaseSchema, Instant, PageQuerySchema, one_of, page_of
+from app.web.schemas import page_of
 from payments import errors as pay_errors
 from payments import staff as payments_staff
+from payments.staff_schemas import AlarmQuerySchema, AlarmSchema, ResolveSchema
 
-F = ma.fields
 blp = Blueprint("staff_payments", __name__, description="Staff API: payment alarms (支付告警)")
-
-
-class AlarmQuerySchema(PageQuerySchema):
-    state = F.String(load_default="open", validate=ma.validate.OneOf(["open", "resolved", "all"]))
-
-
-class AlarmSchema(ma.Schema):
-    id = F.Integer()
-    kind = F.String()
-    kind_text = F.String()
-    channel = one_of(("wechat", "alipay"), allow_none=True)
-    case_id = F.Integer(allow_none=True)
-    case_number = F.String(allow_none=True)
-    out_trade_no = F.String(allow_none=True)
-    detail = F.Dict()
-    created_at = Instant()
-    resolved_at = Instant(allow_none=True)
-    resolution = F.String(allow_none=True)
-
-
-class ResolveSchema(BaseSchema):
-    note = F.String(
-        required=True,
-        validate=[
-            ma.validate.Length(min=2, max=500, error="请填写处理情况（2–500字）"),
-            ma.validate.Regexp(r"\S", error="请填写处理情况（2–500字）"),
-        ],
-    )
 
 
 @blp.route("/payments/alarms")

@@ -3,26 +3,20 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from marshmallow import fields as F
-from marshmallow import validate as V
 
 from app.appointments import errors as appointment_errors
 from app.appointments import hall as appointments
-from app.staff_api.engagement_schemas import StaffAppointmentDaySchema, StaffAppointmentSchema
+from app.staff_api.appointment_schemas import (
+    CheckinSchema,
+    DayQuerySchema,
+    StaffAppointmentDaySchema,
+    StaffAppointmentSchema,
+)
 from app.staff_api.security import current_staff, require_staff
 from app.web.api import PlatformBlueprint as Blueprint
 from app.web.contract import declares
-from app.web.schemas import BaseSchema
 
 blp = Blueprint("staff_appointments", __name__, description="Staff API: appointments (预约签到)")
-
-
-class DayQuerySchema(BaseSchema):
-    day = F.Date(metadata={"description": "China date; default today"})
-
-
-class CheckinSchema(BaseSchema):
-    code = F.String(required=True, validate=V.Regexp(r"^\d{6}$", error="签到码为6位数字"))
 
 
 @blp.route("/departments/<string:department_code>/appointments/check-in")

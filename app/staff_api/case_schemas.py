@@ -6,6 +6,7 @@ import marshmallow as ma
 from marshmallow import fields as F
 from marshmallow import validate as V
 
+from app.cases.schemas import CaseMaterialSchema, CaseTimelineEntrySchema
 from app.cases.states import CaseStatus
 from app.web.schemas import BaseSchema, Day, Instant, PageQuerySchema, one_of, page_of
 
@@ -48,29 +49,14 @@ class QueueItemSchema(ma.Schema):
 WorkQueuePageSchema = page_of(QueueItemSchema)
 
 
-class TimelineEntrySchema(ma.Schema):
-    action = F.String()
-    from_status = one_of(CaseStatus)
-    to_status = one_of(CaseStatus)
+class TimelineEntrySchema(CaseTimelineEntrySchema):
+    """An entry of the case's timeline (fields: app/cases/schemas.py) and who made it."""
+
     actor = F.String()
-    note = F.String(allow_none=True)
-    at = Instant()
 
 
-class StaffMaterialSchema(ma.Schema):
-    position = F.Integer()
-    name = F.String()
-    material_type_code = F.String()
-    licence_type_code = F.String(allow_none=True)
-    required = F.Boolean()
-    commitment_allowed = F.Boolean()
-    method = one_of(("licence", "commitment", "upload"), allow_none=True)
-    met = F.Boolean()
-    needs_correction = F.Boolean()
-    licence_id = F.Integer(allow_none=True)
-    commitment_version = F.String(allow_none=True)
-    commitment_accepted_at = Instant(allow_none=True)
-    files = F.List(F.Dict())
+class StaffMaterialSchema(CaseMaterialSchema):
+    """A material of the case's checklist (fields: app/cases/schemas.py)."""
 
 
 class StaffCaseSchema(QueueItemSchema):

@@ -3,30 +3,18 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from marshmallow import fields as F
-from marshmallow import validate as V
 
 from app.complaints import errors as complaint_errors
 from app.complaints import service as complaints
-from app.complaints.models import ComplaintKind, ComplaintStatus
 from app.errors import ValidationFailed
 from app.staff import errors as staff_errors
-from app.staff_api.engagement_schemas import StaffComplaintSchema
+from app.staff_api.complaint_schemas import AnswerSchema, ComplaintQuerySchema, StaffComplaintSchema
 from app.staff_api.security import current_staff, require_staff
 from app.web.api import PlatformBlueprint as Blueprint
 from app.web.contract import declares
-from app.web.schemas import BaseSchema, PageQuerySchema, page_of
+from app.web.schemas import page_of
 
 blp = Blueprint("staff_complaints", __name__, description="Staff API: consultations and complaints (咨询投诉)")
-
-
-class ComplaintQuerySchema(PageQuerySchema):
-    status = F.String(validate=V.OneOf([s.value for s in ComplaintStatus]))
-    kind = F.String(validate=V.OneOf([k.value for k in ComplaintKind]))
-
-
-class AnswerSchema(BaseSchema):
-    answer = F.String(required=True, validate=V.Length(min=1, max=2000))
 
 
 @blp.route("/departments/<string:department_code>/complaints")

@@ -3,29 +3,18 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from marshmallow import fields as F
-from marshmallow import validate as V
 
 from app.errors import ValidationFailed
 from app.evaluations import errors as evaluation_errors
 from app.evaluations import service as evaluations
-from app.evaluations.models import FollowupStatus
 from app.staff import errors as staff_errors
-from app.staff_api.engagement_schemas import StaffEvaluationSchema
+from app.staff_api.evaluation_schemas import EvaluationQuerySchema, ReplySchema, StaffEvaluationSchema
 from app.staff_api.security import current_staff, require_staff
 from app.web.api import PlatformBlueprint as Blueprint
 from app.web.contract import declares
-from app.web.schemas import BaseSchema, PageQuerySchema, page_of
+from app.web.schemas import page_of
 
 blp = Blueprint("staff_evaluations", __name__, description="Staff API: ratings (好差评)")
-
-
-class EvaluationQuerySchema(PageQuerySchema):
-    followup = F.String(validate=V.OneOf([s.value for s in FollowupStatus]))
-
-
-class ReplySchema(BaseSchema):
-    reply = F.String(required=True, validate=V.Length(min=1, max=1000))
 
 
 @blp.route("/departments/<string:department_code>/evaluations")

@@ -20,14 +20,16 @@ class PageQuerySchema(BaseSchema):
     page_size = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=MAX_PAGE_SIZE))
 
 
-_page_schemas: dict[type, type] = {}
+_page_schemas: dict[tuple[type, str | None], type] = {}
 
 
-def page_of(item_schema: type[ma.Schema]) -> type[ma.Schema]:
-    """The `{items, total, page, page_size}` envelope around `item_schema` (one class per item schema)."""
-    cls = _page_schemas.get(item_schema)
+def page_of(item_schema: type[ma.Schema], name: str | None = None) -> type[ma.Schema]:
+    """The `{items, total, page, page_size}` envelope around `item_schema` (one class per item
+    schema). Its component is `<Item>Page`, or `name` where a published name must stay."""
+    key = (item_schema, name)
+    cls = _page_schemas.get(key)
     if cls is None:
-        name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
+        name = (name or item_schema.__name__.removesuffix("Schema") + "Page") + "Schema"
         cls = type(
             name,
             (ma.Schema,),
@@ -38,7 +40,7 @@ def page_of(item_schema: type[ma.Schema]) -> type[ma.Schema]:
                 "page_size": ma.fields.Integer(),
             },
         )
-        _page_schemas[item_schema] = cls
+        _page_schemas[key] = cls
     return cls
 
 

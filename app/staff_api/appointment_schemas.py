@@ -1,20 +1,23 @@
-"""Response schemas of the staff engagement endpoints (ratings, complaints, appointments, figures)."""
+"""Schemas of the staff appointment endpoints (the day's list, check-in)."""
 
 from __future__ import annotations
 
 import marshmallow as ma
 from marshmallow import fields as F
+from marshmallow import validate as V
 
 from app.appointments.models import AppointmentStatus
-from app.complaints.schemas import ComplaintSchema
-from app.evaluations.schemas import EvaluationSchema
-from app.web.schemas import Day, Instant, one_of
+from app.web.schemas import BaseSchema, Day, Instant, one_of
 
 HHMM = {"description": "HH:MM, Beijing time", "pattern": r"^\d{2}:\d{2}$"}
 
 
-class StaffEvaluationSchema(EvaluationSchema):
-    """A rating in the department's list (fields: app/evaluations/schemas.py)."""
+class DayQuerySchema(BaseSchema):
+    day = F.Date(metadata={"description": "China date; default today"})
+
+
+class CheckinSchema(BaseSchema):
+    code = F.String(required=True, validate=V.Regexp(r"^\d{6}$", error="签到码为6位数字"))
 
 
 class StaffSlotSchema(ma.Schema):
@@ -44,7 +47,3 @@ class StaffAppointmentSchema(ma.Schema):
 class StaffAppointmentDaySchema(ma.Schema):
     day = Day()
     items = F.List(F.Nested(StaffAppointmentSchema))
-
-
-class StaffComplaintSchema(ComplaintSchema):
-    """A consultation or complaint in the department's queue (fields: app/complaints/schemas.py)."""
