@@ -1,5 +1,6 @@
 """Staff API: delivery of results — the courier order queue, retries, waybills for the hall
-courier, handover at the window against the pickup code, the department's courier."""
+courier, handover at the window against the pickup code, the department's courier. Mounted
+under /staff/api/v1 by `delivery.init_app` (a satellite's staff views live in the satellite)."""
 
 from __future__ import annotations
 
