@@ -8,7 +8,7 @@ import marshmallow as ma
 from flask.views import MethodView
 
 from app.cases import errors as case_errors
-from app.staff.models import StaffRole
+from app.staff.public import StaffRole
 from app.staff_api.security import current_staff, require_staff
 from app.web.api import PlatformBlueprint as Blueprint
 from app.web.contract import declares
