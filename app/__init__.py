@@ -59,10 +59,14 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
 
 def _register_models() -> None:
-    # Importing the model modules registers their tables on the metadata (Alembic needs them).
+    # The one place that registers the core's tables on the metadata (Alembic needs them); a
+    # satellite registers its own in its init_app.
+    import app.appointments.models  # noqa: F401
     import app.cases.models  # noqa: F401
     import app.catalog.models  # noqa: F401
+    import app.complaints.models  # noqa: F401
     import app.credit.models  # noqa: F401
+    import app.evaluations.models  # noqa: F401
     import app.identity.models  # noqa: F401
     import app.licences.models  # noqa: F401
     import app.outbox  # noqa: F401
@@ -89,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    from app.appointments.cli import appointments_cli
     from app.catalog.cli import catalog_cli
     from app.credit.cli import credit_cli
     from app.identity.cli import residents_cli
@@ -110,10 +115,7 @@ def _register_cli(app: Flask) -> None:
     from app.events import events_cli
 
     app.cli.add_command(events_cli)
-
-    from app.engagement import register as register_engagement
-
-    register_engagement(app)
+    app.cli.add_command(appointments_cli)
 
 
 def _register_features(app: Flask) -> None:

@@ -4,7 +4,7 @@
 - a delivery per case: the citizen's choice, fixed when `case.result_issued` arrives (service.py)
 - courier orders placed by RQ jobs, route pushes and periodic route queries (tracking.py, jobs.py)
 - couriers behind one interface: SF Express open platform and the hall (providers/)
-- staff queue of courier orders, waybills, window handover (staff.py)
+- staff queue of courier orders, waybills, window handover (staff.py, views in staff_views.py)
 """
 
 from __future__ import annotations
@@ -18,10 +18,14 @@ def init_app(app: Flask) -> None:
     """Register models, blueprints, CLI commands and event subscriptions."""
     import delivery.models  # noqa: F401 - tables on the metadata
     from app import events
+    from app.extensions import api
     from app.queues import Queues
+    from app.staff_api import URL_PREFIX as STAFF_PREFIX
     from delivery.notify import blp
+    from delivery.staff_views import blp as staff_blp
 
     app.register_blueprint(blp)
+    api.register_blueprint(staff_blp, url_prefix=STAFF_PREFIX)
     from app.cases.retention import on_discard
     from delivery.retention import forget_draft
 

@@ -15,7 +15,7 @@ from app import crypto
 from app.cases import service as cases
 from app.extensions import db
 from app.staff import service as staff
-from app.staff.models import StaffRole
+from app.staff.public import StaffRole
 from delivery import addresses, divisions
 from delivery.errors import DeliveryNotFound, DeliveryStateConflict, PickupCodeLocked, PickupCodeMismatch
 from delivery.models import CourierConfig, Delivery, DeliveryStatus, utcnow

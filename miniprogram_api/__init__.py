@@ -11,14 +11,18 @@ URL_PREFIX = "/api/v1"
 
 def register(api) -> None:
     from miniprogram_api.applications import blp as applications_blp
+    from miniprogram_api.appointments import blp as appointments_blp
     from miniprogram_api.auth import blp as auth_blp
     from miniprogram_api.catalog import blp as catalog_blp
+    from miniprogram_api.complaints import blp as complaints_blp
     from miniprogram_api.delivery import blp as delivery_blp
+    from miniprogram_api.evaluations import blp as evaluations_blp
     from miniprogram_api.identity import blp as identity_blp
     from miniprogram_api.licences import blp as licences_blp
     from miniprogram_api.notifications import blp as notifications_blp
     from miniprogram_api.payments import blp as payments_blp
     from miniprogram_api.security import register_security_scheme
+    from miniprogram_api.stats import blp as stats_blp
 
     register_security_scheme(api)
     api.register_blueprint(catalog_blp, url_prefix=URL_PREFIX)
@@ -29,6 +33,5 @@ def register(api) -> None:
     api.register_blueprint(payments_blp, url_prefix=URL_PREFIX)
     api.register_blueprint(delivery_blp, url_prefix=URL_PREFIX)
     api.register_blueprint(notifications_blp, url_prefix=URL_PREFIX)
-    from miniprogram_api.engagement import register as register_engagement
-
-    register_engagement(api, URL_PREFIX)
+    for module_blp in (stats_blp, complaints_blp, evaluations_blp, appointments_blp):
+        api.register_blueprint(module_blp, url_prefix=URL_PREFIX)

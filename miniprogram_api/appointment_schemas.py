@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import fields as F
 from marshmallow import validate as V
 
-from app.appointments.models import AppointmentStatus
+from app.appointments.public import AppointmentStatus
 from app.web.schemas import ID_RANGE, BaseSchema, Day, Instant, one_of
 
 HHMM = {"description": "HH:MM, Beijing time", "pattern": r"^\d{2}:\d{2}$"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from app.catalog.models import AUDIENCES, DELIVERY_OPTIONS, ITEM_TYPES, LEVELS, MATERIAL_FORMS, RESULT_TYPES
+from app.catalog.public import AUDIENCES, DELIVERY_OPTIONS, ITEM_TYPES, LEVELS, MATERIAL_FORMS, RESULT_TYPES
 from app.web.schemas import Instant, PageQuerySchema, one_of, page_of
 
 F = ma.fields

@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import fields as F
 from marshmallow import validate as V
 
-from app.complaints.models import ComplaintKind, SubjectType
+from app.complaints.public import ComplaintKind, SubjectType
 from app.web.schemas import ID_RANGE, BaseSchema
 
 _REFS = {SubjectType.ITEM: "service_code", SubjectType.CASE: "case_id", SubjectType.HALL: "hall_code"}

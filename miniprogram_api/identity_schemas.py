@@ -7,7 +7,7 @@ from marshmallow import fields as F
 from marshmallow import validate as V
 
 from app.identity.audit import KINDS as ATTEMPT_KINDS
-from app.identity.models import (
+from app.identity.public import (
     CHANNELS,
     KIND_ALIPAY_OPEN_ID,
     KIND_ALIPAY_USER_ID,

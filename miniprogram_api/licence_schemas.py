@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields as F
 
-from app.licences.models import LicenceStatus
+from app.licences.public import LicenceStatus
 from app.web.schemas import Day, Instant, one_of, page_of
 from miniprogram_api.catalog_schemas import CodeNameSchema as _CodeName
 

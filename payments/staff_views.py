@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from app.staff.models import StaffRole
+from app.staff.public import StaffRole
 from app.staff_api.security import current_staff, require_staff
 from app.web.api import PlatformBlueprint as Blueprint
 from app.web.contract import declares

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from app.cases import access, corrections, files, form_limits, instant, transitions
+from app.cases import access, corrections, files, form_limits, payment_settlement, transitions
 from app.cases.commitments import commitment_for
 from app.cases.errors import (
     CaseNotFound,
@@ -18,7 +18,7 @@ from app.cases.errors import (
     MethodNotAllowed,
     NotEditable,
 )
-from app.cases.models import Case, CaseEvent, CaseMaterial, utcnow
+from app.cases.models import Case, CaseMaterial, utcnow
 from app.cases.presenters import detail as _detail
 from app.cases.presenters import summary as _summary
 from app.cases.states import EDITABLE, CaseStatus
@@ -225,16 +225,19 @@ def upload_file(principal: Principal, case_id: int, position: int, stream) -> di
 
 
 def mark_paid(case_id: int, *, actor: str, payload: dict | None = None) -> bool:
-    """For payments/: the fee of a case is confirmed paid. Locks the case and moves it from
-    payment_pending to submitted in the caller's transaction (the caller commits together with
-    its own order change). False, and nothing changed, when the case is no longer awaiting
-    payment (already paid, withdrawn …)."""
-    moved = transitions.move_by_id(case_id, "pay", actor=actor, payload=payload)
-    if moved is None:
-        return False
-    if moved["instant_rules"]:  # only then is the whole case needed
-        instant.try_instant(transitions.lock_case(case_id))
-    return True
+    """The fee of a case is confirmed paid: the same settlement as payments' own
+    (`app.cases.payment_settlement.settle_payment`, the `pay` move of the one writer), in the
+    caller's transaction (the caller commits). False, and nothing changed, when the case is no
+    longer awaiting payment (already paid, withdrawn …)."""
+    facts = payload or {}
+    settled = payment_settlement.settle_payment(
+        case_id,
+        channel=facts.get("channel"),
+        out_trade_no=facts.get("out_trade_no"),
+        amount_fen=facts.get("amount_fen"),
+        actor=actor,
+    )
+    return settled.moved
 
 
 def record_step(
@@ -248,17 +251,11 @@ def record_step(
 ) -> None:
     """For payments/ and delivery/: a step that does not change the case's status (a refund, a
     parcel handed to the courier …) on the case's timeline, and optionally an outbox event, in
-    the caller's transaction (the caller commits)."""
+    the caller's transaction (the caller commits). Written by `transitions.record_step`."""
     case = db.session.get(Case, case_id)
     if case is None:
         raise CaseNotFound()
-    db.session.add(
-        CaseEvent(
-            case_id=case.id, action=action, from_status=case.status, to_status=case.status, actor=actor, note=note
-        )
-    )
-    if event_type is not None:
-        transitions.emit_case_event(case, event_type, payload)
+    transitions.record_step(case, action, actor=actor, note=note, event_type=event_type, payload=payload)
     db.session.flush()
 
 

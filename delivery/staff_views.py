@@ -1,5 +1,6 @@
 """Staff API: delivery of results — the courier order queue, retries, waybills for the hall
-courier, handover at the window against the pickup code, the department's courier."""
+courier, handover at the window against the pickup code, the department's courier. Mounted
+under /staff/api/v1 by `delivery.init_app` (a satellite's staff views live in the satellite)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import marshmallow as ma
 from flask.views import MethodView
 
 from app.cases import errors as case_errors
-from app.staff.models import StaffRole
+from app.staff.public import StaffRole
 from app.staff_api.security import current_staff, require_staff
 from app.web.api import PlatformBlueprint as Blueprint
 from app.web.contract import declares
