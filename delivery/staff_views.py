@@ -4,7 +4,6 @@ under /staff/api/v1 by `delivery.init_app` (a satellite's staff views live in th
 
 from __future__ import annotations
 
-import marshmallow as ma
 from flask.views import MethodView
 
 from app.cases import errors as case_errors
@@ -12,69 +11,20 @@ from app.staff.public import StaffRole
 from app.staff_api.security import current_staff, require_staff
 from app.web.api import PlatformBlueprint as Blueprint
 from app.web.contract import declares
-from app.web.schemas import BaseSchema, Instant, PageQuerySchema, one_of, page_of
+from app.web.schemas import page_of
 from delivery import errors as delivery_errors
 from delivery import staff as delivery_staff
-from delivery.models import DeliveryStatus
-from delivery.providers import NAMES
+from delivery.staff_schemas import (
+    CourierChoiceSchema,
+    CourierConfigSchema,
+    DeliveryQuerySchema,
+    PickupCodeSchema,
+    StaffDeliveryDetailSchema,
+    StaffDeliverySchema,
+    WaybillSchema,
+)
 
-F = ma.fields
 blp = Blueprint("staff_delivery", __name__, description="Staff API: delivery of results (寄递)")
-
-
-class DeliveryQuerySchema(PageQuerySchema):
-    status = F.String(validate=ma.validate.OneOf([s.value for s in DeliveryStatus]))
-
-
-class StaffDeliverySchema(ma.Schema):
-    id = F.Integer()
-    case_id = F.Integer()
-    case_number = F.String(allow_none=True)
-    service_name = F.String()
-    method = one_of(("mail", "pickup"))
-    status = one_of(DeliveryStatus)
-    status_text = F.String()
-    courier = one_of(NAMES, allow_none=True)
-    order_id = F.String(allow_none=True)
-    waybill_no = F.String(allow_none=True)
-    order_attempts = F.Integer()
-    last_error = F.String(allow_none=True)
-    updated_at = Instant()
-
-
-class RecipientSchema(ma.Schema):
-    name = F.String()
-    mobile = F.String()
-    address = F.String()
-
-
-class StaffDeliveryDetailSchema(StaffDeliverySchema):
-    recipient = F.Nested(RecipientSchema, allow_none=True)
-    pickup_code_masked = F.String(allow_none=True)
-    pickup_locked = F.Boolean(
-        metadata={"description": "the pickup code was locked after wrong codes; the citizen gets a new one"}
-    )
-
-
-class WaybillSchema(BaseSchema):
-    waybill_no = F.String(
-        required=True, validate=ma.validate.Regexp(r"^[A-Za-z0-9]{6,30}$", error="运单号为6–30位字母或数字")
-    )
-    courier_name = F.String(required=True, validate=ma.validate.Length(min=2, max=30))
-
-
-class PickupCodeSchema(BaseSchema):
-    pickup_code = F.String(required=True, validate=ma.validate.Regexp(r"^\d{6}$", error="取件码为6位数字"))
-
-
-class CourierChoiceSchema(BaseSchema):
-    courier = F.String(required=True, validate=ma.validate.OneOf(NAMES))
-
-
-class CourierConfigSchema(ma.Schema):
-    department_code = F.String()
-    courier = one_of(NAMES)
-    name = F.String()
 
 
 @blp.route("/departments/<string:department_code>/deliveries")
