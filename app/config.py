@@ -9,14 +9,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from app.settings.development import DEV_FIELD_ENCRYPTION_KEYS, DEV_FIELD_HASH_KEY, DEV_SECRET_KEY
+from app.settings.production import production_problems
+
 ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("ZSB_VAR_DIR", ROOT / "var"))
-
-# Development secrets: public by construction, so production must replace every one of them.
-DEV_SECRET_KEY = "dev-only-secret-key-change-me-0123456789"  # noqa: S105 - the known development value production refuses
-# key id ":" urlsafe-base64 of 32 bytes; the first key encrypts, all of them decrypt (rotation).
-DEV_FIELD_ENCRYPTION_KEYS = "dev1:ZGV2LW9ubHktZmllbGQta2V5LTMyLWJ5dGVzLS0tLS0="
-DEV_FIELD_HASH_KEY = "dev-only-field-hash-key"
 
 
 def normalise_database_url(url: str) -> str:
@@ -295,8 +292,6 @@ class ProductionConfig(Config):
     def check(cls, config: dict) -> None:
         """Refuse to start while any setting is a development value, a fake, a sandbox or loopback
         provider, or an enabled provider lacks its credentials; every bad setting is named."""
-        from app.settings.production import production_problems
-
         problems = production_problems(config)
         if problems:
             raise RuntimeError("refusing to start in production: " + "; ".join(problems))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
+from app.settings.development import DEV_FIELD_ENCRYPTION_KEYS, DEV_FIELD_HASH_KEY, DEV_SECRET_KEY
 from app.storage.settings import storage_problems
 
 # Provider test environments: real hosts, but not where citizens' payments and parcels go.
@@ -38,8 +39,6 @@ ALIYUN_SMS_CREDENTIALS = (
 
 def production_problems(config) -> list[str]:
     """Every reason `config` must not run in production, each naming its setting."""
-    from app.config import DEV_FIELD_ENCRYPTION_KEYS, DEV_FIELD_HASH_KEY, DEV_SECRET_KEY
-
     problems: list[str] = []
     if config["SECRET_KEY"] == DEV_SECRET_KEY or len(config["SECRET_KEY"]) < 32:
         problems.append("SECRET_KEY is the development default or shorter than 32 characters")

@@ -32,7 +32,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app import ratelimit
 from app.extensions import db
 from app.staff import errors, totp
-from app.staff.base import StaffPrincipal, public, record
+from app.staff.base import StaffPrincipal, public, record, revoke_sessions  # noqa: F401 - auth.revoke_sessions for callers
 from app.staff.models import StaffSession, StaffUser, utcnow
 
 log = logging.getLogger(__name__)
@@ -171,20 +171,6 @@ def authenticate(token: str) -> StaffPrincipal:
     if session.revoked_at is not None or not user.active or (totp.required() and not session.second_factor):
         raise errors.StaffSessionRevoked()
     return StaffPrincipal(user.id, user.username, user.role, user.department_code, session.id)
-
-
-def revoke_sessions(staff_id: int, *, reason: str, keep: str | None = None) -> int:
-    """End every live session of a staff account (but `keep`); the caller commits."""
-    where = [StaffSession.staff_id == staff_id, StaffSession.revoked_at.is_(None)]
-    if keep:
-        where.append(StaffSession.id != keep)
-    result = db.session.execute(
-        sa.update(StaffSession)
-        .where(*where)
-        .values(revoked_at=utcnow(), revoke_reason=reason)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount
 
 
 def logout(principal: StaffPrincipal, *, ip: str | None = None) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sqlalchemy as sa
+
 from app.extensions import db
-from app.staff.models import StaffAction, StaffUser
+from app.staff.models import StaffAction, StaffSession, StaffUser, utcnow
 
 
 @dataclass(frozen=True)
@@ -51,3 +53,17 @@ def record(
             ip=ip,
         )
     )
+
+
+def revoke_sessions(staff_id: int, *, reason: str, keep: str | None = None) -> int:
+    """End every live session of a staff account (but `keep`); the caller commits."""
+    where = [StaffSession.staff_id == staff_id, StaffSession.revoked_at.is_(None)]
+    if keep:
+        where.append(StaffSession.id != keep)
+    result = db.session.execute(
+        sa.update(StaffSession)
+        .where(*where)
+        .values(revoked_at=utcnow(), revoke_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount

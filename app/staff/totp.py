@@ -29,7 +29,7 @@ from flask import current_app
 from app import crypto, ratelimit
 from app.extensions import db
 from app.staff import errors
-from app.staff.base import StaffPrincipal, record
+from app.staff.base import StaffPrincipal, record, revoke_sessions
 from app.staff.models import StaffUser, utcnow
 
 log = logging.getLogger(__name__)
@@ -101,8 +101,6 @@ def _checked(staff_id: int, check) -> None:
 
 def enrol_by_admin(username: str) -> str:
     """CLI: give `username` a new active secret (commits); returns the otpauth URI."""
-    from app.staff import auth
-
     user = db.session.scalar(sa.select(StaffUser).where(StaffUser.username == (username or "").strip().lower()))
     if user is None:
         raise errors.StaffNotFound()
@@ -111,7 +109,7 @@ def enrol_by_admin(username: str) -> str:
     user.totp_pending_enc = None
     user.totp_enabled_at = utcnow()
     user.totp_last_step = None
-    auth.revoke_sessions(user.id, reason="totp_enrolled")
+    revoke_sessions(user.id, reason="totp_enrolled")
     record(staff_id=user.id, department_code=user.department_code, action="staff.totp_enrol", target="cli")
     uri = _uri(secret, user.username)
     db.session.commit()
@@ -135,8 +133,6 @@ def start_enrolment(principal: StaffPrincipal, *, code: str | None = None) -> di
 
 def confirm_enrolment(principal: StaffPrincipal, *, code: str) -> dict:
     """Activate the pending secret with a current code of it (commits); other sessions end."""
-    from app.staff import auth
-
     user = db.session.get(StaffUser, principal.staff_id, with_for_update=True)
     if user.totp_pending_enc is None:
         db.session.rollback()
@@ -155,7 +151,7 @@ def confirm_enrolment(principal: StaffPrincipal, *, code: str) -> dict:
     user.totp_pending_enc = None
     user.totp_enabled_at = now
     user.totp_last_step = step_box[0]
-    revoked = auth.revoke_sessions(user.id, reason="totp_enrolled", keep=principal.session_id)
+    revoked = revoke_sessions(user.id, reason="totp_enrolled", keep=principal.session_id)
     record(staff_id=user.id, department_code=user.department_code, action="staff.totp_enrol", target="api")
     db.session.commit()
     log.info("staff second factor enrolled", extra={"staff_id": user.id, "by": "api", "revoked": revoked})

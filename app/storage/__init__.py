@@ -26,7 +26,6 @@ from pathlib import Path
 from flask import current_app
 
 from app import crypto
-from app.config import VAR_DIR
 from app.storage.base import CHUNK_SIZE, Storage, StorageError, StorageUnavailable, check_key
 
 __all__ = [
@@ -152,7 +151,7 @@ def get_backend() -> Storage:
         return storage_for(current_app)
     if backend != "local":
         raise StorageUnavailable(f"unknown STORAGE_BACKEND {backend!r}")
-    root = current_app.config.get("STORAGE_DIR") or (VAR_DIR / "files")
+    root = current_app.config["STORAGE_DIR"]  # app/config.py: <var>/files unless set
     return LocalStorage(Path(root))
 
 

@@ -13,7 +13,7 @@ import logging
 import uuid
 
 import marshmallow as ma
-from flask import g, has_request_context, jsonify
+from flask import current_app, g, has_request_context, jsonify
 from flask_smorest import Api, Blueprint
 from sqlalchemy import exc as sa_exc
 from webargs.flaskparser import FlaskParser
@@ -237,13 +237,16 @@ def error_details(error) -> dict | None:
     return getattr(error, "details", None) or None
 
 
+def _rollback() -> None:
+    # through the app's Flask-SQLAlchemy extension: app.extensions imports this module (PlatformApi)
+    current_app.extensions["sqlalchemy"].session.rollback()
+
+
 def handle_database_unavailable(error: Exception):
     """The database is unreachable (or dropped the connection): 503 with Retry-After, like storage.
     Only the error class is logged: the driver's message may quote SQL parameters."""
-    from app.extensions import db
-
     try:
-        db.session.rollback()
+        _rollback()
     except Exception:  # noqa: BLE001 - the session may be as unusable as the connection
         pass
     log.warning(
@@ -259,10 +262,8 @@ def handle_database_unavailable(error: Exception):
 def handle_data_error(error: Exception):
     """A value the database refuses (a number out of its column's range, text too long): bad input
     that slipped past the schema — 422, never 500. Logged by class (the message quotes values)."""
-    from app.extensions import db
-
     try:
-        db.session.rollback()
+        _rollback()
     except Exception:  # noqa: BLE001
         pass
     log.warning("database refused a value: %s", type(getattr(error, "orig", None) or error).__name__)

@@ -239,9 +239,10 @@ def record_provider_docs(blueprint, document) -> None:
     init_app, after the blueprint's own rules)."""
 
     def _record(state):
-        from app.extensions import api
-
-        if api.spec is not None:
-            document(api.spec, state.app)
+        # the app's flask-smorest Api (app.extensions imports app.web.api, which imports this module)
+        for api in state.app.extensions.get("flask-smorest", {}).get("apis", {}).values():
+            spec = api["ext_obj"].spec
+            if spec is not None:
+                document(spec, state.app)
 
     blueprint.record(_record)
