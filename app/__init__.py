@@ -63,9 +63,11 @@ def _register_models() -> None:
     # satellite registers its own in its init_app.
     import app.appointments.models  # noqa: F401
     import app.cases.models  # noqa: F401
+    import app.catalog.bundle_models  # noqa: F401
     import app.catalog.models  # noqa: F401
     import app.complaints.models  # noqa: F401
     import app.credit.models  # noqa: F401
+    import app.enterprises.models  # noqa: F401
     import app.evaluations.models  # noqa: F401
     import app.identity.models  # noqa: F401
     import app.licences.models  # noqa: F401

@@ -55,6 +55,9 @@ class Case(db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column()
     # a draft's expiry notice went out (app/cases/retention.py); void once the draft changes after it
     expiry_warned_at: Mapped[datetime | None] = mapped_column()
+    # The enterprise the case is applied for (the applicant) while `account_id` is the person who
+    # acts for it (the handler); null for an individual's own case.
+    enterprise_id: Mapped[int | None] = mapped_column(sa.ForeignKey("enterprises.id"), index=True)
 
     materials: Mapped[list[CaseMaterial]] = relationship(
         back_populates="case", order_by="CaseMaterial.position", cascade="all, delete-orphan"

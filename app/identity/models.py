@@ -125,6 +125,12 @@ class AuthSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column()
     revoke_reason: Mapped[str | None] = mapped_column(sa.String(32))
+    # An acting session (the person acting for an enterprise) is a child of the personal session
+    # it was switched from; revoking the parent revokes it. The enterprise and grant are opaque
+    # here: app/enterprises checks them on every request.
+    parent_id: Mapped[str | None] = mapped_column(sa.String(32), index=True)
+    enterprise_id: Mapped[int | None] = mapped_column()
+    grant_id: Mapped[int | None] = mapped_column()
 
 
 class RefreshToken(db.Model):

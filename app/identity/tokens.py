@@ -35,14 +35,30 @@ LEEWAY_SECONDS = 5
 
 
 @dataclass(frozen=True)
+class Acting:
+    """The enterprise a person acts for in this session, as confirmed on this request
+    (app/enterprises): their role, and the items they may act in (None: every item)."""
+
+    enterprise_id: int
+    role: str
+    grant_id: int | None = None
+    item_codes: frozenset[str] | None = None
+
+    def covers(self, service_code: str) -> bool:
+        return self.item_codes is None or service_code in self.item_codes
+
+
+@dataclass(frozen=True)
 class Principal:
-    """Who is calling, as proven by a valid access token of a live session."""
+    """Who is calling, as proven by a valid access token of a live session. `acting` is set
+    when the person acts for an enterprise (the session was switched to it)."""
 
     account_id: int
     session_id: str
     level: int
     auth_time: datetime
     face_at: datetime | None
+    acting: Acting | None = None
 
 
 @dataclass(frozen=True)
