@@ -46,6 +46,7 @@ __all__ = [
     "expire_due",
     "get_for_account",
     "issue",
+    "issue_to_enterprise",
     "revoke",
     "show_code_png",
     "today",
@@ -164,10 +165,66 @@ def issue(
     key, if given, is taken out as the licence number. Without it, ID-numbered licences
     (居民身份证, 机动车驾驶证, 社会保障卡) carry the holder's ID number and others the number
     the platform assigns (division code + year + serial). `valid_until` None means long-term."""
-    essentials = _check_essentials(essentials)
     resident = db.session.get(Resident, resident_id)
     if resident is None:
         raise errors.ResidentNotFound()
+    return _issue(
+        holder_hash=resident.id_hash,
+        holder_name=crypto.decrypt(resident.name_enc, context=registry.NAME_CONTEXT),
+        id_number=lambda: crypto.decrypt(resident.id_enc, context=registry.ID_CONTEXT),
+        licence_type_code=licence_type_code,
+        issuer_department_code=issuer_department_code,
+        essentials=essentials,
+        valid_until=valid_until,
+        source_ref=source_ref,
+        issued_on=issued_on,
+        commit=commit,
+    )
+
+
+def issue_to_enterprise(
+    *,
+    uscc_hash: str,
+    holder_name: str,
+    licence_type_code: str,
+    issuer_department_code: str,
+    essentials: dict,
+    valid_until: date | None = None,
+    source_ref: str | None = None,
+    issued_on: date | None = None,
+    commit: bool = True,
+) -> dict:
+    """Issue a licence to an enterprise (营业执照, 食品经营许可证 …): held by its `uscc_hash`
+    (app.enterprises.public.enterprise_facts) in the enterprise's name; as `issue` otherwise.
+    An enterprise has no ID number: without a "licence_number" the platform assigns one."""
+    return _issue(
+        holder_hash=uscc_hash,
+        holder_name=holder_name,
+        id_number=None,
+        licence_type_code=licence_type_code,
+        issuer_department_code=issuer_department_code,
+        essentials=essentials,
+        valid_until=valid_until,
+        source_ref=source_ref,
+        issued_on=issued_on,
+        commit=commit,
+    )
+
+
+def _issue(
+    *,
+    holder_hash: str,
+    holder_name: str,
+    id_number,
+    licence_type_code: str,
+    issuer_department_code: str,
+    essentials: dict,
+    valid_until: date | None,
+    source_ref: str | None,
+    issued_on: date | None,
+    commit: bool,
+) -> dict:
+    essentials = _check_essentials(essentials)
     licence_type = db.session.scalar(sa.select(LicenceType).where(LicenceType.code == licence_type_code))
     if licence_type is None:
         raise errors.UnknownLicenceType()
@@ -182,12 +239,10 @@ def issue(
     licence = ELicence(
         # A unique placeholder until the row number (the serial) is known.
         identifier=f"pending:{uuid.uuid4().hex}",
-        holder_hash=resident.id_hash,
+        holder_hash=holder_hash,
         licence_type_id=licence_type.id,
         issuer_id=issuer.id,
-        holder_name_enc=crypto.encrypt(
-            crypto.decrypt(resident.name_enc, context=registry.NAME_CONTEXT), context=NAME_CONTEXT
-        ),
+        holder_name_enc=crypto.encrypt(holder_name, context=NAME_CONTEXT),
         number_enc="",
         essentials_enc=crypto.encrypt(json.dumps(essentials, ensure_ascii=False), context=ESSENTIALS_CONTEXT),
         issued_on=issued_on,
@@ -198,8 +253,8 @@ def issue(
     db.session.add(licence)
     db.session.flush()
     if not number:
-        if licence_type.code in ID_NUMBERED_TYPES:
-            number = crypto.decrypt(resident.id_enc, context=registry.ID_CONTEXT)
+        if licence_type.code in ID_NUMBERED_TYPES and id_number is not None:
+            number = id_number()
         else:
             number = f"{issuer.division_code}{issued_on.year}{licence.id:08d}"
     licence.number_enc = crypto.encrypt(number, context=NUMBER_CONTEXT)
