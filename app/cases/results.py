@@ -18,7 +18,8 @@ from app.licences import service as licences
 
 
 def issue_licence(case: Case) -> dict | None:
-    """Issue the item's e-licence to the applicant, issued by the item's department (no commit).
+    """Issue the item's e-licence to the applicant — the person, or the enterprise the case was
+    applied for (its wallet) — issued by the item's department (no commit).
     None when the item's result carries no licence type, or the applicant has no registry entry
     (the window then issues on paper)."""
     licence_type = db.session.scalar(
@@ -28,11 +29,14 @@ def issue_licence(case: Case) -> dict | None:
     )
     if licence_type is None:
         return None
-    resident_id = identity.resident_id_of(case.account_id)
-    if resident_id is None:
-        return None
+    holder: dict = {"enterprise_id": case.enterprise_id}
+    if case.enterprise_id is None:
+        # a person's own case: the licence is theirs; an enterprise's case: the enterprise's
+        holder = {"resident_id": identity.resident_id_of(case.account_id)}
+        if holder["resident_id"] is None:
+            return None
     return licences.issue(
-        resident_id=resident_id,
+        **holder,
         licence_type_code=licence_type,
         issuer_department_code=case.department_code,
         essentials={"service_name": case.service_name, "case_number": case.case_number},

@@ -284,3 +284,13 @@ def validate_form(code: str, data: dict) -> None:
     errors = form_errors(schema, data)
     if errors:
         raise FormInvalid(errors=errors)
+
+
+def audience_of(code: str) -> list[str] | None:
+    """Who the active item `code` is for ("individual", "legal_person"); None when there is no
+    such item (taken offline: a case under way keeps going)."""
+    return db.session.scalar(
+        sa.select(m.ServiceItem.audience).where(
+            m.ServiceItem.implementation_code == code, m.ServiceItem.active.is_(True)
+        )
+    )

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from app import crypto
 from app.catalog.models import Department, LicenceType
+from app.enterprises import public as enterprises
 from app.extensions import db
 from app.identity import registry
 from app.identity.models import Resident
@@ -38,6 +39,8 @@ log = logging.getLogger(__name__)
 
 # Licences whose number is the holder's resident ID number.
 ID_NUMBERED_TYPES = frozenset({"L-JMSFZ", "L-JSZ", "L-SBK"})
+# Licences whose number is the holder enterprise's USCC.
+USCC_NUMBERED_TYPES = frozenset({"L-YYZZ"})
 
 __all__ = [
     "authorise_use",
@@ -71,12 +74,13 @@ def _summary(licence: ELicence) -> dict:
     }
 
 
-def wallet_for_account(account_id: int) -> list[dict]:
+def wallet_for_account(account_id: int, *, enterprise_id: int | None = None) -> list[dict]:
     """The licences of the person verified on this account (newest first); [] without real name.
+    With `enterprise_id` (the caller acts for it), the enterprise's licences instead.
 
     Each: {"id", "identifier", "licence_type": {"code", "name"}, "status", "holder_masked",
     "number_masked", "issued_on", "valid_until", "issuer": {"code", "name"}}."""
-    holder = holder_hash(account_id)
+    holder = holder_hash(account_id, enterprise_id)
     if holder is None:
         return []
     rows = db.session.scalars(
@@ -87,17 +91,17 @@ def wallet_for_account(account_id: int) -> list[dict]:
     return [_summary(row) for row in rows]
 
 
-def wallet_page_for_account(account_id: int, *, page: int, page_size: int) -> dict:
+def wallet_page_for_account(account_id: int, *, page: int, page_size: int, enterprise_id: int | None = None) -> dict:
     """The wallet as one page: {"items", "total", "page", "page_size"}."""
-    items = wallet_for_account(account_id)
+    items = wallet_for_account(account_id, enterprise_id=enterprise_id)
     start = (page - 1) * page_size
     return {"items": items[start : start + page_size], "total": len(items), "page": page, "page_size": page_size}
 
 
-def get_for_account(account_id: int, licence_id: int) -> dict:
-    """One licence of the account's person, with its essentials masked; LicenceNotFound for a
-    licence that does not exist or belongs to someone else."""
-    licence = owned(account_id, licence_id)
+def get_for_account(account_id: int, licence_id: int, *, enterprise_id: int | None = None) -> dict:
+    """One licence of the account's person (or of the enterprise it acts for), with its
+    essentials masked; LicenceNotFound for a licence that does not exist or belongs to someone else."""
+    licence = owned(account_id, licence_id, enterprise_id=enterprise_id)
     out = _summary(licence)
     out["essentials"] = mask_essentials(essentials_of(licence))
     return out
@@ -111,16 +115,17 @@ def owned_licence_id(account_id: int, licence_id: int) -> int:
 # ---------------------------------------------------------------- use
 
 
-def authorise_use(*, account_id: int, licence_id: int, purpose: str) -> dict:
+def authorise_use(*, account_id: int, licence_id: int, purpose: str, enterprise_id: int | None = None) -> dict:
     """The holder authorises using this licence for `purpose` (e.g. a case reference); recorded
-    in licence_uses (commits). LicenceNotFound for another person's licence, LicenceNotUsable
+    in licence_uses (commits) with the account that did it. With `enterprise_id`, a licence of
+    the enterprise the account acts for. LicenceNotFound for another person's licence, LicenceNotUsable
     when it is expired or revoked.
 
     Returns {"licence_id", "licence_type_code", "authorisation_id"}."""
     purpose = (purpose or "").strip()
     if not purpose or len(purpose) > 200:
         raise errors.InvalidPurpose()
-    licence = owned(account_id, licence_id, lock=True)
+    licence = owned(account_id, licence_id, lock=True, enterprise_id=enterprise_id)
     if effective_status(licence) != LicenceStatus.VALID:
         db.session.rollback()
         raise errors.LicenceNotUsable()
@@ -147,7 +152,8 @@ def _check_essentials(essentials: dict) -> dict:
 
 def issue(
     *,
-    resident_id: int,
+    resident_id: int | None = None,
+    enterprise_id: int | None = None,
     licence_type_code: str,
     issuer_department_code: str,
     essentials: dict,
@@ -156,7 +162,7 @@ def issue(
     issued_on: date | None = None,
     commit: bool = True,
 ) -> dict:
-    """Issue a licence to a resident (commits, unless `commit=False`: then the caller's
+    """Issue a licence to a resident — or to an enterprise, with `enterprise_id` (commits, unless `commit=False`: then the caller's
     transaction carries it — the cases core issues results with the move that decides them);
     returns its wallet summary.
 
@@ -165,9 +171,7 @@ def issue(
     (居民身份证, 机动车驾驶证, 社会保障卡) carry the holder's ID number and others the number
     the platform assigns (division code + year + serial). `valid_until` None means long-term."""
     essentials = _check_essentials(essentials)
-    resident = db.session.get(Resident, resident_id)
-    if resident is None:
-        raise errors.ResidentNotFound()
+    holder = _holder(resident_id, enterprise_id)
     licence_type = db.session.scalar(sa.select(LicenceType).where(LicenceType.code == licence_type_code))
     if licence_type is None:
         raise errors.UnknownLicenceType()
@@ -182,12 +186,10 @@ def issue(
     licence = ELicence(
         # A unique placeholder until the row number (the serial) is known.
         identifier=f"pending:{uuid.uuid4().hex}",
-        holder_hash=resident.id_hash,
+        holder_hash=holder["hash"],
         licence_type_id=licence_type.id,
         issuer_id=issuer.id,
-        holder_name_enc=crypto.encrypt(
-            crypto.decrypt(resident.name_enc, context=registry.NAME_CONTEXT), context=NAME_CONTEXT
-        ),
+        holder_name_enc=crypto.encrypt(holder["name"], context=NAME_CONTEXT),
         number_enc="",
         essentials_enc=crypto.encrypt(json.dumps(essentials, ensure_ascii=False), context=ESSENTIALS_CONTEXT),
         issued_on=issued_on,
@@ -198,8 +200,8 @@ def issue(
     db.session.add(licence)
     db.session.flush()
     if not number:
-        if licence_type.code in ID_NUMBERED_TYPES:
-            number = crypto.decrypt(resident.id_enc, context=registry.ID_CONTEXT)
+        if holder["number"] and licence_type.code in holder["numbered_types"]:
+            number = holder["number"]()
         else:
             number = f"{issuer.division_code}{issued_on.year}{licence.id:08d}"
     licence.number_enc = crypto.encrypt(number, context=NUMBER_CONTEXT)
@@ -210,6 +212,30 @@ def issue(
         db.session.commit()
     log.info("licence issued", extra={"licence_id": out["id"], "licence_type": licence_type.code})
     return out
+
+
+def _holder(resident_id: int | None, enterprise_id: int | None) -> dict:
+    """Who a licence is issued to: a resident (keyed by ID hash, ID-numbered licence types carry
+    the ID number) or an enterprise (keyed by USCC hash, its 营业执照 carries the USCC)."""
+    if enterprise_id is not None:
+        facts = enterprises.applicant_facts(enterprise_id)
+        if facts is None:
+            raise errors.ResidentNotFound("未找到该企业", error="ENTERPRISE_NOT_FOUND")
+        return {
+            "hash": facts["uscc_hash"],
+            "name": facts["name"],
+            "numbered_types": USCC_NUMBERED_TYPES,
+            "number": lambda: facts["uscc"],
+        }
+    resident = db.session.get(Resident, resident_id) if resident_id is not None else None
+    if resident is None:
+        raise errors.ResidentNotFound()
+    return {
+        "hash": resident.id_hash,
+        "name": crypto.decrypt(resident.name_enc, context=registry.NAME_CONTEXT),
+        "numbered_types": ID_NUMBERED_TYPES,
+        "number": lambda: crypto.decrypt(resident.id_enc, context=registry.ID_CONTEXT),
+    }
 
 
 def _set_status(licence: ELicence, status: LicenceStatus, *, reason: str | None = None) -> None:
@@ -263,15 +289,17 @@ def expire_due(*, on: date | None = None) -> int:
 # ---------------------------------------------------------------- show codes (亮证)
 
 
-def create_show_code(*, account_id: int, licence_id: int) -> dict:
+def create_show_code(*, account_id: int, licence_id: int, enterprise_id: int | None = None) -> dict:
     """A short-lived single-use code (and its QR PNG, base64) showing one of the account's
-    person's valid licences. See app.licences.showcodes."""
-    return showcodes.create(account_id=account_id, licence_id=licence_id)
+    person's (or the enterprise's it acts for) valid licences. See app.licences.showcodes."""
+    return showcodes.create(account_id=account_id, licence_id=licence_id, enterprise_id=enterprise_id)
 
 
-def show_code_png(*, account_id: int, licence_id: int, code: str) -> bytes:
+def show_code_png(*, account_id: int, licence_id: int, code: str, enterprise_id: int | None = None) -> bytes:
     """The QR PNG of a live show code the account created for this licence."""
-    return showcodes.png_for_account(account_id=account_id, licence_id=licence_id, code=code)
+    return showcodes.png_for_account(
+        account_id=account_id, licence_id=licence_id, code=code, enterprise_id=enterprise_id
+    )
 
 
 def check_show_code(code: str, *, ip: str | None) -> dict:
