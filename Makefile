@@ -22,9 +22,10 @@ install: $(STAMP) ## Create .venv and install the pinned requirements
 migrate: $(STAMP) ## Apply the Alembic migrations
 	$(BIN)/flask db upgrade
 
-seed: migrate ## Load the demo data: catalog, residents, licences, credit records, calendar, staff, halls and slots (idempotent)
+seed: migrate ## Load the demo data: catalog, residents, enterprises, licences, credit records, calendar, staff, halls and slots (idempotent)
 	$(BIN)/flask catalog seed
 	$(BIN)/flask residents seed
+	$(BIN)/flask enterprises seed
 	$(BIN)/flask licences seed
 	$(BIN)/flask credit seed
 	$(BIN)/flask workdays seed

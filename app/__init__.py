@@ -98,6 +98,7 @@ def _register_cli(app: Flask) -> None:
     from app.appointments.cli import appointments_cli
     from app.catalog.cli import catalog_cli
     from app.credit.cli import credit_cli
+    from app.enterprises.cli import enterprises_cli
     from app.identity.cli import residents_cli
     from app.licences.cli import licences_cli
     from app.rotation import crypto_cli
@@ -111,6 +112,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(staff_cli)
     app.cli.add_command(workdays_cli)
     app.cli.add_command(credit_cli)
+    app.cli.add_command(enterprises_cli)
     app.cli.add_command(storage_cli)
     app.cli.add_command(crypto_cli)
 

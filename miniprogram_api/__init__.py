@@ -16,6 +16,7 @@ def register(api) -> None:
     from miniprogram_api.catalog import blp as catalog_blp
     from miniprogram_api.complaints import blp as complaints_blp
     from miniprogram_api.delivery import blp as delivery_blp
+    from miniprogram_api.enterprises import blp as enterprises_blp
     from miniprogram_api.evaluations import blp as evaluations_blp
     from miniprogram_api.identity import blp as identity_blp
     from miniprogram_api.licences import blp as licences_blp
@@ -33,5 +34,6 @@ def register(api) -> None:
     api.register_blueprint(payments_blp, url_prefix=URL_PREFIX)
     api.register_blueprint(delivery_blp, url_prefix=URL_PREFIX)
     api.register_blueprint(notifications_blp, url_prefix=URL_PREFIX)
+    api.register_blueprint(enterprises_blp, url_prefix=URL_PREFIX)
     for module_blp in (stats_blp, complaints_blp, evaluations_blp, appointments_blp):
         api.register_blueprint(module_blp, url_prefix=URL_PREFIX)

@@ -37,7 +37,6 @@ LICENCE_ISSUE_ERRORS = (
     lic_errors.UnknownIssuer,
     lic_errors.InvalidEssentials,
     (422, "INVALID_VALIDITY", "有效期截止日期不能早于发证日期"),
-    (404, "ENTERPRISE_NOT_FOUND", "未找到该企业"),
 )
 # who may apply in the caller's context (a person, or an enterprise acted for)
 APPLICANT_ERRORS = (case_errors.AudienceMismatch, case_errors.NotAuthorisedForItem, case_errors.EnterpriseCannotApply)

@@ -36,7 +36,7 @@ class Me(MethodView):
 
 @blp.route("/me/channels/<string:channel>")
 class MyChannel(MethodView):
-    @require_level(4, fresh=True)
+    @require_level(4, fresh=True, personal=True)
     @blp.response(204)
     @declares(id_errors.ChannelNotFound, id_errors.LastChannel)
     def delete(self, channel: str):
@@ -56,7 +56,7 @@ class Verifications(MethodView):
 
 @blp.route("/identity/realname")
 class Realname(MethodView):
-    @require_level(2)
+    @require_level(2, personal=True)
     @blp.arguments(RealnameSchema)
     @blp.response(200, TokenSchema)
     @declares(
@@ -75,7 +75,7 @@ class Realname(MethodView):
 
 @blp.route("/identity/face/start")
 class FaceStart(MethodView):
-    @require_level(2)
+    @require_level(2, personal=True)
     @blp.arguments(FaceStartSchema)
     @blp.response(200, FaceStartedSchema)
     @declares(
@@ -102,7 +102,7 @@ class FaceStart(MethodView):
 
 @blp.route("/identity/face/complete")
 class FaceComplete(MethodView):
-    @require_level(2)
+    @require_level(2, personal=True)
     @blp.arguments(FaceCompleteSchema)
     @blp.response(200, TokenSchema)
     @declares(*FACE_COMPLETE_ERRORS, *PROVIDER_ERRORS)

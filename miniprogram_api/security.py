@@ -21,10 +21,11 @@ import functools
 from flask import current_app, g, request
 from flask_smorest import Blueprint
 
+from app.enterprises import public as enterprises
 from app.identity import errors as identity_errors
 from app.identity import service as identity
 from app.identity.providers import base as gateway_errors
-from app.web.contract import mark_citizen_auth
+from app.web.contract import declares, mark_citizen_auth
 
 BEARER_SCHEME = "bearerAuth"
 SECURITY_SCHEME = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
@@ -47,8 +48,12 @@ def client_ip() -> str | None:
     return request.remote_addr
 
 
-def require_level(level: int = 2, *, fresh: bool = False):
-    """Authenticate the caller and require assurance `level` (with a fresh face check if `fresh`)."""
+def require_level(level: int = 2, *, fresh: bool = False, personal: bool = False):
+    """Authenticate the caller and require assurance `level` (with a fresh face check if `fresh`).
+
+    An acting session (a person acting for an enterprise) is confirmed by the enterprise core on
+    every request (`current_principal().acting`); `personal=True` refuses one with 403
+    ACTING_NOT_ALLOWED (identity changes, binding, accepting grants are the person's own)."""
 
     def decorator(func):
         @functools.wraps(func)
@@ -56,11 +61,15 @@ def require_level(level: int = 2, *, fresh: bool = False):
             token = bearer_token()
             if token is None:
                 raise identity_errors.TokenMissing()
-            principal = identity.authenticate(token)
+            principal = enterprises.authenticate(token)
+            if personal and principal.acting is not None:
+                raise enterprises.ActingNotAllowed()
             identity.require_level(principal, level, fresh=fresh)
             g.principal = principal
             return current_app.ensure_sync(func)(*args, **kwargs)
 
+        if personal:
+            wrapper = declares(enterprises.ActingNotAllowed)(wrapper)
         # the spec gets 401/403 and x-assurance-level / x-fresh-face (app.web.contract)
         return mark_citizen_auth(Blueprint.doc(security=[{BEARER_SCHEME: []}])(wrapper), level, fresh)
 

@@ -47,7 +47,7 @@ def _enterprise_of(payload: dict, facts: dict | None) -> int | None:
 def _representatives(enterprise_id: int | None, holder: int) -> list[int]:
     if enterprise_id is None:
         return []
-    return [a for a in enterprises.representative_accounts(enterprise_id) if a != holder]
+    return [a for a in enterprises.representative_account_ids(enterprise_id) if a != holder]
 
 
 def _consume(account_id: int, channel: str, template_id: str) -> bool:

@@ -58,8 +58,8 @@ def applicant_of(principal: Principal) -> Applicant:
     """The applicant the caller applies as; an enterprise that is not in business is refused."""
     if principal.acting is None:
         return Applicant(holder_hash=identity.id_hash_of(principal.account_id))
-    facts = enterprises.applicant_facts(principal.acting.enterprise_id)
-    if facts is None or not facts["can_apply"]:
+    facts = enterprises.enterprise_facts(principal.acting.enterprise_id)
+    if facts is None or not facts["active"]:
         status = facts["status"] if facts else None
         raise EnterpriseCannotApply(
             f"企业登记状态为“{status}”，不能办理业务" if status else "企业不存在",

@@ -75,7 +75,7 @@ def case_for_payment(
         case = db.session.scalar(sa.select(Case).where(Case.id == case_id, owner))
         if case is None:
             raise CaseNotFound()
-    payer = enterprises.applicant_facts(case.enterprise_id) if case.enterprise_id is not None else None
+    payer = enterprises.enterprise_facts(case.enterprise_id) if case.enterprise_id is not None else None
     return CaseForPayment(
         id=case.id,
         account_id=case.account_id,

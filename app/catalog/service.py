@@ -286,6 +286,42 @@ def validate_form(code: str, data: dict) -> None:
         raise FormInvalid(errors=errors)
 
 
+# --- ent-core: item codes for enterprise agent grants (app.enterprises) ---
+
+
+def item_codes_of_themes(theme_codes) -> frozenset[str]:
+    """The implementation codes of the items in any of these themes (read now, so a
+    grant by theme follows the catalog as it changes)."""
+    codes = list(theme_codes or ())
+    if not codes:
+        return frozenset()
+    rows = db.session.scalars(
+        sa.select(m.ServiceItem.implementation_code)
+        .join(m.service_item_themes, m.service_item_themes.c.service_item_id == m.ServiceItem.id)
+        .join(m.Theme, m.Theme.id == m.service_item_themes.c.theme_id)
+        .where(m.Theme.code.in_(codes))
+    )
+    return frozenset(rows)
+
+
+def unknown_codes(*, item_codes=(), theme_codes=()) -> list[str]:
+    """Which of these item (implementation) codes and theme codes the catalog does not know."""
+    items, themes = set(item_codes or ()), set(theme_codes or ())
+    known = set()
+    if items:
+        known |= set(
+            db.session.scalars(
+                sa.select(m.ServiceItem.implementation_code).where(m.ServiceItem.implementation_code.in_(items))
+            )
+        )
+    if themes:
+        known |= set(db.session.scalars(sa.select(m.Theme.code).where(m.Theme.code.in_(themes))))
+    return sorted((items | themes) - known)
+
+
+# --- ent-scope ---
+
+
 def audience_of(code: str) -> list[str] | None:
     """Who the active item `code` is for ("individual", "legal_person"); None when there is no
     such item (taken offline: a case under way keeps going)."""

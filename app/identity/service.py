@@ -20,15 +20,18 @@ from app.extensions import db
 from app.identity import accounts, audit, errors, face, realname, registry, sms, tokens
 from app.identity.models import Resident, utcnow
 from app.identity.providers.base import ChannelLogin
-from app.identity.tokens import Principal, TokenPair
+from app.identity.tokens import UNCONFIRMED, Acting, Principal, TokenPair
 
 __all__ = [
+    "UNCONFIRMED",
+    "Acting",
     "Principal",
     "TokenPair",
     "add_resident",
     "authenticate",
     "complete_face",
     "describe_account",
+    "end_session",
     "face_login",
     "login_alipay",
     "login_sms",
@@ -39,9 +42,11 @@ __all__ = [
     "require_level",
     "seed_residents",
     "send_sms_code",
+    "start_acting_session",
     "start_face",
     "unlink_channel",
     "verification_history",
+    "verified_name_of",
     "verify_realname",
 ]
 
@@ -369,3 +374,27 @@ def notification_phone(account_id: int) -> str | None:
         .limit(1)
     )
     return crypto.decrypt(enc, context=registry.PHONE_CONTEXT) if enc else None
+
+
+# ---------------------------------------------------------------- acting sessions (app.enterprises)
+
+
+def start_acting_session(principal: Principal, *, enterprise_id: int, grant_id: int | None) -> TokenPair:
+    """A token pair for a child session of the caller's personal session, acting for
+    `enterprise_id` (as its legal representative when `grant_id` is None, else as the agent of
+    that grant). app.enterprises decides whether the person may; flushed, the caller commits."""
+    return tokens.start_child_session(principal.session_id, enterprise_id=enterprise_id, grant_id=grant_id)
+
+
+def end_session(session_id: str, reason: str) -> None:
+    """Revoke one session (and its children); flushed, the caller commits."""
+    tokens.revoke_session(session_id, reason)
+
+
+def verified_name_of(account_id: int) -> str | None:
+    """The account's verified name (for the enterprise core's audit and grant views, masked there)."""
+    from app import crypto
+    from app.identity.models import VerifiedIdentity
+
+    enc = db.session.scalar(sa.select(VerifiedIdentity.name_enc).where(VerifiedIdentity.account_id == account_id))
+    return crypto.decrypt(enc, context=registry.NAME_CONTEXT) if enc else None

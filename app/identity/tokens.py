@@ -34,6 +34,10 @@ ALGORITHM = "HS256"
 LEEWAY_SECONDS = 5
 
 
+# The role of an acting context read from the session but not (yet) confirmed by app.enterprises.
+UNCONFIRMED = "unconfirmed"
+
+
 @dataclass(frozen=True)
 class Acting:
     """The enterprise a person acts for in this session, as confirmed on this request
@@ -155,10 +159,42 @@ def start_session(account_id: int, *, method: str, level: int, face_at: datetime
     return _pair(session, token, now)
 
 
+def start_child_session(parent_session_id: str, *, enterprise_id: int, grant_id: int | None) -> TokenPair:
+    """Open an acting session: a child of the live personal session `parent_session_id` with the
+    same account, level, auth time and face time, naming the enterprise (and the agent grant,
+    if any) the person acts for. Flushed; the caller commits. Whether the person may act for
+    the enterprise is app.enterprises' decision, made before and re-checked on every request."""
+    parent = db.session.get(AuthSession, parent_session_id)
+    if parent is None or parent.revoked_at is not None or parent.parent_id is not None:
+        raise errors.SessionRevoked()
+    now = utcnow().replace(microsecond=0)
+    session = AuthSession(
+        id=uuid.uuid4().hex,
+        account_id=parent.account_id,
+        method="acting",
+        level=parent.level,
+        auth_time=parent.auth_time,
+        face_at=parent.face_at,
+        created_at=now,
+        parent_id=parent.id,
+        enterprise_id=enterprise_id,
+        grant_id=grant_id,
+    )
+    db.session.add(session)
+    db.session.flush()
+    token = _new_refresh_token(session.id, now)
+    db.session.flush()
+    return _pair(session, token, now)
+
+
 def revoke_session(session_id: str, reason: str) -> None:
+    """Revoke a session and its children (the acting sessions switched from it)."""
     db.session.execute(
         sa.update(AuthSession)
-        .where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
+        .where(
+            sa.or_(AuthSession.id == session_id, AuthSession.parent_id == session_id),
+            AuthSession.revoked_at.is_(None),
+        )
         .values(revoked_at=utcnow(), revoke_reason=reason)
         .execution_options(synchronize_session=False)
     )
@@ -195,7 +231,15 @@ def authenticate(token: str) -> Principal:
     except (TypeError, ValueError):
         raise errors.TokenInvalid() from None
     row = db.session.execute(
-        sa.select(AuthSession.revoked_at, AuthSession.level, AuthSession.auth_time, AuthSession.face_at, Account.status)
+        sa.select(
+            AuthSession.revoked_at,
+            AuthSession.level,
+            AuthSession.auth_time,
+            AuthSession.face_at,
+            AuthSession.enterprise_id,
+            AuthSession.grant_id,
+            Account.status,
+        )
         .join(Account, Account.id == AuthSession.account_id)
         .where(AuthSession.id == str(claims["sid"]), AuthSession.account_id == account_id)
     ).first()
@@ -211,6 +255,13 @@ def authenticate(token: str) -> Principal:
         level=row.level,
         auth_time=row.auth_time,
         face_at=row.face_at,
+        # An acting session's context is NOT confirmed here: until app.enterprises.acting confirms
+        # it on this request, it covers no item and names no role.
+        acting=(
+            Acting(enterprise_id=row.enterprise_id, role=UNCONFIRMED, grant_id=row.grant_id, item_codes=frozenset())
+            if row.enterprise_id is not None
+            else None
+        ),
     )
 
 

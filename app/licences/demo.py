@@ -1,5 +1,6 @@
-"""Demo licences for the demo residents (`flask licences seed`), idempotent: a resident who
-already holds a licence of a type is skipped for that type."""
+"""Demo licences for the demo residents and the demo enterprises (`flask licences seed`),
+idempotent: a holder who already holds a licence of a type is skipped for that type. Rows with
+`holder_uscc` are held by that enterprise (its `uscc_hash`, in its name): the enterprise wallet."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from app.catalog.models import LicenceType
+from app.enterprises import public as enterprises
 from app.extensions import db
 from app.identity import registry
 from app.identity.models import Resident
@@ -24,13 +26,19 @@ def _date(value: str | None) -> date | None:
 
 
 def seed_licences(path: Path = SEED_FILE) -> dict:
-    """Issue the demo licences. Returns {"issued", "present", "missing_residents"}."""
+    """Issue the demo licences. Returns {"issued", "present", "missing_residents"} (holders,
+    residents or enterprises, not in the registries are counted as missing)."""
     rows = json.loads(path.read_text(encoding="utf-8"))["licences"]
     issued = present = missing = 0
     for row in rows:
-        digest = registry.id_hash(registry.normalise_id_number(row["holder"]))
-        resident_id = db.session.scalar(sa.select(Resident.id).where(Resident.id_hash == digest))
-        if resident_id is None:
+        enterprise = resident_id = None
+        if "holder_uscc" in row:
+            enterprise = enterprises.facts_by_uscc(row["holder_uscc"])
+            digest = enterprise["uscc_hash"] if enterprise else None
+        else:
+            digest = registry.id_hash(registry.normalise_id_number(row["holder"]))
+            resident_id = db.session.scalar(sa.select(Resident.id).where(Resident.id_hash == digest))
+        if enterprise is None and resident_id is None:
             missing += 1
             continue
         exists = db.session.scalar(
@@ -42,8 +50,11 @@ def seed_licences(path: Path = SEED_FILE) -> dict:
         if exists is not None:
             present += 1
             continue
-        service.issue(
-            resident_id=resident_id,
+        holder = (
+            {"uscc_hash": digest, "holder_name": enterprise["name"]} if enterprise else {"resident_id": resident_id}
+        )
+        (service.issue_to_enterprise if enterprise else service.issue)(
+            **holder,
             licence_type_code=row["type"],
             issuer_department_code=row["issuer"],
             essentials=dict(row.get("essentials") or {}),

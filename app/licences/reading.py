@@ -42,7 +42,7 @@ def holder_hash(account_id: int, enterprise_id: int | None = None) -> str | None
     """The holder key of the wallet the caller sees: the ID hash of the person verified on the
     account (None without real name), or, acting for an enterprise, the enterprise's USCC hash."""
     if enterprise_id is not None:
-        facts = enterprises.applicant_facts(enterprise_id)
+        facts = enterprises.enterprise_facts(enterprise_id)
         return facts["uscc_hash"] if facts else None
     return db.session.scalar(sa.select(VerifiedIdentity.id_hash).where(VerifiedIdentity.account_id == account_id))
 

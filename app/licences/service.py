@@ -17,7 +17,6 @@ import sqlalchemy as sa
 
 from app import crypto
 from app.catalog.models import Department, LicenceType
-from app.enterprises import public as enterprises
 from app.extensions import db
 from app.identity import registry
 from app.identity.models import Resident
@@ -39,8 +38,6 @@ log = logging.getLogger(__name__)
 
 # Licences whose number is the holder's resident ID number.
 ID_NUMBERED_TYPES = frozenset({"L-JMSFZ", "L-JSZ", "L-SBK"})
-# Licences whose number is the holder enterprise's USCC.
-USCC_NUMBERED_TYPES = frozenset({"L-YYZZ"})
 
 __all__ = [
     "authorise_use",
@@ -49,6 +46,7 @@ __all__ = [
     "expire_due",
     "get_for_account",
     "issue",
+    "issue_to_enterprise",
     "revoke",
     "show_code_png",
     "today",
@@ -152,8 +150,7 @@ def _check_essentials(essentials: dict) -> dict:
 
 def issue(
     *,
-    resident_id: int | None = None,
-    enterprise_id: int | None = None,
+    resident_id: int,
     licence_type_code: str,
     issuer_department_code: str,
     essentials: dict,
@@ -162,7 +159,7 @@ def issue(
     issued_on: date | None = None,
     commit: bool = True,
 ) -> dict:
-    """Issue a licence to a resident — or to an enterprise, with `enterprise_id` (commits, unless `commit=False`: then the caller's
+    """Issue a licence to a resident (commits, unless `commit=False`: then the caller's
     transaction carries it — the cases core issues results with the move that decides them);
     returns its wallet summary.
 
@@ -170,8 +167,66 @@ def issue(
     key, if given, is taken out as the licence number. Without it, ID-numbered licences
     (居民身份证, 机动车驾驶证, 社会保障卡) carry the holder's ID number and others the number
     the platform assigns (division code + year + serial). `valid_until` None means long-term."""
+    resident = db.session.get(Resident, resident_id)
+    if resident is None:
+        raise errors.ResidentNotFound()
+    return _issue(
+        holder_hash=resident.id_hash,
+        holder_name=crypto.decrypt(resident.name_enc, context=registry.NAME_CONTEXT),
+        id_number=lambda: crypto.decrypt(resident.id_enc, context=registry.ID_CONTEXT),
+        licence_type_code=licence_type_code,
+        issuer_department_code=issuer_department_code,
+        essentials=essentials,
+        valid_until=valid_until,
+        source_ref=source_ref,
+        issued_on=issued_on,
+        commit=commit,
+    )
+
+
+def issue_to_enterprise(
+    *,
+    uscc_hash: str,
+    holder_name: str,
+    licence_type_code: str,
+    issuer_department_code: str,
+    essentials: dict,
+    valid_until: date | None = None,
+    source_ref: str | None = None,
+    issued_on: date | None = None,
+    commit: bool = True,
+) -> dict:
+    """Issue a licence to an enterprise (营业执照, 食品经营许可证 …): held by its `uscc_hash`
+    (app.enterprises.public.enterprise_facts) in the enterprise's name; as `issue` otherwise.
+    An enterprise has no ID number: without a "licence_number" the platform assigns one."""
+    return _issue(
+        holder_hash=uscc_hash,
+        holder_name=holder_name,
+        id_number=None,
+        licence_type_code=licence_type_code,
+        issuer_department_code=issuer_department_code,
+        essentials=essentials,
+        valid_until=valid_until,
+        source_ref=source_ref,
+        issued_on=issued_on,
+        commit=commit,
+    )
+
+
+def _issue(
+    *,
+    holder_hash: str,
+    holder_name: str,
+    id_number,
+    licence_type_code: str,
+    issuer_department_code: str,
+    essentials: dict,
+    valid_until: date | None,
+    source_ref: str | None,
+    issued_on: date | None,
+    commit: bool,
+) -> dict:
     essentials = _check_essentials(essentials)
-    holder = _holder(resident_id, enterprise_id)
     licence_type = db.session.scalar(sa.select(LicenceType).where(LicenceType.code == licence_type_code))
     if licence_type is None:
         raise errors.UnknownLicenceType()
@@ -186,10 +241,10 @@ def issue(
     licence = ELicence(
         # A unique placeholder until the row number (the serial) is known.
         identifier=f"pending:{uuid.uuid4().hex}",
-        holder_hash=holder["hash"],
+        holder_hash=holder_hash,
         licence_type_id=licence_type.id,
         issuer_id=issuer.id,
-        holder_name_enc=crypto.encrypt(holder["name"], context=NAME_CONTEXT),
+        holder_name_enc=crypto.encrypt(holder_name, context=NAME_CONTEXT),
         number_enc="",
         essentials_enc=crypto.encrypt(json.dumps(essentials, ensure_ascii=False), context=ESSENTIALS_CONTEXT),
         issued_on=issued_on,
@@ -200,8 +255,8 @@ def issue(
     db.session.add(licence)
     db.session.flush()
     if not number:
-        if holder["number"] and licence_type.code in holder["numbered_types"]:
-            number = holder["number"]()
+        if licence_type.code in ID_NUMBERED_TYPES and id_number is not None:
+            number = id_number()
         else:
             number = f"{issuer.division_code}{issued_on.year}{licence.id:08d}"
     licence.number_enc = crypto.encrypt(number, context=NUMBER_CONTEXT)
@@ -212,30 +267,6 @@ def issue(
         db.session.commit()
     log.info("licence issued", extra={"licence_id": out["id"], "licence_type": licence_type.code})
     return out
-
-
-def _holder(resident_id: int | None, enterprise_id: int | None) -> dict:
-    """Who a licence is issued to: a resident (keyed by ID hash, ID-numbered licence types carry
-    the ID number) or an enterprise (keyed by USCC hash, its 营业执照 carries the USCC)."""
-    if enterprise_id is not None:
-        facts = enterprises.applicant_facts(enterprise_id)
-        if facts is None:
-            raise errors.ResidentNotFound("未找到该企业", error="ENTERPRISE_NOT_FOUND")
-        return {
-            "hash": facts["uscc_hash"],
-            "name": facts["name"],
-            "numbered_types": USCC_NUMBERED_TYPES,
-            "number": lambda: facts["uscc"],
-        }
-    resident = db.session.get(Resident, resident_id) if resident_id is not None else None
-    if resident is None:
-        raise errors.ResidentNotFound()
-    return {
-        "hash": resident.id_hash,
-        "name": crypto.decrypt(resident.name_enc, context=registry.NAME_CONTEXT),
-        "numbered_types": ID_NUMBERED_TYPES,
-        "number": lambda: crypto.decrypt(resident.id_enc, context=registry.ID_CONTEXT),
-    }
 
 
 def _set_status(licence: ELicence, status: LicenceStatus, *, reason: str | None = None) -> None:

@@ -71,7 +71,6 @@ class StaffCaseAction(MethodView):
         lic_errors.UnknownIssuer,
         lic_errors.InvalidEssentials,
         (422, "INVALID_VALIDITY", "有效期截止日期不能早于发证日期"),
-        (404, "ENTERPRISE_NOT_FOUND", "未找到该企业"),
     )
     def post(self, body: dict, case_id: int, action: str):
         """Move a case: accept, reject, request_correction (clerks and up); approve, deny, conclude, revoke (reviewers, heads)

@@ -13,7 +13,6 @@ from app.cases.models import Case
 from app.extensions import db
 from app.stats import service
 
-
 CHINA = ZoneInfo("Asia/Shanghai")
 
 

@@ -98,6 +98,16 @@ REQUEST_EXAMPLES: dict[str, dict] = {
         "receipt_amount": "20.00",
         "gmt_payment": "2026-06-08 10:34:55",
     },
+    # --- ent-core: enterprises (青岚云栖茶业有限公司, legal representative 林晓岚; agent 陈云栖) ---
+    "bindEnterprise": {"uscc": "91539900MA2QLYC01P"},
+    "startActingForEnterprise": {"enterprise_id": 1},
+    "createEnterpriseGrant": {
+        "name": "陈云栖",
+        "id_number": "539921198511120418",
+        "scope": "items",
+        "codes": ["11539900MBW767867N0000601060001"],
+        "valid_until": "2027-06-30",
+    },
     "sfRoutePush": {
         "partnerID": "ZSBDEMO",
         "requestID": "6f1c2d3e-4a5b-6c7d-8e9f-0a1b2c3d4e5f",

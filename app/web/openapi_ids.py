@@ -93,6 +93,18 @@ OPERATION_IDS: dict[tuple[str, str], str] = {
     ("appointments.Appointments", "post"): "bookAppointment",
     ("appointments.OneAppointment", "get"): "getAppointment",
     ("appointments.OneAppointment", "delete"): "cancelAppointment",
+    # --- ent-core: enterprises ---
+    ("enterprises.MyEnterprises", "get"): "listMyEnterprises",
+    ("enterprises.Bindings", "post"): "bindEnterprise",
+    ("enterprises.Acting", "post"): "startActingForEnterprise",
+    ("enterprises.Acting", "delete"): "stopActingForEnterprise",
+    ("enterprises.EnterpriseGrants", "get"): "listEnterpriseGrants",
+    ("enterprises.EnterpriseGrants", "post"): "createEnterpriseGrant",
+    ("enterprises.EnterpriseGrant", "delete"): "revokeEnterpriseGrant",
+    ("enterprises.EnterpriseAudit", "get"): "listEnterpriseAudit",
+    ("enterprises.MyGrants", "get"): "listMyEnterpriseGrants",
+    ("enterprises.AcceptGrant", "post"): "acceptEnterpriseGrant",
+    ("enterprises.DeclineGrant", "post"): "declineEnterpriseGrant",
     # provider callbacks
     ("payments_notify.wechat_notify", "post"): "wechatPayNotify",
     ("payments_notify.alipay_notify", "post"): "alipayNotify",

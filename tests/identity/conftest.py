@@ -1,5 +1,5 @@
 """Identity test fixtures: the API client on the sandbox-configured app, a clean slate of
-identity tables and identity Redis keys after every test, the demo residents seeded."""
+identity tables and identity Redis keys after every test, the demo residents and enterprises seeded."""
 
 from __future__ import annotations
 
@@ -14,15 +14,22 @@ from app.identity.models import TABLES
 REDIS_PATTERNS = ("rl:*", "sms:sandbox:*")
 
 
+# Enterprise rows that point at accounts (deleted first); the registry itself stays.
+ENTERPRISE_ACCOUNT_TABLES = ("enterprise_audit", "agent_grants", "enterprise_bindings")
+
+
 def _wipe(app) -> None:
+    from app.enterprises import registry as enterprise_registry
     from app.identity import registry
 
     with app.app_context():
         db.session.rollback()
-        for table in TABLES:
+        for table in (*ENTERPRISE_ACCOUNT_TABLES, *TABLES):
             db.session.execute(sa.text(f"DELETE FROM {table}"))
         db.session.commit()
         registry.seed_residents()
+        # the demo enterprises and their credit records (idempotent; credit rows are wiped by other suites)
+        enterprise_registry.seed_enterprises()
         client = redis_ext.client
         for pattern in REDIS_PATTERNS:
             keys = list(client.scan_iter(match=pattern, count=500))

@@ -54,12 +54,12 @@ def test_demo_seed_is_idempotent(identity_app):
     runner = identity_app.test_cli_runner()
     result = runner.invoke(args=["licences", "seed"])
     assert result.exit_code == 0, result.output
-    assert "41 issued, 0 already present, 0 skipped" in result.output
+    assert "43 issued, 0 already present, 0 skipped" in result.output
     again = runner.invoke(args=["licences", "seed"])
-    assert "0 issued, 41 already present" in again.output
+    assert "0 issued, 43 already present" in again.output
     with identity_app.app_context():
         rows = db.session.scalars(sa.select(ELicence)).all()
-        assert len(rows) == 41
+        assert len(rows) == 43
         assert all(identifiers.is_valid(r.identifier) for r in rows)
         statuses = {service.effective_status(r) for r in rows}
         assert statuses == {"valid", "expired"}  # demo data includes two lapsed licences
