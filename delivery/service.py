@@ -17,11 +17,12 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from app.cases import service as cases
-from app.cases.public import FINAL, CaseNotFound, CaseStatus
+from app.cases.public import FINAL, CaseStatus
 from app.cases.queue import CHINA
 from app.catalog import service as catalog
 from app.catalog.errors import ServiceNotFound
 from app.extensions import db
+from app.identity.tokens import Principal
 from delivery import addresses, divisions
 from delivery.errors import DeliveryLocked, DeliveryOptionUnavailable, DeliveryStateConflict
 from delivery.models import CourierConfig, Delivery, DeliveryStatus, utcnow
@@ -46,11 +47,10 @@ STATUS_TEXT = {
 }
 
 
-def _own_case(account_id: int, case_id: int) -> dict:
-    facts = cases.case_facts(case_id)
-    if facts["account_id"] != account_id:
-        raise CaseNotFound()
-    return facts
+def _own_case(principal: Principal, case_id: int) -> dict:
+    """The facts of a case the caller may see: their own, or — acting for an enterprise — the
+    enterprise's in the caller's scope (CaseNotFound otherwise)."""
+    return cases.case_facts_for(principal, case_id)
 
 
 def _guide(service_code: str) -> dict | None:
@@ -75,9 +75,11 @@ def _delivery_of(case_id: int, *, lock: bool = False) -> Delivery | None:
 # ---------------------------------------------------------------- citizen
 
 
-def choose(account_id: int, case_id: int, body: dict) -> dict:
-    """Set how the result of one of my applications reaches me; changeable until it is issued."""
-    facts = _own_case(account_id, case_id)
+def choose(principal: Principal, case_id: int, body: dict) -> dict:
+    """Set how the result of one of my applications reaches me; changeable until it is issued.
+    The address is one of the caller's own (the person acting for an enterprise mails to theirs)."""
+    account_id = principal.account_id
+    facts = _own_case(principal, case_id)
     method = body["method"]
     options = _options(facts["service_code"])
     if method not in options:
@@ -110,7 +112,7 @@ def choose(account_id: int, case_id: int, body: dict) -> dict:
         except IntegrityError:  # a first choice raced another (or the result): read it again
             db.session.rollback()
             continue
-        return view(account_id, case_id)
+        return view(principal, case_id)
     raise DeliveryLocked("送达方式正在更新，请稍后重试")
 
 
@@ -149,9 +151,9 @@ def _address_view(delivery: Delivery) -> dict | None:
     }
 
 
-def view(account_id: int, case_id: int) -> dict:
+def view(principal: Principal, case_id: int) -> dict:
     """The delivery of one of my applications: method, masked address, courier, waybill, routes."""
-    facts = _own_case(account_id, case_id)
+    facts = _own_case(principal, case_id)
     delivery = _delivery_of(case_id)
     options = _options(facts["service_code"])
     if delivery is None:
@@ -239,11 +241,11 @@ def _pickup_payload(facts: dict, delivery: Delivery) -> dict:
     )
 
 
-def reissue_pickup_code(account_id: int, case_id: int) -> dict:
+def reissue_pickup_code(principal: Principal, case_id: int) -> dict:
     """A new pickup code for one of my results waiting at the hall (commits): the old code stops
     working, a code locked after wrong guesses at the window is replaced, and the new one is
     sent as `delivery.pickup_ready` again."""
-    facts = _own_case(account_id, case_id)
+    facts = _own_case(principal, case_id)
     delivery = _delivery_of(case_id, lock=True)
     if delivery is None or delivery.method != "pickup" or delivery.status != S.PICKUP_READY:
         db.session.rollback()
@@ -255,14 +257,14 @@ def reissue_pickup_code(account_id: int, case_id: int) -> dict:
     cases.record_step(
         case_id,
         "pickup_code_reissued",
-        actor=f"citizen:{account_id}",
+        actor=f"citizen:{principal.account_id}",
         note="已重新获取取件码，原取件码作废",
         event_type="delivery.pickup_ready",
         payload=_pickup_payload(facts, delivery),
     )
     db.session.commit()
     log.info("pickup code reissued", extra={"delivery_id": delivery.id, "case_id": case_id})
-    return view(account_id, case_id)
+    return view(principal, case_id)
 
 
 def result_issued(case_id: int) -> int | None:

@@ -86,6 +86,9 @@ class ApplicationSummarySchema(ma.Schema):
     created_at = Instant()
     updated_at = Instant()
     submitted_at = Instant(allow_none=True)
+    enterprise_id = F.Integer(
+        allow_none=True, metadata={"description": "the enterprise applied for (acting for it); null: my own"}
+    )
 
 
 class ApplicationSchema(ApplicationSummarySchema):

@@ -38,6 +38,8 @@ LICENCE_ISSUE_ERRORS = (
     lic_errors.InvalidEssentials,
     (422, "INVALID_VALIDITY", "有效期截止日期不能早于发证日期"),
 )
+# who may apply in the caller's context (a person, or an enterprise acted for)
+APPLICANT_ERRORS = (case_errors.AudienceMismatch, case_errors.NotAuthorisedForItem, case_errors.EnterpriseCannotApply)
 
 
 @blp.route("/applications")
@@ -52,7 +54,7 @@ class Applications(MethodView):
     @require_level(LEVEL)
     @blp.arguments(DraftCreateSchema)
     @blp.response(201, ApplicationSchema)
-    @declares(catalog_errors.ServiceNotFound, case_errors.TooManyDrafts)
+    @declares(catalog_errors.ServiceNotFound, case_errors.TooManyDrafts, *APPLICANT_ERRORS)
     def post(self, body):
         """Start a draft application for a service item"""
         return cases.create_draft(current_principal(), body["service_code"])
@@ -96,6 +98,7 @@ class Material(MethodView):
         case_errors.LicenceTypeMismatch,
         case_errors.CommitmentTextChanged,
         case_errors.CommitmentRefused,
+        case_errors.EnterpriseCannotApply,
         lic_errors.LicenceNotFound,
         lic_errors.LicenceNotUsable,
         lic_errors.InvalidPurpose,
@@ -132,7 +135,7 @@ class MaterialFile(MethodView):
     @declares(case_errors.CaseNotFound, case_errors.FileNotFound, StorageUnavailable)
     def get(self, case_id, file_id):
         """Download a file I uploaded to one of my applications"""
-        return file_response(files.citizen_file(current_principal().account_id, case_id, file_id))
+        return file_response(files.citizen_file(current_principal(), case_id, file_id))
 
 
 @blp.route("/applications/<int:case_id>/submit")
@@ -148,6 +151,8 @@ class Submit(MethodView):
         case_errors.CommitmentRefused,
         case_errors.IdempotencyKeyMissing,
         case_errors.IdempotencyKeyReused,
+        case_errors.AudienceMismatch,
+        case_errors.EnterpriseCannotApply,
         *LICENCE_ISSUE_ERRORS,
     )
     def post(self, case_id):

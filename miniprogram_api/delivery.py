@@ -92,7 +92,7 @@ class ApplicationDelivery(MethodView):
     @declares(case_errors.CaseNotFound, catalog_errors.ServiceNotFound)
     def get(self, case_id):
         """How the result of my application reaches me: method, address, courier, waybill, routes"""
-        return delivery.view(_me(), case_id)
+        return delivery.view(current_principal(), case_id)
 
     @require_level(LEVEL)
     @blp.arguments(DeliveryChoiceSchema)
@@ -106,7 +106,7 @@ class ApplicationDelivery(MethodView):
     )
     def put(self, body, case_id):
         """Choose mail (to one of my addresses) or pickup; changeable until the result is issued"""
-        return delivery.choose(_me(), case_id, body)
+        return delivery.choose(current_principal(), case_id, body)
 
 
 @blp.route("/applications/<int:case_id>/delivery/pickup-code")
@@ -116,4 +116,4 @@ class ApplicationPickupCode(MethodView):
     @declares(case_errors.CaseNotFound, delivery_errors.DeliveryStateConflict)
     def post(self, case_id):
         """Get a new pickup code (the old one stops working; a locked one is replaced)"""
-        return delivery.reissue_pickup_code(_me(), case_id)
+        return delivery.reissue_pickup_code(current_principal(), case_id)

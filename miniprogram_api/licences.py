@@ -16,6 +16,13 @@ from miniprogram_api.security import client_ip, current_principal, require_level
 blp = Blueprint("licences", __name__, description="Electronic licences (电子证照)")
 
 
+def _who() -> dict:
+    """The caller and, acting for an enterprise, the enterprise whose wallet they see."""
+    principal = current_principal()
+    acting = principal.acting
+    return {"account_id": principal.account_id, "enterprise_id": acting.enterprise_id if acting else None}
+
+
 @blp.route("/licences")
 class Wallet(MethodView):
     @require_level(3)
@@ -23,7 +30,7 @@ class Wallet(MethodView):
     @blp.response(200, LicencePageSchema)
     def get(self, page: int, page_size: int):
         """My licences (the person verified on this account), newest first"""
-        return licences.wallet_page_for_account(current_principal().account_id, page=page, page_size=page_size)
+        return licences.wallet_page_for_account(page=page, page_size=page_size, **_who())
 
 
 @blp.route("/licences/<int:licence_id>")
@@ -33,7 +40,7 @@ class Licence(MethodView):
     @declares(lic_errors.LicenceNotFound)
     def get(self, licence_id: int):
         """One of my licences with its particulars (personal values masked)"""
-        return licences.get_for_account(current_principal().account_id, licence_id)
+        return licences.get_for_account(licence_id=licence_id, **_who())
 
 
 @blp.route("/licences/<int:licence_id>/show-code")
@@ -43,7 +50,7 @@ class ShowCode(MethodView):
     @declares(lic_errors.LicenceNotFound, lic_errors.LicenceNotUsable)
     def post(self, licence_id: int):
         """Show a licence: a short-lived single-use code and its QR (needs a recent face check)"""
-        return licences.create_show_code(account_id=current_principal().account_id, licence_id=licence_id)
+        return licences.create_show_code(licence_id=licence_id, **_who())
 
 
 @blp.route("/licences/<int:licence_id>/show-code/<string:code>.png")
@@ -53,7 +60,7 @@ class ShowCodeImage(MethodView):
     @declares(lic_errors.ShowCodeInvalid, lic_errors.ShowCodeExpired)
     def get(self, licence_id: int, code: str):
         """The QR image of a live show code of mine"""
-        png = licences.show_code_png(account_id=current_principal().account_id, licence_id=licence_id, code=code)
+        png = licences.show_code_png(licence_id=licence_id, code=code, **_who())
         return Response(png, mimetype="image/png", headers={"Cache-Control": "no-store"})
 
 

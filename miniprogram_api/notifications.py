@@ -21,6 +21,12 @@ from notifications import service as notifications
 blp = Blueprint("notifications", __name__, description="Subscriptions and the message inbox (消息)")
 
 
+def _acting_for() -> int | None:
+    """The enterprise the caller acts for: its messages form the inbox while acting."""
+    acting = current_principal().acting
+    return acting.enterprise_id if acting is not None else None
+
+
 @blp.route("/subscriptions")
 class Subscriptions(MethodView):
     @require_level(2)
@@ -50,7 +56,11 @@ class Inbox(MethodView):
     def get(self, page: int, page_size: int, unread_only: bool):
         """My messages, newest first, with the unread count"""
         return notifications.inbox_page(
-            current_principal().account_id, page=page, page_size=page_size, unread_only=unread_only
+            current_principal().account_id,
+            page=page,
+            page_size=page_size,
+            unread_only=unread_only,
+            enterprise_id=_acting_for(),
         )
 
 
@@ -61,7 +71,7 @@ class ReadOne(MethodView):
     @declares(notification_errors.MessageNotFound)
     def post(self, message_id: int):
         """Mark one of my messages read"""
-        return notifications.mark_read(current_principal().account_id, message_id)
+        return notifications.mark_read(current_principal().account_id, message_id, enterprise_id=_acting_for())
 
 
 @blp.route("/messages/read-all")
@@ -70,4 +80,4 @@ class ReadAll(MethodView):
     @blp.response(200, ReadAllSchema)
     def post(self):
         """Mark all my messages read"""
-        return notifications.mark_all_read(current_principal().account_id)
+        return notifications.mark_all_read(current_principal().account_id, enterprise_id=_acting_for())

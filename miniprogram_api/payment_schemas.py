@@ -58,9 +58,15 @@ class PaymentStartedSchema(BaseSchema):
     )
 
 
+class PayerSchema(BaseSchema):
+    kind = one_of(("person", "enterprise"))
+    name = F.String(allow_none=True, metadata={"description": "the enterprise's registered name (null: the person)"})
+
+
 class PaymentSchema(BaseSchema):
     case_id = F.Integer()
     fee_fen = F.Integer(metadata={"description": "fen"})
     case_status = one_of(CaseStatus)
     order = F.Nested(FeeOrderSchema, allow_none=True, metadata={"description": "the paid order, else the newest"})
     orders = F.List(F.Nested(FeeOrderSchema))
+    payer = F.Nested(PayerSchema, metadata={"description": "who pays: the applicant (the enterprise for its case)"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response
 from flask.views import MethodView
 
+from app.stats import audience
 from app.stats import service as stats
 from app.stats.schemas import FiguresSchema, PeriodQuerySchema, TrendQuerySchema
 from app.web.api import PlatformBlueprint as Blueprint
@@ -18,7 +19,7 @@ class Summary(MethodView):
     @blp.response(200, FiguresSchema)
     def get(self, **period):
         """The platform's figures for a period (default: this year so far); definitions in the README"""
-        return stats.summary(**period)
+        return audience.summary(**period)
 
 
 @blp.route("/stats/trend.svg")

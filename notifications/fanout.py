@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.cases import service as cases
 from app.cases.public import CaseNotFound
+from app.enterprises import public as enterprises
 from app.extensions import db
 from app.identity import service as identity
 from app.outbox import OutboxEvent
@@ -35,6 +36,18 @@ def _facts(case_id) -> dict | None:
         return cases.case_facts(case_id)
     except CaseNotFound:
         return None
+
+
+def _enterprise_of(payload: dict, facts: dict | None) -> int | None:
+    """The enterprise the event's case was applied for (null: a person's own matter)."""
+    value = payload.get("enterprise_id", (facts or {}).get("enterprise_id"))
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _representatives(enterprise_id: int | None, holder: int) -> list[int]:
+    if enterprise_id is None:
+        return []
+    return [a for a in enterprises.representative_account_ids(enterprise_id) if a != holder]
 
 
 def _consume(account_id: int, channel: str, template_id: str) -> bool:
@@ -88,11 +101,13 @@ def handle_event(event_id: int) -> list[int]:
         account_id, wechat_appid=cfg.get("WECHAT_APPID", ""), alipay_app_id=cfg.get("ALIPAY_APP_ID", "")
     )
     holder = contacts["account_id"]
+    enterprise_id = _enterprise_of(payload, facts)
     now = utcnow()
     common = {
         "event_id": event.id,
         "event_type": event.event_type,
         "account_id": holder,
+        "enterprise_id": enterprise_id,
         "case_id": case_id if isinstance(case_id, int) else None,
         "case_number": rendered.context.get("case_number"),
         "department_code": rendered.context.get("department_code") or (facts or {}).get("department_code"),
@@ -104,6 +119,17 @@ def handle_event(event_id: int) -> list[int]:
     rows = [
         Message(channel=Channel.INBOX, recipient=f"account:{holder}", status=MessageStatus.SENT, sent_at=now, **common)
     ]
+    # an enterprise's matter also reaches its legal representative's inbox (in the enterprise's context)
+    for rep in _representatives(enterprise_id, holder):
+        rows.append(
+            Message(
+                channel=Channel.INBOX,
+                recipient=f"account:{rep}",
+                status=MessageStatus.SENT,
+                sent_at=now,
+                **{**common, "account_id": rep},
+            )
+        )
     targets = []
     if contacts["wechat_openid"] and cfg.get("WECHAT_APPID"):
         targets.append((Channel.WECHAT, contacts["wechat_openid"]))

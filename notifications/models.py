@@ -72,6 +72,7 @@ class Message(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("event_id", "channel", "recipient"),
         sa.Index("ix_notification_messages_account_inbox", "account_id", "channel", "id"),
+        sa.Index("ix_notification_messages_enterprise_inbox", "enterprise_id", "account_id", "channel"),
         sa.Index("ix_notification_messages_status_next", "status", "next_attempt_at"),
     )
 
@@ -81,6 +82,9 @@ class Message(db.Model):
     channel: Mapped[str] = mapped_column(sa.String(16))
     recipient: Mapped[str] = mapped_column(sa.String(128))
     account_id: Mapped[int] = mapped_column()
+    # the enterprise the message is about (its case): shown in the inbox while acting for it,
+    # never in the person's own inbox; null for a person's own matters
+    enterprise_id: Mapped[int | None] = mapped_column()
     case_id: Mapped[int | None] = mapped_column(index=True)
     case_number: Mapped[str | None] = mapped_column(sa.String(40))
     department_code: Mapped[str | None] = mapped_column(sa.String(64), index=True)

@@ -94,17 +94,33 @@ def _inbox_view(m: Message) -> dict:
     }
 
 
-def _inbox(account_id: int):
-    return sa.and_(Message.account_id == account_id, Message.channel == Channel.INBOX)
+def _inbox(account_id: int, enterprise_id: int | None = None):
+    """The account's inbox in one context: the person's own messages, or — acting for an
+    enterprise — the messages about that enterprise's matters sent to this account."""
+    scope = Message.enterprise_id.is_(None) if enterprise_id is None else Message.enterprise_id == enterprise_id
+    return sa.and_(Message.account_id == account_id, Message.channel == Channel.INBOX, scope)
 
 
-def unread_count(account_id: int) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).where(_inbox(account_id), Message.read_at.is_(None))) or 0
+def unread_count(account_id: int, *, enterprise_id: int | None = None) -> int:
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count()).where(_inbox(account_id, enterprise_id), Message.read_at.is_(None))
+        )
+        or 0
+    )
 
 
-def inbox_page(account_id: int, *, page: int = 1, page_size: int = 20, unread_only: bool = False) -> dict:
-    """The citizen's messages, newest first, with the unread count."""
-    where = [_inbox(account_id)]
+def inbox_page(
+    account_id: int,
+    *,
+    page: int = 1,
+    page_size: int = 20,
+    unread_only: bool = False,
+    enterprise_id: int | None = None,
+) -> dict:
+    """The citizen's messages, newest first, with the unread count (acting for an enterprise:
+    those about the enterprise's matters)."""
+    where = [_inbox(account_id, enterprise_id)]
     if unread_only:
         where.append(Message.read_at.is_(None))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Message).where(*where)) or 0
@@ -116,14 +132,14 @@ def inbox_page(account_id: int, *, page: int = 1, page_size: int = 20, unread_on
         "total": total,
         "page": page,
         "page_size": page_size,
-        "unread": unread_count(account_id),
+        "unread": unread_count(account_id, enterprise_id=enterprise_id),
     }
 
 
-def mark_read(account_id: int, message_id: int) -> dict:
+def mark_read(account_id: int, message_id: int, *, enterprise_id: int | None = None) -> dict:
     """Mark one of the citizen's messages read (commits; reading twice keeps the first time)."""
     message = db.session.scalar(
-        sa.select(Message).where(_inbox(account_id), Message.id == message_id).with_for_update()
+        sa.select(Message).where(_inbox(account_id, enterprise_id), Message.id == message_id).with_for_update()
     )
     if message is None:
         raise MessageNotFound()
@@ -133,11 +149,11 @@ def mark_read(account_id: int, message_id: int) -> dict:
     return _inbox_view(message)
 
 
-def mark_all_read(account_id: int) -> dict:
-    """Mark every unread message of the citizen read (commits)."""
+def mark_all_read(account_id: int, *, enterprise_id: int | None = None) -> dict:
+    """Mark every unread message of the citizen read (commits), in the current context."""
     updated = db.session.execute(
         sa.update(Message)
-        .where(_inbox(account_id), Message.read_at.is_(None))
+        .where(_inbox(account_id, enterprise_id), Message.read_at.is_(None))
         .values(read_at=utcnow())
         .execution_options(synchronize_session=False)
     ).rowcount

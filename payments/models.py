@@ -45,6 +45,8 @@ class FeeOrder(db.Model):
     out_trade_no: Mapped[str] = mapped_column(sa.String(32), unique=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)
     account_id: Mapped[int] = mapped_column(sa.Integer, index=True)
+    # the enterprise that pays (the case's applicant; the account is the person acting for it)
+    enterprise_id: Mapped[int | None] = mapped_column(sa.Integer)
     channel: Mapped[str] = mapped_column(sa.String(16))  # wechat | alipay
     merchant_id: Mapped[str] = mapped_column(sa.String(32))  # mchid / app_id the order was made with
     app_id: Mapped[str] = mapped_column(sa.String(32))

@@ -46,9 +46,8 @@ def start_payment(principal: Principal, case_id: int, channel: str) -> dict:
     order at the other channel is closed first."""
     gateway = _gateway(channel)
     identity.require_level(principal, PAY_LEVEL)
-    case = payment_settlement.case_for_payment(
-        case_id, account_id=principal.account_id, lock=True
-    )  # serialises repeats
+    # serialises repeats; acting for an enterprise, its case (the enterprise pays)
+    case = payment_settlement.case_for_payment(case_id, principal=principal, lock=True)
     if not case.fee_due:
         db.session.rollback()
         if any(o.status in SETTLED for o in orders_of(case_id)):
@@ -77,7 +76,8 @@ def start_payment(principal: Principal, case_id: int, channel: str) -> dict:
             merchant_id=gateway.mchid if channel == "wechat" else gateway.app_id,
             app_id=gateway.appid if channel == "wechat" else gateway.app_id,
             amount_fen=case.fee_fen,
-            description=f"{case.service_name}（{case.case_number}）"[:127],
+            description=_description(case)[:127],
+            enterprise_id=case.enterprise_id,
             payer_id=payer,
             status=OrderStatus.PENDING,
             expires_at=now + timedelta(seconds=int(current_app.config["PAYMENT_ORDER_TTL"])),
@@ -130,7 +130,7 @@ def _close_for_replacement(order: FeeOrder) -> None:
 
 def get_payment(principal: Principal, case_id: int) -> dict:
     """The fee of one of the caller's cases, its orders (newest first) and any refund."""
-    case = payment_settlement.case_for_payment(case_id, account_id=principal.account_id)
+    case = payment_settlement.case_for_payment(case_id, principal=principal)
     items = [present(o, refund_of(o)) for o in orders_of(case_id)]
     current = next((i for i in items if i["status"] in SETTLED), items[0] if items else None)
     return {
@@ -139,4 +139,18 @@ def get_payment(principal: Principal, case_id: int) -> dict:
         "case_status": case.status,
         "order": current,
         "orders": items,
+        "payer": _payer(case),
     }
+
+
+def _description(case) -> str:
+    """What the payer's bill says: the item and case number, and the enterprise that pays."""
+    text = f"{case.service_name}（{case.case_number}）"
+    return f"{case.enterprise_name}：{text}" if case.enterprise_name else text
+
+
+def _payer(case) -> dict:
+    """Who pays the fee: the applicant — the person, or the enterprise the case is applied for."""
+    if case.enterprise_id is not None:
+        return {"kind": "enterprise", "name": case.enterprise_name}
+    return {"kind": "person", "name": None}

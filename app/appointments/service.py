@@ -39,6 +39,7 @@ from app.appointments.rows import (
     setting,
     slot_out,
 )
+from app.cases import access
 from app.cases.errors import CaseNotFound
 from app.cases.models import Case
 from app.catalog import service as catalog
@@ -167,7 +168,7 @@ def book(
         raise errors.BookingBanned(errors={"banned_until": until.isoformat()})
     case = None
     if case_id is not None:
-        case = db.session.scalar(sa.select(Case).where(Case.id == case_id, Case.account_id == principal.account_id))
+        case = db.session.scalar(sa.select(Case).where(Case.id == case_id, access.owner_clause(principal)))
         if case is None:
             raise CaseNotFound()
         if case.service_code != service_code:

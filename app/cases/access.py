@@ -1,4 +1,4 @@
-"""The citizen's own case, shared by the citizen-side modules (service.py, submission.py): finding
+"""The citizen's own case (or, acting for an enterprise, the enterprise's), shared by the citizen-side modules (service.py, submission.py): finding
 and locking it (another person's case is always "not found"), the actor written on its
 timeline, the applicant's ID hash and the fee re-picked from the form."""
 
@@ -31,20 +31,44 @@ def actor(principal: Principal) -> str:
     return f"citizen:{principal.account_id}"
 
 
+def owner_clause(principal: Principal):
+    """The cases the caller may see and act on: a person their own (not those they applied for
+    an enterprise); a person acting for an enterprise that enterprise's — all of them for its
+    legal representative (or an agent for every item), those of the items in scope for an agent."""
+    acting = principal.acting
+    if acting is None:
+        return sa.and_(Case.account_id == principal.account_id, Case.enterprise_id.is_(None))
+    if acting.item_codes is None:
+        return Case.enterprise_id == acting.enterprise_id
+    return sa.and_(Case.enterprise_id == acting.enterprise_id, Case.service_code.in_(sorted(acting.item_codes)))
+
+
+def own_case_id(principal: Principal, case_id: int) -> int:
+    """`case_id` if the caller may see it, else CaseNotFound (no row is loaded)."""
+    if db.session.scalar(sa.select(Case.id).where(Case.id == case_id, owner_clause(principal))) is None:
+        raise CaseNotFound()
+    return case_id
+
+
+def locked_own(principal: Principal, case_id: int) -> Case:
+    """The caller's case, locked for update (another's: CaseNotFound)."""
+    return transitions.lock_case(case_id, owner=owner_clause(principal))
+
+
 def resident_hash(account_id: int) -> str | None:
     """The keyed ID hash of the account's verified identity (the registry's id_hash), if any."""
     return identity.id_hash_of(account_id)
 
 
 def own_case(principal: Principal, case_id: int) -> Case:
-    case = db.session.scalar(sa.select(Case).where(Case.id == case_id, Case.account_id == principal.account_id))
+    case = db.session.scalar(sa.select(Case).where(Case.id == case_id, owner_clause(principal)))
     if case is None:
         raise CaseNotFound()
     return case
 
 
 def locked_editable(principal: Principal, case_id: int) -> Case:
-    case = transitions.lock_case(case_id, account_id=principal.account_id)
+    case = transitions.lock_case(case_id, owner=owner_clause(principal))
     if case.status not in EDITABLE:
         raise NotEditable(errors={"status": {"current": case.status}})
     return case

@@ -100,3 +100,21 @@ class NotADraft(Conflict):
 class FileNotFound(NotFound):
     error = "FILE_NOT_FOUND"
     message = "未找到该文件"
+
+
+class AudienceMismatch(Forbidden):
+    """The item is not for the caller's context (a person for a legal-person item, an
+    enterprise for an individual item), or outside an agent's authorisation."""
+
+    error = "AUDIENCE_MISMATCH"
+    message = "该事项不能以当前身份办理"
+
+
+class EnterpriseCannotApply(Forbidden):
+    error = "ENTERPRISE_CANNOT_APPLY"
+    message = "企业当前登记状态不能办理业务"
+
+
+class NotAuthorisedForItem(Forbidden):
+    error = "NOT_AUTHORISED_FOR_ITEM"
+    message = "您未获该企业授权办理此事项"

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from flask import current_app
 from PIL import Image
 
+from app.cases import access
 from app.cases.errors import CaseNotFound, FileNotFound, PayloadTooLarge, TooManyFiles, UploadRejected
 from app.cases.models import Case, CaseFile, CaseMaterial
 from app.cases.states import CaseStatus
@@ -173,11 +174,11 @@ def _file_of(case_filter, file_id: int) -> CaseFile:
     return record
 
 
-def citizen_file(account_id: int, case_id: int, file_id: int) -> StoredFile:
-    """One file uploaded to one of the caller's applications (another's is "not found")."""
-    if db.session.scalar(sa.select(Case.id).where(Case.id == case_id, Case.account_id == account_id)) is None:
-        raise CaseNotFound()
-    return _read(_file_of((Case.id == case_id, Case.account_id == account_id), file_id))
+def citizen_file(principal, case_id: int, file_id: int) -> StoredFile:
+    """One file uploaded to one of the caller's applications (another's is "not found"; acting
+    for an enterprise, the enterprise's applications in the caller's scope)."""
+    access.own_case_id(principal, case_id)
+    return _read(_file_of((Case.id == case_id, access.owner_clause(principal)), file_id))
 
 
 def staff_file(principal, case_id: int, file_id: int) -> StoredFile:

@@ -16,11 +16,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.cases import instant, transitions
+from app.cases import access, instant, transitions
 from app.cases.errors import CaseNotFound
 from app.cases.models import Case, utcnow
 from app.cases.states import CaseStatus
+from app.enterprises import public as enterprises
 from app.extensions import db
+from app.identity.tokens import Principal
 
 # A case ended by one of these moves no longer needs its fee: a paid one is refunded.
 _REFUNDED_BY = {
@@ -40,6 +42,9 @@ class CaseForPayment:
     service_name: str
     status: str
     fee_fen: int
+    # the enterprise that pays (the case's applicant), null for a person's own case
+    enterprise_id: int | None = None
+    enterprise_name: str | None = None
 
     @property
     def fee_due(self) -> bool:
@@ -56,16 +61,21 @@ class PaymentSettled:
     instant_approved: bool = False
 
 
-def case_for_payment(case_id: int, *, account_id: int, lock: bool = False) -> CaseForPayment:
-    """One of the account's cases, for its fee; another person's is reported as not found.
-    With `lock`, the case row is locked until the caller's transaction ends (serialises a
-    citizen's repeated attempts to pay)."""
+def case_for_payment(
+    case_id: int, *, account_id: int | None = None, principal: Principal | None = None, lock: bool = False
+) -> CaseForPayment:
+    """One of the caller's cases, for its fee — the account's own, or with `principal`, the
+    cases it may see (acting for an enterprise: the enterprise's, which then pays); another's
+    is reported as not found. With `lock`, the case row is locked until the caller's
+    transaction ends (serialises a citizen's repeated attempts to pay)."""
+    owner = access.owner_clause(principal) if principal is not None else Case.account_id == account_id
     if lock:
-        case = transitions.lock_case(case_id, account_id=account_id)
+        case = transitions.lock_case(case_id, owner=owner)
     else:
-        case = db.session.get(Case, case_id)
-        if case is None or case.account_id != account_id:
+        case = db.session.scalar(sa.select(Case).where(Case.id == case_id, owner))
+        if case is None:
             raise CaseNotFound()
+    payer = enterprises.enterprise_facts(case.enterprise_id) if case.enterprise_id is not None else None
     return CaseForPayment(
         id=case.id,
         account_id=case.account_id,
@@ -73,6 +83,8 @@ def case_for_payment(case_id: int, *, account_id: int, lock: bool = False) -> Ca
         service_name=case.service_name,
         status=str(case.status),
         fee_fen=case.fee_fen,
+        enterprise_id=case.enterprise_id,
+        enterprise_name=payer["name"] if payer else None,
     )
 
 

@@ -69,6 +69,7 @@ def summary(case: Case) -> dict:
         "created_at": _iso(case.created_at),
         "updated_at": _iso(case.updated_at),
         "submitted_at": _iso(case.submitted_at),
+        "enterprise_id": case.enterprise_id,
     }
 
 

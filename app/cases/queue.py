@@ -11,6 +11,7 @@ working days are left, else "green"; closed cases carry none.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -21,6 +22,7 @@ from app import crypto
 from app.cases.models import Case
 from app.cases.states import CaseStatus
 from app.catalog.models import ServiceItem
+from app.enterprises import public as enterprises
 from app.extensions import db
 from app.identity import registry
 from app.identity.models import VerifiedIdentity
@@ -102,6 +104,28 @@ def masked_applicants(account_ids: set[int]) -> dict[int, str]:
     }
 
 
+def applicant_fields(cases: Iterable[Case]) -> dict[int, dict]:
+    """Who applied, as staff see it, per case id: {"applicant_masked" (the person's masked name,
+    or the enterprise's registered name — a public register fact), "handler_masked" (the person
+    who acted, masked), "enterprise": {"id", "name"} | None}."""
+    cases = list(cases)
+    names = masked_applicants({c.account_id for c in cases})
+    companies = enterprises.names_of({c.enterprise_id for c in cases if c.enterprise_id is not None})
+    out = {}
+    for c in cases:
+        handler = names.get(c.account_id, "")
+        if c.enterprise_id is None:
+            out[c.id] = {"applicant_masked": handler, "handler_masked": handler, "enterprise": None}
+            continue
+        name = companies.get(c.enterprise_id, "")
+        out[c.id] = {
+            "applicant_masked": name,
+            "handler_masked": handler,
+            "enterprise": {"id": c.enterprise_id, "name": name},
+        }
+    return out
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() + "Z" if value else None
 
@@ -137,7 +161,7 @@ def department_queue(
         rows = [r for r in rows if (r[1]["supervision"] == RED) == overdue]
         total = len(rows)
         rows = rows[(page - 1) * page_size : page * page_size]
-    names = masked_applicants({c.account_id for c, _ in rows})
+    who = applicant_fields(c for c, _ in rows)
     items = [
         {
             "id": c.id,
@@ -145,7 +169,7 @@ def department_queue(
             "service_code": c.service_code,
             "service_name": c.service_name,
             "status": c.status,
-            "applicant_masked": names.get(c.account_id, ""),
+            **who[c.id],
             "submitted_at": _iso(c.submitted_at),
             "promised_time_limit": limits.get(c.service_code),
             **sup,

@@ -12,13 +12,18 @@ import sqlalchemy as sa
 from app.cases import transitions
 from app.cases.models import Case
 from app.catalog.models import LicenceType, ServiceItem
+from app.enterprises import public as enterprises
 from app.extensions import db
 from app.identity import service as identity
 from app.licences import service as licences
 
+# Result licences whose number is the holder enterprise's USCC.
+USCC_NUMBERED_TYPES = frozenset({"L-YYZZ"})
+
 
 def issue_licence(case: Case) -> dict | None:
-    """Issue the item's e-licence to the applicant, issued by the item's department (no commit).
+    """Issue the item's e-licence to the applicant — the person, or the enterprise the case was
+    applied for (its wallet) — issued by the item's department (no commit).
     None when the item's result carries no licence type, or the applicant has no registry entry
     (the window then issues on paper)."""
     licence_type = db.session.scalar(
@@ -28,6 +33,24 @@ def issue_licence(case: Case) -> dict | None:
     )
     if licence_type is None:
         return None
+    if case.enterprise_id is not None:
+        # an enterprise's case: the licence goes to the enterprise's wallet, in its name; its
+        # 营业执照 carries its USCC
+        facts = enterprises.enterprise_facts(case.enterprise_id)
+        if facts is None:
+            return None
+        essentials = {"service_name": case.service_name, "case_number": case.case_number}
+        if licence_type in USCC_NUMBERED_TYPES:
+            essentials["licence_number"] = facts["uscc"]
+        return licences.issue_to_enterprise(
+            uscc_hash=facts["uscc_hash"],
+            holder_name=facts["name"],
+            essentials=essentials,
+            issuer_department_code=case.department_code,
+            source_ref=case.case_number,
+            commit=False,
+            licence_type_code=licence_type,
+        )
     resident_id = identity.resident_id_of(case.account_id)
     if resident_id is None:
         return None

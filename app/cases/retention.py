@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.appointments.models import Appointment
-from app.cases import transitions
+from app.cases import access, transitions
 from app.cases.errors import NotADraft
 from app.cases.models import Case, utcnow
 from app.cases.states import CaseStatus
@@ -45,7 +45,7 @@ def on_discard(app, hook: Callable[[int], None]) -> None:
 def discard_draft(principal: Principal, case_id: int) -> None:
     """The citizen deletes one of their drafts with everything in it. Another person's case is
     not found; a case already submitted is NotADraft (it is withdrawn, not deleted)."""
-    case = transitions.lock_case(case_id, account_id=principal.account_id)
+    case = access.locked_own(principal, case_id)
     if case.status != CaseStatus.DRAFT:
         raise NotADraft(errors={"status": {"current": case.status}})
     keys = _delete(case)

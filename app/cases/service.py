@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from app.cases import access, corrections, files, form_limits, payment_settlement, transitions
+from app.cases import access, applicant, corrections, files, form_limits, payment_settlement, transitions
 from app.cases.commitments import commitment_for
 from app.cases.errors import (
     CaseNotFound,
@@ -57,10 +57,11 @@ def _material(case: Case, position: int) -> CaseMaterial:
 
 
 def _wallet(case: Case) -> list[dict] | None:
-    """The caller's e-licences, when the checklist can still offer them."""
+    """The applicant's e-licences (the enterprise's for its case), when the checklist can still
+    offer them."""
     if case.status not in EDITABLE or not any(m.licence_type_code for m in case.materials):
         return None
-    return licences.wallet_for_account(case.account_id)
+    return licences.wallet_for_account(case.account_id, enterprise_id=case.enterprise_id)
 
 
 def get_application(principal: Principal, case_id: int) -> dict:
@@ -70,8 +71,9 @@ def get_application(principal: Principal, case_id: int) -> dict:
 
 
 def list_applications(principal: Principal, *, status: str | None = None, page: int = 1, page_size: int = 20) -> dict:
-    """The caller's drafts and cases, newest first, optionally of one status."""
-    where = [Case.account_id == principal.account_id]
+    """The caller's drafts and cases, newest first, optionally of one status (acting for an
+    enterprise: the enterprise's, as far as the caller's authorisation reaches)."""
+    where = [access.owner_clause(principal)]
     if status is not None:
         where.append(Case.status == status)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Case).where(*where))
@@ -85,11 +87,17 @@ def list_applications(principal: Principal, *, status: str | None = None, page: 
 
 
 def create_draft(principal: Principal, service_code: str) -> dict:
-    """A new draft for an active item: its form schema and its materials checklist."""
+    """A new draft for an active item: its form schema and its materials checklist. The item's
+    audience must take the caller's context; acting for an enterprise, the draft is the
+    enterprise's (which must be in business) and the caller its handler."""
     guide = catalog.get_service(service_code)
+    applicant.check_audience(principal, guide["audience"])
+    applicant.check_scope(principal, guide["code"])
+    who = applicant.applicant_of(principal)
     form_limits.check_draft_quota(principal.account_id)
     case = Case(
         account_id=principal.account_id,
+        enterprise_id=who.enterprise_id,
         service_code=guide["code"],
         service_name=guide["name"],
         department_code=guide["department"]["code"],
@@ -176,10 +184,12 @@ def _authorise_licence(principal: Principal, case_id: int, position: int, licenc
     mismatch = LicenceTypeMismatch(errors={"licence_id": ["所选证照与该材料不符"]})
     # a licence of another type is refused before any authorisation is recorded; one not in
     # the wallet is left to authorise_use, which answers not found
-    held = next((lic for lic in licences.wallet_for_account(principal.account_id) if lic["id"] == licence_id), None)
+    # the applicant's wallet: the enterprise's for its case (授权用证 by the person acting for it)
+    holder = {"account_id": principal.account_id, "enterprise_id": case.enterprise_id}
+    held = next((lic for lic in licences.wallet_for_account(**holder) if lic["id"] == licence_id), None)
     if held is not None and held["licence_type"]["code"] != wanted:
         raise mismatch
-    granted = licences.authorise_use(account_id=principal.account_id, licence_id=licence_id, purpose=purpose)
+    granted = licences.authorise_use(licence_id=licence_id, purpose=purpose, **holder)
     if granted["licence_type_code"] != wanted:
         raise mismatch
     return {"licence_id": int(granted["licence_id"]), "authorisation_id": int(granted["authorisation_id"])}
@@ -200,8 +210,8 @@ def _commit(principal: Principal, material: CaseMaterial, choice: dict) -> None:
     current = commitment_for(material.material_type_code, material.name)
     if choice.get("text_version") != current["version"]:
         raise CommitmentTextChanged(errors={"text_version": {"current": current["version"]}})
-    resident_hash = access.resident_hash(principal.account_id)
-    if resident_hash is None or not credit.check(resident_hash).commitment_allowed:
+    applicant_hash = applicant.applicant_of(principal).holder_hash
+    if applicant_hash is None or not credit.check(applicant_hash).commitment_allowed:
         raise CommitmentRefused()
     _reset(material)
     material.method = "commitment"
@@ -274,7 +284,14 @@ def case_facts(case_id: int) -> dict:
         "department_code": case.department_code,
         "department_name": case.department_name,
         "fee_fen": case.fee_fen,
+        "enterprise_id": case.enterprise_id,
     }
+
+
+def case_facts_for(principal: Principal, case_id: int) -> dict:
+    """For delivery/ and payments/: `case_facts` of a case the caller may see (their own, or
+    the enterprise's they act for, in scope); CaseNotFound otherwise."""
+    return case_facts(access.own_case_id(principal, case_id))
 
 
 def conclude_on_delivery(case_id: int, *, actor: str, note: str) -> bool:

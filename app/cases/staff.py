@@ -58,7 +58,7 @@ def _staff_view(case: Case) -> dict:
     out.update(
         queue.supervision(case, limit, cal=queue.calendar(), on=queue.today(), yellow=queue.yellow_days()),
         promised_time_limit=limit,
-        applicant_masked=queue.masked_applicants({case.account_id}).get(case.account_id, ""),
+        **queue.applicant_fields([case])[case.id],
         correction_note=case.correction_note,
         credit_flag=case.credit_flag,
     )

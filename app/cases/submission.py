@@ -8,7 +8,7 @@ import re
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from app.cases import access, corrections, instant, numbering, transitions
+from app.cases import access, applicant, corrections, instant, numbering, transitions
 from app.cases.errors import CommitmentRefused, CreditBlocked, IdempotencyKeyMissing, IdempotencyKeyReused, NotReady
 from app.cases.models import Case, SubmitRequest, utcnow
 from app.cases.presenters import detail as _detail
@@ -20,6 +20,7 @@ from app.extensions import db
 from app.identity import service as identity
 from app.identity.tokens import Principal
 
+ENTERPRISE_BLOCKED = "该企业被列入严重违法失信名单，暂不能在线申报，请咨询办理部门"
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
 
 
@@ -40,7 +41,7 @@ def submit(principal: Principal, case_id: int, *, idempotency_key: str | None) -
     with the move, unique per account: a repeat returns the same case, never a second one."""
     if not idempotency_key or not _IDEMPOTENCY_KEY.match(idempotency_key):
         raise IdempotencyKeyMissing(errors={"headers": {"Idempotency-Key": ["8–64位字母、数字或 _ . : -"]}})
-    case = transitions.lock_case(case_id, account_id=principal.account_id)
+    case = access.locked_own(principal, case_id)
     seen = _seen(principal.account_id, idempotency_key)
     if seen is not None:
         return _repeat(seen, case)
@@ -51,14 +52,18 @@ def submit(principal: Principal, case_id: int, *, idempotency_key: str | None) -
     missing = _missing(case)
     if missing:
         raise NotReady(errors=missing)
-    resident_hash = access.resident_hash(principal.account_id)
-    status = credit.check(resident_hash) if resident_hash else None
+    audience = catalog.audience_of(case.service_code)
+    if audience is not None:  # a draft started before the audience was enforced stops here
+        applicant.check_audience(principal, audience)
+    # the applicant: the person, or the enterprise (in business) whose credit record counts
+    who = applicant.applicant_of(principal)
+    status = credit.check(who.holder_hash) if who.holder_hash else None
     if status is None or status.blocked:
-        raise CreditBlocked()
+        raise CreditBlocked(ENTERPRISE_BLOCKED if who.enterprise_id else None)
     if not status.commitment_allowed and any(m.method == "commitment" for m in case.materials):
         raise CommitmentRefused()
     case.credit_flag = status.flag
-    case.applicant_hash = resident_hash
+    case.applicant_hash = who.holder_hash
     if action == "submit":
         now = utcnow()
         case.case_number = numbering.next_number(case.department_code, now)
@@ -100,7 +105,7 @@ def _repeat(seen: SubmitRequest, case: Case) -> dict:
 
 def withdraw(principal: Principal, case_id: int) -> dict:
     """Withdraw a submitted case before a decision is made."""
-    case = transitions.lock_case(case_id, account_id=principal.account_id)
+    case = access.locked_own(principal, case_id)
     transitions.withdraw(case, actor=access.actor(principal))
     db.session.commit()
     return _detail(case)

@@ -32,7 +32,15 @@ from app.errors import ValidationFailed
 from app.extensions import db
 
 # The case columns every case event carries (see `case_facts_of`), in payload order.
-EVENT_FACTS = ("case_id", "case_number", "account_id", "service_code", "service_name", "department_code")
+EVENT_FACTS = (
+    "case_id",
+    "case_number",
+    "account_id",
+    "service_code",
+    "service_name",
+    "department_code",
+    "enterprise_id",  # the applicant enterprise (null: the person's own case)
+)
 TIMELINE_COLUMNS = ("case_id", "action", "from_status", "to_status", "actor", "note", "created_at")
 
 
@@ -90,16 +98,19 @@ def case_facts_of(case: Case) -> dict[str, Any]:
         "service_code": case.service_code,
         "service_name": case.service_name,
         "department_code": case.department_code,
+        "enterprise_id": case.enterprise_id,
     }
 
 
-def lock_case(case_id: int, *, account_id: int | None = None) -> Case:
-    """The case row, locked for update (SELECT … FOR UPDATE on PostgreSQL). With `account_id`,
-    another person's case is reported as not found. The row is re-read even when the session
+def lock_case(case_id: int, *, account_id: int | None = None, owner=None) -> Case:
+    """The case row, locked for update (SELECT … FOR UPDATE on PostgreSQL). With `account_id`
+    (or `owner`, a clause from app.cases.access.owner_clause), another's case is reported as not found. The row is re-read even when the session
     already holds the case, so the guard sees the status another transaction committed."""
     query = sa.select(Case).where(Case.id == case_id).with_for_update().execution_options(populate_existing=True)
     if account_id is not None:
         query = query.where(Case.account_id == account_id)
+    if owner is not None:
+        query = query.where(owner)
     case = db.session.scalar(query)
     if case is None:
         raise CaseNotFound()

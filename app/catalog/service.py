@@ -317,3 +317,16 @@ def unknown_codes(*, item_codes=(), theme_codes=()) -> list[str]:
     if themes:
         known |= set(db.session.scalars(sa.select(m.Theme.code).where(m.Theme.code.in_(themes))))
     return sorted((items | themes) - known)
+
+
+# --- ent-scope ---
+
+
+def audience_of(code: str) -> list[str] | None:
+    """Who the active item `code` is for ("individual", "legal_person"); None when there is no
+    such item (taken offline: a case under way keeps going)."""
+    return db.session.scalar(
+        sa.select(m.ServiceItem.audience).where(
+            m.ServiceItem.implementation_code == code, m.ServiceItem.active.is_(True)
+        )
+    )

@@ -19,7 +19,7 @@ from flask import current_app
 
 from app import crypto, outbox
 from app.appointments.models import Hall
-from app.cases import queue
+from app.cases import access, queue
 from app.cases.errors import CaseNotFound
 from app.cases.models import Case, utcnow
 from app.catalog import service as catalog
@@ -108,9 +108,7 @@ def _route(
         return guide["department"]["code"], guide["name"], None
     if subject_type == SubjectType.CASE:
         case = db.session.scalar(
-            sa.select(Case).where(
-                Case.id == case_id, Case.account_id == principal.account_id, Case.case_number.is_not(None)
-            )
+            sa.select(Case).where(Case.id == case_id, access.owner_clause(principal), Case.case_number.is_not(None))
         )
         if case is None:
             raise CaseNotFound()

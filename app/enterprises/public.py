@@ -88,3 +88,14 @@ def masked_name(enterprise_id: int) -> str | None:
     from app.identity import registry as people
 
     return crypto.mask_name(crypto.decrypt(enterprise.legal_rep_name_enc, context=people.NAME_CONTEXT))
+
+
+# --- ent-scope ---
+
+
+def names_of(enterprise_ids) -> dict[int, str]:
+    """The registered names of these enterprises, by id (for lists shown to staff and payers)."""
+    ids = sorted({int(i) for i in enterprise_ids if i is not None})
+    if not ids:
+        return {}
+    return dict(db.session.execute(sa.select(Enterprise.id, Enterprise.name).where(Enterprise.id.in_(ids))).all())

@@ -20,7 +20,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from app import outbox
-from app.cases import queue, transitions
+from app.cases import access, queue
 from app.cases.models import Case, utcnow
 from app.cases.states import CaseStatus
 from app.errors import ValidationFailed
@@ -115,7 +115,7 @@ def rate(
 ) -> dict:
     """Rate one of the caller's concluded cases (commits). A bad rating opens a follow-up for
     the department and emits `evaluation.followup_opened`."""
-    case = transitions.lock_case(case_id, account_id=principal.account_id)
+    case = access.locked_own(principal, case_id)
     if case.status not in RATEABLE:
         raise NotRateable(errors={"status": {"current": case.status}})
     if db.session.scalar(sa.select(Evaluation.id).where(Evaluation.case_id == case.id)) is not None:
@@ -150,7 +150,7 @@ def rate(
 def awaiting(principal: Principal, *, page: int = 1, page_size: int = 20) -> dict:
     """The caller's cases that may be rated and are not yet (待评价), the latest first."""
     where = [
-        Case.account_id == principal.account_id,
+        access.owner_clause(principal),
         Case.status.in_(list(RATEABLE)),
         ~sa.exists().where(Evaluation.case_id == Case.id),
     ]
@@ -179,7 +179,7 @@ def _own(principal: Principal, case_id: int, *, lock: bool = False) -> tuple[Eva
     query = (
         sa.select(Evaluation, Case)
         .join(Case, Case.id == Evaluation.case_id)
-        .where(Evaluation.case_id == case_id, Case.account_id == principal.account_id)
+        .where(Evaluation.case_id == case_id, access.owner_clause(principal))
     )
     if lock:
         query = query.with_for_update(of=Evaluation).execution_options(populate_existing=True)

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from app import crypto
+from app.enterprises import public as enterprises
 from app.extensions import db
 from app.identity.models import VerifiedIdentity
 from app.licences import errors
@@ -37,8 +38,12 @@ def effective_status(licence: ELicence, *, on: date | None = None) -> str:
     return licence.status
 
 
-def holder_hash(account_id: int) -> str | None:
-    """The ID hash of the person verified on the account; None without real name."""
+def holder_hash(account_id: int, enterprise_id: int | None = None) -> str | None:
+    """The holder key of the wallet the caller sees: the ID hash of the person verified on the
+    account (None without real name), or, acting for an enterprise, the enterprise's USCC hash."""
+    if enterprise_id is not None:
+        facts = enterprises.enterprise_facts(enterprise_id)
+        return facts["uscc_hash"] if facts else None
     return db.session.scalar(sa.select(VerifiedIdentity.id_hash).where(VerifiedIdentity.account_id == account_id))
 
 
@@ -46,10 +51,11 @@ def essentials_of(licence: ELicence) -> dict:
     return json.loads(crypto.decrypt(licence.essentials_enc, context=ESSENTIALS_CONTEXT))
 
 
-def owned(account_id: int, licence_id: int, *, lock: bool = False) -> ELicence:
-    """The licence `licence_id` if it is the account's person's (locked with `lock`); LicenceNotFound
-    for a licence that does not exist or belongs to someone else."""
-    holder = holder_hash(account_id)
+def owned(account_id: int, licence_id: int, *, lock: bool = False, enterprise_id: int | None = None) -> ELicence:
+    """The licence `licence_id` if it is the account's person's — or the enterprise's, with
+    `enterprise_id` (locked with `lock`); LicenceNotFound for a licence that does not exist or
+    belongs to someone else."""
+    holder = holder_hash(account_id, enterprise_id)
     if holder is None:
         raise errors.LicenceNotFound()
     query = sa.select(ELicence).where(ELicence.id == licence_id, ELicence.holder_hash == holder)

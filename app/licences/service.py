@@ -72,12 +72,13 @@ def _summary(licence: ELicence) -> dict:
     }
 
 
-def wallet_for_account(account_id: int) -> list[dict]:
+def wallet_for_account(account_id: int, *, enterprise_id: int | None = None) -> list[dict]:
     """The licences of the person verified on this account (newest first); [] without real name.
+    With `enterprise_id` (the caller acts for it), the enterprise's licences instead.
 
     Each: {"id", "identifier", "licence_type": {"code", "name"}, "status", "holder_masked",
     "number_masked", "issued_on", "valid_until", "issuer": {"code", "name"}}."""
-    holder = holder_hash(account_id)
+    holder = holder_hash(account_id, enterprise_id)
     if holder is None:
         return []
     rows = db.session.scalars(
@@ -88,17 +89,17 @@ def wallet_for_account(account_id: int) -> list[dict]:
     return [_summary(row) for row in rows]
 
 
-def wallet_page_for_account(account_id: int, *, page: int, page_size: int) -> dict:
+def wallet_page_for_account(account_id: int, *, page: int, page_size: int, enterprise_id: int | None = None) -> dict:
     """The wallet as one page: {"items", "total", "page", "page_size"}."""
-    items = wallet_for_account(account_id)
+    items = wallet_for_account(account_id, enterprise_id=enterprise_id)
     start = (page - 1) * page_size
     return {"items": items[start : start + page_size], "total": len(items), "page": page, "page_size": page_size}
 
 
-def get_for_account(account_id: int, licence_id: int) -> dict:
-    """One licence of the account's person, with its essentials masked; LicenceNotFound for a
-    licence that does not exist or belongs to someone else."""
-    licence = owned(account_id, licence_id)
+def get_for_account(account_id: int, licence_id: int, *, enterprise_id: int | None = None) -> dict:
+    """One licence of the account's person (or of the enterprise it acts for), with its
+    essentials masked; LicenceNotFound for a licence that does not exist or belongs to someone else."""
+    licence = owned(account_id, licence_id, enterprise_id=enterprise_id)
     out = _summary(licence)
     out["essentials"] = mask_essentials(essentials_of(licence))
     return out
@@ -112,16 +113,17 @@ def owned_licence_id(account_id: int, licence_id: int) -> int:
 # ---------------------------------------------------------------- use
 
 
-def authorise_use(*, account_id: int, licence_id: int, purpose: str) -> dict:
+def authorise_use(*, account_id: int, licence_id: int, purpose: str, enterprise_id: int | None = None) -> dict:
     """The holder authorises using this licence for `purpose` (e.g. a case reference); recorded
-    in licence_uses (commits). LicenceNotFound for another person's licence, LicenceNotUsable
+    in licence_uses (commits) with the account that did it. With `enterprise_id`, a licence of
+    the enterprise the account acts for. LicenceNotFound for another person's licence, LicenceNotUsable
     when it is expired or revoked.
 
     Returns {"licence_id", "licence_type_code", "authorisation_id"}."""
     purpose = (purpose or "").strip()
     if not purpose or len(purpose) > 200:
         raise errors.InvalidPurpose()
-    licence = owned(account_id, licence_id, lock=True)
+    licence = owned(account_id, licence_id, lock=True, enterprise_id=enterprise_id)
     if effective_status(licence) != LicenceStatus.VALID:
         db.session.rollback()
         raise errors.LicenceNotUsable()
@@ -318,15 +320,17 @@ def expire_due(*, on: date | None = None) -> int:
 # ---------------------------------------------------------------- show codes (亮证)
 
 
-def create_show_code(*, account_id: int, licence_id: int) -> dict:
+def create_show_code(*, account_id: int, licence_id: int, enterprise_id: int | None = None) -> dict:
     """A short-lived single-use code (and its QR PNG, base64) showing one of the account's
-    person's valid licences. See app.licences.showcodes."""
-    return showcodes.create(account_id=account_id, licence_id=licence_id)
+    person's (or the enterprise's it acts for) valid licences. See app.licences.showcodes."""
+    return showcodes.create(account_id=account_id, licence_id=licence_id, enterprise_id=enterprise_id)
 
 
-def show_code_png(*, account_id: int, licence_id: int, code: str) -> bytes:
+def show_code_png(*, account_id: int, licence_id: int, code: str, enterprise_id: int | None = None) -> bytes:
     """The QR PNG of a live show code the account created for this licence."""
-    return showcodes.png_for_account(account_id=account_id, licence_id=licence_id, code=code)
+    return showcodes.png_for_account(
+        account_id=account_id, licence_id=licence_id, code=code, enterprise_id=enterprise_id
+    )
 
 
 def check_show_code(code: str, *, ip: str | None) -> dict:

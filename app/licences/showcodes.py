@@ -85,11 +85,11 @@ def qr_png(text: str) -> bytes:
     return buffer.getvalue()
 
 
-def create(*, account_id: int, licence_id: int) -> dict:
+def create(*, account_id: int, licence_id: int, enterprise_id: int | None = None) -> dict:
     """A show code for one of the account's person's valid licences (commits).
 
     Returns {"code", "expires_at", "expires_in", "qr_png_base64"}; the QR encodes the code."""
-    licence = owned(account_id, licence_id)
+    licence = owned(account_id, licence_id, enterprise_id=enterprise_id)
     if effective_status(licence) != LicenceStatus.VALID:
         raise errors.LicenceNotUsable()
     ttl = int(_setting("LICENCE_SHOW_CODE_TTL", DEFAULT_TTL))
@@ -117,10 +117,15 @@ def create(*, account_id: int, licence_id: int) -> dict:
     }
 
 
-def png_for_account(*, account_id: int, licence_id: int, code: str) -> bytes:
+def png_for_account(*, account_id: int, licence_id: int, code: str, enterprise_id: int | None = None) -> bytes:
     """The QR PNG of a live code the holder created for this licence (their phone re-fetching
-    the image); ShowCodeInvalid / ShowCodeExpired otherwise. Does not count as a check."""
+    the image); ShowCodeInvalid / ShowCodeExpired otherwise. Does not count as a check. The
+    licence must still be in the caller's wallet (an agent whose authorisation ended has none)."""
     code_licence_id, expiry, nonce = _parse(code)
+    try:
+        owned(account_id, licence_id, enterprise_id=enterprise_id)
+    except errors.LicenceNotFound:
+        raise errors.ShowCodeInvalid() from None
     row = db.session.scalar(sa.select(LicenceShowCode).where(LicenceShowCode.nonce == nonce))
     if (
         row is None

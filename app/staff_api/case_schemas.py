@@ -32,13 +32,24 @@ class CaseActionSchema(BaseSchema):
     )
 
 
+class CaseEnterpriseSchema(ma.Schema):
+    id = F.Integer()
+    name = F.String()
+
+
 class QueueItemSchema(ma.Schema):
     id = F.Integer()
     case_number = F.String()
     service_code = F.String()
     service_name = F.String()
     status = one_of(CaseStatus)
-    applicant_masked = F.String()
+    applicant_masked = F.String(
+        metadata={"description": "the person's masked name, or the enterprise's registered name for its case"}
+    )
+    handler_masked = F.String(metadata={"description": "the person who applied (acting for the enterprise), masked"})
+    enterprise = F.Nested(
+        CaseEnterpriseSchema, allow_none=True, metadata={"description": "the applicant enterprise (null: a person)"}
+    )
     submitted_at = Instant(allow_none=True)
     promised_time_limit = F.Integer(allow_none=True, metadata={"description": "working days"})
     deadline = Day(allow_none=True)

@@ -6,6 +6,7 @@ from flask import Response
 from flask.views import MethodView
 
 from app.staff_api.security import require_staff
+from app.stats import audience
 from app.stats import service as stats
 from app.stats.schemas import FiguresSchema, PeriodQuerySchema, TrendQuerySchema
 from app.web.api import PlatformBlueprint as Blueprint
@@ -20,7 +21,7 @@ class DepartmentStats(MethodView):
     @blp.response(200, FiguresSchema)
     def get(self, department_code: str, **period):
         """My department's figures for a period (default: this year so far)"""
-        return stats.summary(department=department_code, **period)
+        return audience.summary(department=department_code, **period)
 
 
 @blp.route("/departments/<string:department_code>/stats/trend.svg")

@@ -48,11 +48,17 @@ class MaterialsSchema(ma.Schema):
     upload = F.Integer()
 
 
+class AudienceSplitSchema(ma.Schema):
+    individual = F.Integer(metadata={"description": "cases persons submitted for themselves"})
+    legal_person = F.Integer(metadata={"description": "cases applied for an enterprise"})
+
+
 class FiguresSchema(ma.Schema):
     period = F.Nested(PeriodSchema)
     department_code = F.String(allow_none=True)
     as_of = Day()
     cases_submitted = F.Integer()
+    cases_by_audience = F.Nested(AudienceSplitSchema, metadata={"description": "cases_submitted split by audience"})
     full_online_rate = F.Nested(RateSchema)
     mobile_rate = F.Nested(RateSchema)
     instant_approval_rate = F.Nested(RateSchema)

@@ -3,14 +3,23 @@ item's fee rule each time the form is saved (tests/catalog/test_fees.py holds th
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from tests.cases.helpers import APPS, citizen, create_draft
 from tests.catalog.test_fees import EXPECTED
+from tests.enterprises.helpers import LOGISTICS, representative_acting_token
 from tests.identity.helpers import bearer
 
+CATALOG = json.loads((Path(__file__).resolve().parents[2] / "app/catalog/seed/catalog.json").read_text("utf-8"))
+AUDIENCE = {i["implementation_code"]: i["audience"] for i in CATALOG["items"]}
 
-def test_each_demo_fee_item_charges_what_the_form_picks(api):
-    token = citizen(api)
+
+def test_each_demo_fee_item_charges_what_the_form_picks(api, sandbox):
+    person = citizen(api)
+    company = representative_acting_token(api, sandbox, uscc=LOGISTICS)  # legal-person items: as a company
     for code, (least, _, cases) in sorted(EXPECTED.items()):
+        token = person if "individual" in AUDIENCE[code] else company
         draft = create_draft(api, token, code=code)
         assert draft["fee_fen"] == least, code  # the empty form: the default standard, no extras
         previous: dict = {}

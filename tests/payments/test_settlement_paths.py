@@ -73,6 +73,7 @@ def _pay_both_channels(api, sandbox) -> None:
             "service_code": ID_RENEWAL,
             "service_name": stored.service_name,
             "department_code": stored.department_code,
+            "enterprise_id": None,
             "from": "payment_pending",
             "to": "submitted",
             "channel": channel,
