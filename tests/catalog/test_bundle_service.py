@@ -63,7 +63,11 @@ def test_company_members_follow_the_answers(ctx):
 
 
 def test_members_come_from_several_departments(ctx):
-    for code, answers in ((NEWBORN, newborn_answers()), (COMPANY, company_answers()), (RETIREMENT, retirement_answers())):
+    for code, answers in (
+        (NEWBORN, newborn_answers()),
+        (COMPANY, company_answers()),
+        (RETIREMENT, retirement_answers()),
+    ):
         departments = {m["department"]["code"] for m in catalog.applicable_members(code, answers)}
         assert len(departments) >= 3, (code, departments)
 
