@@ -25,7 +25,9 @@ class BundleFeesSchema(ma.Schema):
 class BundleGuideFeesSchema(BundleFeesSchema):
     up_to_fen = F.Integer(
         required=True,
-        metadata={"description": "the least charges of every member summed: what the fullest situation costs at least"},
+        metadata={
+            "description": "the least charges of every member summed, in fen: what the fullest situation costs at least"
+        },
     )
 
 
@@ -81,11 +83,14 @@ class BundleMemberSchema(ma.Schema):
         },
     )
     when_text = F.String(metadata={"description": "the condition in words"})
-    depends_on = F.List(
-        F.String(), metadata={"description": "members it needs: if one of them is denied, this one is withdrawn"}
+    # "depends_on" would read as a date in the spec's naming rules
+    prerequisites = F.List(
+        F.String(),
+        attribute="depends_on",
+        metadata={"description": "service codes of the members it depends on: if one is denied, this one is withdrawn"},
     )
-    promised_days = F.Integer()
-    statutory_days = F.Integer()
+    promised_days = F.Integer(metadata={"description": "the member's promise, working days"})
+    statutory_days = F.Integer(metadata={"description": "the member's statutory limit, working days"})
     fees = F.Nested(BundleFeesSchema)
     result = F.Nested(ResultSchema)
     fully_online = F.Boolean()
@@ -116,8 +121,10 @@ class MergedMaterialSchema(ma.Schema):
 
 class BundleTimeSchema(ma.Schema):
     promised_days = F.Integer(metadata={"description": "the bundle's promise, working days"})
-    members_longest_promised_days = F.Integer()
-    members_total_promised_days = F.Integer(metadata={"description": "what one after the other would promise"})
+    members_longest_promised_days = F.Integer(metadata={"description": "the slowest member's promise, working days"})
+    members_total_promised_days = F.Integer(
+        metadata={"description": "what the members one after the other would promise, working days"}
+    )
 
 
 class BundleGuideSchema(BundleSummarySchema):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.web.openapi_examples import REQUEST_EXAMPLES
 from tests.catalog.bundleview import (
     COMPANY,
+    COMPANY_REGISTRATION,
     HUKOU,
     NEWBORN,
     RETIREMENT,
@@ -53,6 +54,7 @@ def test_guide(client):
     assert answers["是"]["adds"] == [SEAL] and answers["否"]["removes"] == [SEAL]
     members = {m["service_code"]: m for m in guide["members"]}
     assert members[SEAL]["department"]["name"] == "青岚市公安局"
+    assert members[SEAL]["prerequisites"] == [COMPANY_REGISTRATION]
     assert members[SEAL]["result"]["name"] == by_code(SEAL)["result"]["name"]
     licence = next(e for e in guide["materials"] if e["key"] == "M-YYZZ")
     assert licence["licence_type"] == {"code": "L-YYZZ", "name": "营业执照"}

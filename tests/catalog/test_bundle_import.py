@@ -100,7 +100,10 @@ def test_upsert_is_idempotent_and_export_imports_back(app, test_bundles, tmp_pat
         for key, value in mine.items():
             if key == "members":
                 assert [
-                    {k: m.get(k, None if k == "when" else []) for k in ("service_code", "when", "field_map", "depends_on")}
+                    {
+                        k: m.get(k, None if k == "when" else [])
+                        for k in ("service_code", "when", "field_map", "depends_on")
+                    }
                     for m in value
                 ] == theirs["members"]
             else:
