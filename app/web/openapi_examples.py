@@ -36,6 +36,7 @@ REQUEST_EXAMPLES: dict[str, dict] = {
     "chooseMaterial": {"method": "licence", "licence_id": 1},
     "uploadMaterialFile": {"file": "hukou-page.jpg"},
     "startPayment": {"channel": "wechat"},
+    "startJointPayment": {"case_ids": [101, 102, 103], "channel": "wechat"},
     # delivery
     "createAddress": {
         "recipient": "林晓岚",

@@ -72,6 +72,8 @@ OPERATION_IDS: dict[tuple[str, str], str] = {
     ("applications.MaterialFile", "get"): "downloadMaterialFile",
     ("delivery.ApplicationPickupCode", "post"): "reissuePickupCode",
     ("payments.Payment", "post"): "startPayment",
+    ("payments.JointPayments", "post"): "startJointPayment",
+    ("payments.JointPayment", "get"): "getJointPayment",
     ("delivery.AddressItem", "get"): "getAddress",
     ("delivery.AddressItem", "patch"): "updateAddress",
     ("delivery.AddressItem", "delete"): "deleteAddress",
