@@ -49,6 +49,7 @@ REQUEST_EXAMPLES: dict[str, dict] = {
     },
     "updateAddress": {"detail": "栖凤大道200号1栋101室"},
     "chooseDelivery": {"method": "mail", "address_id": 1},
+    "chooseJointDelivery": {"case_ids": [101, 102, 103], "address_id": 1, "mode": "together"},
     "recordSubscriptions": {
         "channel": "wechat",
         "kind": "one_time",

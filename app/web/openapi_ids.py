@@ -79,6 +79,7 @@ OPERATION_IDS: dict[tuple[str, str], str] = {
     ("delivery.AddressItem", "delete"): "deleteAddress",
     ("delivery.ApplicationDelivery", "get"): "getDelivery",
     ("delivery.ApplicationDelivery", "put"): "chooseDelivery",
+    ("delivery.JointDelivery", "put"): "chooseJointDelivery",
     ("notifications.Subscriptions", "post"): "recordSubscriptions",
     ("notifications.Inbox", "get"): "listMessages",
     ("notifications.ReadOne", "post"): "markMessageRead",
