@@ -62,6 +62,7 @@ def _register_models() -> None:
     # The one place that registers the core's tables on the metadata (Alembic needs them); a
     # satellite registers its own in its init_app.
     import app.appointments.models  # noqa: F401
+    import app.bundles.models  # noqa: F401
     import app.cases.models  # noqa: F401
     import app.catalog.bundle_models  # noqa: F401
     import app.catalog.models  # noqa: F401
