@@ -131,6 +131,14 @@ def _register_features(app: Flask) -> None:
 
     for feature in (payments, notifications, delivery):
         feature.init_app(app)
+    _register_core_subscriptions()
+
+
+def _register_core_subscriptions() -> None:
+    # --- bundle-apply --- a member case's events bring its 一件事 application up to date
+    from app import events
+
+    events.subscribe("case.*", "app.bundles.progress.on_case_event", name="bundles")
 
 
 def _register_swagger_assets(app: Flask) -> None:
