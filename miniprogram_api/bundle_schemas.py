@@ -74,6 +74,7 @@ class BundleApplicationSummarySchema(ma.Schema):
 class BundleMemberSchema(ma.Schema):
     service_code = F.String()
     service_name = F.String()
+    department_code = F.String()
     department_name = F.String()
     case_id = F.Integer(allow_none=True, metadata={"description": "the member's own case, once submitted"})
     case_number = F.String(allow_none=True)

@@ -74,6 +74,7 @@ def _planned_members(app: BundleApplication) -> list[dict]:
             {
                 "service_code": code,
                 "service_name": guide["name"],
+                "department_code": guide["department"]["code"],
                 "department_name": guide["department"]["name"],
                 "case_id": None,
                 "case_number": None,
@@ -93,6 +94,7 @@ def members_view(app: BundleApplication, members: list[dict]) -> list[dict]:
             {
                 "service_code": m["service_code"],
                 "service_name": m["service_name"],
+                "department_code": m["department_code"],
                 "department_name": m["department_name"],
                 "case_id": m["id"],
                 "case_number": m["case_number"],
