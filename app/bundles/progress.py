@@ -119,6 +119,9 @@ def refresh(app: BundleApplication, *, actor: str = SYSTEM) -> None:
         members = cases.bundle_members(app.id)
     status = member_status(app, members)
     decided = members and all(m["status"] in DECIDED for m in members)
+    if app.status == BundleStatus.WITHDRAWN:
+        app.updated_at = utcnow()
+        return
     if decided and any(m["approved"] for m in members):
         record_step(app, "results_ready", "results_ready", actor=actor, note="全部事项已办理完毕，结果可以送达")
     if status == BundleStatus.CONCLUDED:
