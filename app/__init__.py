@@ -62,6 +62,7 @@ def _register_models() -> None:
     # The one place that registers the core's tables on the metadata (Alembic needs them); a
     # satellite registers its own in its init_app.
     import app.appointments.models  # noqa: F401
+    import app.bundles.models  # noqa: F401
     import app.cases.models  # noqa: F401
     import app.catalog.bundle_models  # noqa: F401
     import app.catalog.models  # noqa: F401
@@ -132,6 +133,14 @@ def _register_features(app: Flask) -> None:
 
     for feature in (payments, notifications, delivery):
         feature.init_app(app)
+    _register_core_subscriptions()
+
+
+def _register_core_subscriptions() -> None:
+    # --- bundle-apply --- a member case's events bring its 一件事 application up to date
+    from app import events
+
+    events.subscribe("case.*", "app.bundles.progress.on_case_event", name="bundles")
 
 
 def _register_swagger_assets(app: Flask) -> None:

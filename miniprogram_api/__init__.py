@@ -14,6 +14,7 @@ def register(api) -> None:
     from miniprogram_api.appointments import blp as appointments_blp
     from miniprogram_api.auth import blp as auth_blp
     from miniprogram_api.bundle_catalog import blp as bundle_catalog_blp
+    from miniprogram_api.bundles import blp as bundle_applications_blp
     from miniprogram_api.catalog import blp as catalog_blp
     from miniprogram_api.complaints import blp as complaints_blp
     from miniprogram_api.delivery import blp as delivery_blp
@@ -37,5 +38,6 @@ def register(api) -> None:
     api.register_blueprint(delivery_blp, url_prefix=URL_PREFIX)
     api.register_blueprint(notifications_blp, url_prefix=URL_PREFIX)
     api.register_blueprint(enterprises_blp, url_prefix=URL_PREFIX)
+    api.register_blueprint(bundle_applications_blp, url_prefix=URL_PREFIX)
     for module_blp in (stats_blp, complaints_blp, evaluations_blp, appointments_blp):
         api.register_blueprint(module_blp, url_prefix=URL_PREFIX)

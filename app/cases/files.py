@@ -105,6 +105,18 @@ def add_file(material: CaseMaterial, stream) -> CaseFile:
     return record
 
 
+def add_checked(material: CaseMaterial, data: bytes, content_type: str) -> CaseFile:
+    """Store a file already checked once (by `read_limited` and `sniff`, for a 一件事 material met
+    once for several cases) as this material's own copy (the caller has flushed the case)."""
+    key = f"cases/{material.case_id}/{material.position}/{secrets.token_urlsafe(12)}.{_EXTENSIONS[content_type]}"
+    get_storage().put(key, data, content_type=content_type)
+    record = CaseFile(
+        storage_key=key, content_type=content_type, size=len(data), sha256=hashlib.sha256(data).hexdigest()
+    )
+    material.files.append(record)
+    return record
+
+
 @contextmanager
 def discard_on_error(*records: CaseFile):
     """Around the rest of the upload's transaction, up to its commit: when the database refuses

@@ -58,6 +58,8 @@ class Case(db.Model):
     # The enterprise the case is applied for (the applicant) while `account_id` is the person who
     # acts for it (the handler); null for an individual's own case.
     enterprise_id: Mapped[int | None] = mapped_column(sa.ForeignKey("enterprises.id"), index=True)
+    # the 一件事 application the case is a member of (app/bundles); null for a case on its own
+    bundle_application_id: Mapped[int | None] = mapped_column(sa.ForeignKey("bundle_applications.id"), index=True)
 
     materials: Mapped[list[CaseMaterial]] = relationship(
         back_populates="case", order_by="CaseMaterial.position", cascade="all, delete-orphan"

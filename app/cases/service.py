@@ -86,18 +86,13 @@ def list_applications(principal: Principal, *, status: str | None = None, page: 
 # ---------------------------------------------------------------- drafts
 
 
-def create_draft(principal: Principal, service_code: str) -> dict:
-    """A new draft for an active item: its form schema and its materials checklist. The item's
-    audience must take the caller's context; acting for an enterprise, the draft is the
-    enterprise's (which must be in business) and the caller its handler."""
-    guide = catalog.get_service(service_code)
-    applicant.check_audience(principal, guide["audience"])
-    applicant.check_scope(principal, guide["code"])
-    who = applicant.applicant_of(principal)
-    form_limits.check_draft_quota(principal.account_id)
-    case = Case(
-        account_id=principal.account_id,
-        enterprise_id=who.enterprise_id,
+def new_case(account_id: int, guide: dict, *, enterprise_id: int | None = None) -> Case:
+    """A draft Case of the item `guide` describes (app.catalog.service.get_service): its form
+    schema, fee, level, rules and materials checklist copied from the guide; `enterprise_id` the
+    enterprise it is applied for (the account its handler). Not added."""
+    return Case(
+        account_id=account_id,
+        enterprise_id=enterprise_id,
         service_code=guide["code"],
         service_name=guide["name"],
         department_code=guide["department"]["code"],
@@ -120,6 +115,18 @@ def create_draft(principal: Principal, service_code: str) -> dict:
             for m in guide["materials"]
         ],
     )
+
+
+def create_draft(principal: Principal, service_code: str) -> dict:
+    """A new draft for an active item: its form schema and its materials checklist. The item's
+    audience must take the caller's context; acting for an enterprise, the draft is the
+    enterprise's (which must be in business) and the caller its handler."""
+    guide = catalog.get_service(service_code)
+    applicant.check_audience(principal, guide["audience"])
+    applicant.check_scope(principal, guide["code"])
+    who = applicant.applicant_of(principal)
+    form_limits.check_draft_quota(principal.account_id)
+    case = new_case(principal.account_id, guide, enterprise_id=who.enterprise_id)
     db.session.add(case)
     db.session.commit()
     return _detail(case, wallet=_wallet(case))
@@ -303,3 +310,8 @@ def conclude_on_delivery(case_id: int, *, actor: str, note: str) -> bool:
         return False
     transitions.conclude(case, actor=actor, note=note)
     return True
+
+
+def commitment_text(material_type_code: str, material_name: str) -> dict:
+    """{"version", "text"} of the commitment (告知承诺书) a citizen accepts for a material."""
+    return commitment_for(material_type_code, material_name)

@@ -36,16 +36,41 @@ def _missing(case: Case) -> dict:
     return errors
 
 
+def require_key(idempotency_key: str | None) -> str:
+    """The client's Idempotency-Key, or IdempotencyKeyMissing when absent or malformed."""
+    if not idempotency_key or not _IDEMPOTENCY_KEY.match(idempotency_key):
+        raise IdempotencyKeyMissing(errors={"headers": {"Idempotency-Key": ["8–64位字母、数字或 _ . : -"]}})
+    return idempotency_key
+
+
 def submit(principal: Principal, case_id: int, *, idempotency_key: str | None) -> dict:
     """Submit a draft, or resubmit after a correction request. The Idempotency-Key is stored
     with the move, unique per account: a repeat returns the same case, never a second one."""
-    if not idempotency_key or not _IDEMPOTENCY_KEY.match(idempotency_key):
-        raise IdempotencyKeyMissing(errors={"headers": {"Idempotency-Key": ["8–64位字母、数字或 _ . : -"]}})
+    require_key(idempotency_key)
     case = access.locked_own(principal, case_id)
     seen = _seen(principal.account_id, idempotency_key)
     if seen is not None:
         return _repeat(seen, case)
     action = "resubmit" if case.status == CaseStatus.CORRECTION_REQUESTED else "submit"
+    check(principal, case, action)
+    move(principal, case, action)
+    db.session.add(SubmitRequest(account_id=principal.account_id, idempotency_key=idempotency_key, case_id=case.id))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # the same key won a race on another case of this account
+        db.session.rollback()
+        seen = _seen(principal.account_id, idempotency_key)
+        if seen is None:
+            raise
+        return _repeat(seen, access.own_case(principal, case_id))
+    return _detail(case)
+
+
+def check(principal: Principal, case: Case, action: str) -> None:
+    """Everything a (re)submit requires of a locked case and its citizen, raising the first
+    refusal: the move allowed, the identity level, the form and materials complete, the credit
+    record (and commitments allowed by it). Records the credit flag and the applicant's hash."""
     transitions.guard(case, action)
     fresh = case.required_level >= access.LEVEL_FACE
     identity.require_level(principal, case.required_level, fresh=fresh)
@@ -64,6 +89,11 @@ def submit(principal: Principal, case_id: int, *, idempotency_key: str | None) -
         raise CommitmentRefused()
     case.credit_flag = status.flag
     case.applicant_hash = who.holder_hash
+
+
+def move(principal: Principal, case: Case, action: str) -> None:
+    """The (re)submit move of a checked case (`check`), in the caller's transaction: on a first
+    submit the case number, the fee and the move to payment_pending or submitted (then 秒批)."""
     if action == "submit":
         now = utcnow()
         case.case_number = numbering.next_number(case.department_code, now)
@@ -77,17 +107,6 @@ def submit(principal: Principal, case_id: int, *, idempotency_key: str | None) -
     else:
         case.correction_note = None
         transitions.resubmit(case, actor=access.actor(principal))
-    db.session.add(SubmitRequest(account_id=principal.account_id, idempotency_key=idempotency_key, case_id=case.id))
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # the same key won a race on another case of this account
-        db.session.rollback()
-        seen = _seen(principal.account_id, idempotency_key)
-        if seen is None:
-            raise
-        return _repeat(seen, access.own_case(principal, case_id))
-    return _detail(case)
 
 
 def _seen(account_id: int, key: str) -> SubmitRequest | None:

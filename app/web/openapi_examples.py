@@ -87,6 +87,13 @@ REQUEST_EXAMPLES: dict[str, dict] = {
     "staffReplyToEvaluation": {"reply": "感谢您的反馈，我们已优化窗口叫号流程。"},
     "staffCheckInAppointment": {"code": "482913"},
     "staffResolvePaymentAlarm": {"note": "已与微信支付核对，订单已退款"},
+    # --- bundle-apply ---
+    "createBundleApplication": {"bundle_code": "newborn", "answers": {"first_child": True}},
+    "answerBundleQuestions": {"answers": {"first_child": True}},
+    "updateBundleApplicationForm": {"form": {"child_name": "林小雨", "applicant_phone": "13800138000"}},
+    "chooseBundleMaterial": {"method": "licence", "licence_id": 1},
+    "uploadBundleMaterialFile": {"file": "birth-medical-certificate.pdf"},
+    "chooseBundleDeliveryMode": {"mode": "together"},
     # provider callbacks (what the provider sends; the signature is over the raw body)
     "alipayNotify": {
         "notify_time": "2026-06-08 10:34:56",

@@ -114,6 +114,17 @@ OPERATION_IDS: dict[tuple[str, str], str] = {
     ("enterprises.MyGrants", "get"): "listMyEnterpriseGrants",
     ("enterprises.AcceptGrant", "post"): "acceptEnterpriseGrant",
     ("enterprises.DeclineGrant", "post"): "declineEnterpriseGrant",
+    # --- bundle-apply ---
+    ("bundle_applications.BundleApplications", "get"): "listBundleApplications",
+    ("bundle_applications.BundleApplications", "post"): "createBundleApplication",
+    ("bundle_applications.BundleApplication", "get"): "getBundleApplication",
+    ("bundle_applications.BundleApplication", "patch"): "updateBundleApplicationForm",
+    ("bundle_applications.BundleAnswers", "put"): "answerBundleQuestions",
+    ("bundle_applications.BundleMaterial", "put"): "chooseBundleMaterial",
+    ("bundle_applications.BundleMaterialFiles", "post"): "uploadBundleMaterialFile",
+    ("bundle_applications.BundleSubmit", "post"): "submitBundleApplication",
+    ("bundle_applications.BundleWithdraw", "post"): "withdrawBundleApplication",
+    ("bundle_applications.BundleDeliveryMode", "put"): "chooseBundleDeliveryMode",
     # provider callbacks
     ("payments_notify.wechat_notify", "post"): "wechatPayNotify",
     ("payments_notify.alipay_notify", "post"): "alipayNotify",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from app.bundles.models import TABLES as BUNDLE_TABLES
 from app.cases.models import TABLES as CASE_TABLES
 from app.credit.models import TABLES as CREDIT_TABLES
 from app.extensions import db
@@ -17,7 +18,7 @@ from tests.licences.conftest import _wipe as _wipe_licences_and_identity
 def wipe_cases(app) -> None:
     with app.app_context():
         db.session.rollback()
-        for table in (*DELIVERY_TABLES, *CASE_TABLES, *CREDIT_TABLES, "outbox_events"):
+        for table in (*DELIVERY_TABLES, *CASE_TABLES, *BUNDLE_TABLES, *CREDIT_TABLES, "outbox_events"):
             db.session.execute(sa.text(f"DELETE FROM {table}"))
         db.session.commit()
         db.session.remove()

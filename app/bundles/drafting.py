@@ -1,0 +1,134 @@
+"""Starting a bundle application and filling it in before submit: the answers (情形引导) decide
+the members that apply, hence the one combined form and the one merged material checklist; the
+form is saved as a whole (a null clears a field) and validated per member, each member's part
+(split by the bundle's field map) against that member's own form schema."""
+
+from __future__ import annotations
+
+from app.bundles import access, definitions, presenters
+from app.bundles.models import BundleApplication, BundleMaterial, BundleStatus, DeliveryMode, utcnow
+from app.cases import form_limits
+from app.catalog import service as catalog
+from app.extensions import db
+from app.identity.tokens import Principal
+
+
+def start(principal: Principal, bundle_code: str, answers: dict | None = None) -> dict:
+    """A new draft bundle application; with `answers`, its members, form and checklist at once."""
+    bundle = definitions.bundle(bundle_code)
+    acting = getattr(principal, "acting", None)
+    app = BundleApplication(
+        account_id=principal.account_id,
+        enterprise_id=getattr(acting, "enterprise_id", None),
+        bundle_code=bundle["code"],
+        bundle_name=bundle["name"],
+        promised_time_limit=bundle["promised_time_limit"],
+        status=BundleStatus.DRAFT,
+        member_codes=[],
+        depends_on={},
+        form_schema={},
+        form_data={},
+        delivery_mode=DeliveryMode.TOGETHER,
+    )
+    if answers is not None:
+        _apply_answers(app, bundle, answers)
+    db.session.add(app)
+    db.session.commit()
+    return presenters.detail(app)
+
+
+def answer(principal: Principal, application_id: int, answers: dict) -> dict:
+    """(Re)answer the questions: the members that apply, their combined form and checklist. A
+    material already met keeps how it was met when it is still asked for."""
+    app = access.locked_draft(principal, application_id)
+    _apply_answers(app, definitions.bundle(app.bundle_code), answers)
+    app.updated_at = utcnow()
+    db.session.commit()
+    return presenters.detail(app)
+
+
+def _apply_answers(app: BundleApplication, bundle: dict, answers: dict) -> None:
+    members = definitions.members(bundle, answers)  # ValidationFailed with answers.<code>
+    app.answers = dict(answers)
+    app.member_codes = [m["service_code"] for m in members]
+    applying = set(app.member_codes)
+    app.depends_on = {
+        m["service_code"]: [d for d in (m.get("depends_on") or []) if d in applying]
+        for m in members
+        if any(d in applying for d in (m.get("depends_on") or []))
+    }
+    app.form_schema = definitions.combined_form(bundle, members)
+    kept = {m.material_type_code: m for m in app.materials}
+    fresh: list[BundleMaterial] = []
+    for position, item in enumerate(definitions.checklist(bundle, members), start=1):
+        old = kept.pop(item["material_type_code"], None)
+        material = old or BundleMaterial(material_type_code=item["material_type_code"])
+        material.position = position
+        material.name = item["name"]
+        material.licence_type_code = item.get("licence_type_code")
+        material.required = item["required"]
+        material.commitment_allowed = item["commitment_allowed"]
+        material.member_codes = list(item["member_codes"])
+        if material.method == "commitment" and not material.commitment_allowed:
+            material.method = None
+            material.commitment_version = None
+            material.commitment_accepted_at = None
+        fresh.append(material)
+    # positions are unique per application: the dropped rows go before the kept ones move
+    for dropped in kept.values():
+        app.materials.remove(dropped)
+    if kept and app.id is not None:
+        db.session.flush()
+    for material in fresh:
+        if material.id is not None:
+            material.position = -material.position  # out of the way of the new order
+    if app.id is not None:
+        db.session.flush()
+    for material in fresh:
+        material.position = abs(material.position)
+    app.materials = fresh
+
+
+def save_form(principal: Principal, application_id: int, changes: dict) -> dict:
+    """Merge `changes` into the combined form (a null value clears a field). An incomplete form is
+    saved; the detail lists its errors per member, and submit refuses until there are none."""
+    app = access.locked_draft(principal, application_id)
+    data = dict(app.form_data or {})
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    form_limits.check_form_save(app.form_schema or {}, changes, data)
+    app.form_data = data
+    app.updated_at = utcnow()
+    db.session.commit()
+    return presenters.detail(app)
+
+
+def member_form_errors(app: BundleApplication) -> dict[str, dict]:
+    """{service code: field errors of that member's part of the form}, members without errors left out."""
+    if not app.member_codes:
+        return {}
+    bundle = definitions.bundle(app.bundle_code)
+    members = definitions.members_by_code(bundle, app.member_codes)
+    parts = definitions.split(bundle, members, app.form_data or {})
+    out = {}
+    for code in app.member_codes:
+        errors = catalog.form_errors(catalog.get_service(code)["form_schema"], parts.get(code, {}))
+        if errors:
+            out[code] = errors
+    return out
+
+
+def choose_delivery(principal: Principal, application_id: int, mode: str) -> dict:
+    """One delivery choice for all results: together (one parcel when all are ready) or each as it comes."""
+    app = access.lock(application_id, account_id=principal.account_id)
+    if app.status in (BundleStatus.CONCLUDED, BundleStatus.WITHDRAWN):
+        from app.bundles.errors import BundleNotEditable
+
+        raise BundleNotEditable(errors={"status": {"current": app.status}})
+    app.delivery_mode = mode
+    app.updated_at = utcnow()
+    db.session.commit()
+    return presenters.detail(app)

@@ -1,0 +1,153 @@
+"""The one material checklist of a bundle application: each merged material is met once — by an
+e-licence (授权用证), a commitment (告知承诺) or upload — for every member that needs it; on
+submit each member case's own material is recorded the same way (app/cases/bundled.py).
+
+The rules are the cases core's: a licence must be of the material's type and valid (the licences
+core records the authorisation), a commitment needs the current text and a credit record that
+allows commitments, an upload is judged by content with the same limits."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+
+from app.bundles import access, presenters
+from app.bundles.errors import BundleMaterialNotFound
+from app.bundles.models import BundleApplication, BundleFile, BundleMaterial, BundleStatus, utcnow
+from app.cases import files as case_files
+from app.cases import service as cases
+from app.cases.errors import (
+    CommitmentRefused,
+    CommitmentTextChanged,
+    LicenceTypeMismatch,
+    MethodNotAllowed,
+    TooManyFiles,
+)
+from app.credit import service as credit
+from app.extensions import db
+from app.identity import service as identity
+from app.identity.tokens import Principal
+from app.licences import service as licences
+from app.storage import discard_quietly, get_storage
+
+log = logging.getLogger(__name__)
+_EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+
+
+def material_of(app: BundleApplication, position: int) -> BundleMaterial:
+    for material in app.materials:
+        if material.position == position:
+            return material
+    raise BundleMaterialNotFound()
+
+
+def _reset(material: BundleMaterial) -> None:
+    material.method = None
+    material.licence_id = material.authorisation_id = None
+    material.commitment_version = None
+    material.commitment_accepted_at = None
+
+
+def choose_method(principal: Principal, application_id: int, position: int, choice: dict) -> dict:
+    """How one merged material is met, for all members needing it: {"method": "licence",
+    "licence_id"}, {"method": "commitment", "accept": true, "text_version"} or {"method": "upload"}."""
+    method = choice["method"]
+    granted = None
+    if method == "licence":
+        # the licences core commits its authorisation: asked before the application is locked
+        granted = _authorise(principal, application_id, position, choice["licence_id"])
+    app = access.locked_draft(principal, application_id)
+    material = material_of(app, position)
+    if method == "licence":
+        _reset(material)
+        material.method = "licence"
+        material.licence_id = granted["licence_id"]
+        material.authorisation_id = granted["authorisation_id"]
+    elif method == "commitment":
+        _commit(principal, material, choice)
+    else:
+        _reset(material)
+        material.method = "upload"
+    app.updated_at = utcnow()
+    db.session.commit()
+    return presenters.detail(app)
+
+
+def _authorise(principal: Principal, application_id: int, position: int, licence_id: int) -> dict:
+    app = access.own(principal, application_id)
+    if app.status != BundleStatus.DRAFT:
+        access.locked_draft(principal, application_id)  # raises BundleNotEditable
+    material = material_of(app, position)
+    if not material.licence_type_code:
+        raise MethodNotAllowed("这项材料不能用电子证照代替", errors={"method": ["这项材料不能用电子证照代替"]})
+    wanted = material.licence_type_code
+    mismatch = LicenceTypeMismatch(errors={"licence_id": ["所选证照与该材料不符"]})
+    held = next((lic for lic in licences.wallet_for_account(principal.account_id) if lic["id"] == licence_id), None)
+    if held is not None and held["licence_type"]["code"] != wanted:
+        raise mismatch
+    purpose = f"{app.bundle_name}（一件事申请{app.id}，材料{position}）"[:200]
+    granted = licences.authorise_use(account_id=principal.account_id, licence_id=licence_id, purpose=purpose)
+    if granted["licence_type_code"] != wanted:
+        raise mismatch
+    return {"licence_id": int(granted["licence_id"]), "authorisation_id": int(granted["authorisation_id"])}
+
+
+def _commit(principal: Principal, material: BundleMaterial, choice: dict) -> None:
+    if not material.commitment_allowed:
+        raise MethodNotAllowed("这项材料不适用告知承诺", errors={"method": ["这项材料不适用告知承诺"]})
+    if choice.get("accept") is not True:
+        raise MethodNotAllowed("请阅读并同意承诺书", errors={"accept": ["请阅读并同意承诺书"]})
+    current = cases.commitment_text(material.material_type_code, material.name)
+    if choice.get("text_version") != current["version"]:
+        raise CommitmentTextChanged(errors={"text_version": {"current": current["version"]}})
+    resident_hash = identity.id_hash_of(principal.account_id)
+    if resident_hash is None or not credit.check(resident_hash).commitment_allowed:
+        raise CommitmentRefused()
+    _reset(material)
+    material.method = "commitment"
+    material.commitment_version = current["version"]
+    material.commitment_accepted_at = utcnow()
+
+
+def upload_file(principal: Principal, application_id: int, position: int, stream) -> dict:
+    """Store one file (PDF, JPEG or PNG by content, the cases limits) for a merged material; it is
+    then met by upload unless the citizen chose another way."""
+    app = access.locked_draft(principal, application_id)
+    material = material_of(app, position)
+    max_bytes, max_files = case_files.limits()
+    if len(material.files) >= max_files:
+        raise TooManyFiles(f"每项材料最多上传{max_files}个文件")
+    data = case_files.read_limited(stream, max_bytes)
+    content_type = case_files.sniff(data)
+    key = f"bundles/{app.id}/{position}/{secrets.token_urlsafe(12)}.{_EXTENSIONS[content_type]}"
+    get_storage().put(key, data, content_type=content_type)
+    material.files.append(
+        BundleFile(storage_key=key, content_type=content_type, size=len(data), sha256=hashlib.sha256(data).hexdigest())
+    )
+    if material.method is None:
+        material.method = "upload"
+    app.updated_at = utcnow()
+    try:
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        discard_quietly([key])
+        raise
+    return presenters.detail(app)
+
+
+def met(material: BundleMaterial) -> bool:
+    if material.method == "licence":
+        return material.authorisation_id is not None
+    if material.method == "commitment":
+        return material.commitment_version is not None
+    if material.method == "upload":
+        return bool(material.files)
+    return False
+
+
+def stored_files(material: BundleMaterial) -> list[tuple[bytes, str]]:
+    """The material's files (data, content type), read back for the member cases' copies."""
+    storage = get_storage()
+    return [(storage.get(f.storage_key), f.content_type) for f in material.files]
