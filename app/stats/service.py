@@ -155,6 +155,7 @@ def figures(first: date, last: date, *, department: str | None = None, on: date 
     """Every figure of the period, for the whole platform or one department (aggregated in SQL)."""
     check_period(first, last)
     on = on or queue.today()
+    sql.no_jit()
     where = _case_where(first, last, department)
     margin = timedelta(days=31)
     lo, hi = min(first, on) - margin, max(last, on, queue.today()) + margin
@@ -186,7 +187,7 @@ def figures(first: date, last: date, *, department: str | None = None, on: date 
     in_time = sa.and_(
         bad,
         Evaluation.replied_at.is_not(None),
-        sql.china_day(Evaluation.replied_at) <= sa.cast(Evaluation.followup_due, sa.String),
+        sql.china_day(Evaluation.replied_at) <= Evaluation.followup_due,
     )
     ratings, good, bad_count, answered_in_time = (
         int(v or 0)
@@ -248,6 +249,7 @@ def monthly_trend(*, months: int = 12, department: str | None = None, on: date |
     """Per month (to today): cases submitted, full-online, instant-approval and satisfaction rates —
     the same figures as `figures` over each month, grouped by China month in two queries."""
     on = on or queue.today()
+    sql.no_jit()
     starts = month_starts(on, months)
     where = _case_where(starts[0], on, department)
     instant = sa.exists().where(CaseEvent.case_id == Case.id, CaseEvent.action == "instant_approve")

@@ -1,6 +1,7 @@
 """The SQL pieces the figures are computed with, on PostgreSQL and SQLite alike.
 
-* `china_day(ts)` / `china_month(ts)`: the China date ("YYYY-MM-DD") and month ("YYYY-MM") of a
+* `china_day(ts)` / `china_month(ts)`: the China date (a date; "YYYY-MM-DD" text on SQLite, as
+  SQLite stores dates) and month ("YYYY-MM") of a
   naive UTC timestamp (China has kept UTC+8 without daylight saving since 1991).
 * `day_ordinals(cal, first, last)`: the working-day calendar as a table the query joins, one row
   per day with `o` = working days from `first` up to and including the day and `w` = 1 when the
@@ -22,7 +23,7 @@ from app.workdays import WorkCalendar
 
 
 class china_day(FunctionElement):  # noqa: N801 - used like a SQL function
-    type = sa.String()
+    type = sa.Date()
     inherit_cache = True
 
 
@@ -33,7 +34,8 @@ class china_month(FunctionElement):  # noqa: N801
 
 @compiles(china_day)
 def _china_day_pg(element, compiler, **kw):
-    return f"to_char({compiler.process(element.clauses, **kw)} + INTERVAL '8 hours', 'YYYY-MM-DD')"
+    # a cast, not to_char: several times cheaper per row (measured over 177,000 cases)
+    return f"CAST({compiler.process(element.clauses, **kw)} + INTERVAL '8 hours' AS DATE)"
 
 
 @compiles(china_day, "sqlite")
@@ -52,11 +54,20 @@ def _china_month_sqlite(element, compiler, **kw):
 
 
 _CALENDAR_SQL = {
-    "postgresql": "SELECT v->>0 AS day, CAST(v->>1 AS integer) AS o, CAST(v->>2 AS integer) AS w "
+    "postgresql": "SELECT CAST(v->>0 AS date) AS day, CAST(v->>1 AS integer) AS o, CAST(v->>2 AS integer) AS w "
     "FROM json_array_elements(CAST(:cal_days AS json)) AS v",
     "sqlite": "SELECT json_extract(value, '$[0]') AS day, json_extract(value, '$[1]') AS o, "
     "json_extract(value, '$[2]') AS w FROM json_each(:cal_days)",
 }
+
+
+def no_jit() -> None:
+    """PostgreSQL's JIT compiles these aggregate plans for seconds before running them for
+    milliseconds (measured: 4.6 s of 7.9 s at 500,000 cases): off for this transaction."""
+    from app.extensions import db
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("SET LOCAL jit = off"))
 
 
 def ordinals(cal: WorkCalendar, first: date, last: date) -> dict[date, tuple[int, int]]:
@@ -74,4 +85,4 @@ def day_ordinals(dialect: str, table: dict[date, tuple[int, int]], name: str = "
     """The calendar rows of `ordinals` as a CTE (day text, o, w) named `name`."""
     payload = json.dumps([[d.isoformat(), o, w] for d, (o, w) in table.items()])
     text = sa.text(_CALENDAR_SQL["postgresql" if dialect == "postgresql" else "sqlite"]).bindparams(cal_days=payload)
-    return text.columns(sa.column("day", sa.String), sa.column("o", sa.Integer), sa.column("w", sa.Integer)).cte(name)
+    return text.columns(sa.column("day", sa.Date), sa.column("o", sa.Integer), sa.column("w", sa.Integer)).cte(name)
