@@ -19,5 +19,5 @@ with app.app_context():
     t("trend 36 platform", lambda: service.monthly_trend(months=36))
     t("trend 36 YQX-GA", lambda: service.monthly_trend(months=36, department="YQX-GA"))
     t("queue YQX-GA p1", lambda: queue.department_queue("YQX-GA"))
-    #t("queue YQX-GA overdue", lambda: queue.department_queue("YQX-GA", overdue=True), 1)
-    #t("queue YQX-GA not overdue", lambda: queue.department_queue("YQX-GA", overdue=False), 1)
+    t("queue YQX-GA overdue", lambda: queue.department_queue("YQX-GA", overdue=True), 1)
+    t("queue YQX-GA not overdue", lambda: queue.department_queue("YQX-GA", overdue=False), 1)
