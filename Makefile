@@ -22,7 +22,7 @@ install: $(STAMP) ## Create .venv and install the pinned requirements
 migrate: $(STAMP) ## Apply the Alembic migrations
 	$(BIN)/flask db upgrade
 
-seed: migrate ## Load the demo data: catalog, residents, licences, credit records, calendar, staff, halls and slots (idempotent)
+seed: migrate ## Load the demo data: catalog, residents, licences, credit records, calendar, staff, halls and slots, a year of fictional case history (idempotent)
 	$(BIN)/flask catalog seed
 	$(BIN)/flask residents seed
 	$(BIN)/flask licences seed
@@ -30,6 +30,7 @@ seed: migrate ## Load the demo data: catalog, residents, licences, credit record
 	$(BIN)/flask workdays seed
 	$(BIN)/flask staff seed
 	$(BIN)/flask appointments seed
+	$(BIN)/python -m bench.city generate --years 1 --cases 2000 --if-empty
 
 run: seed ## Install, migrate, seed, then supervise the API (gunicorn), an RQ worker and rq cron until Ctrl-C (README: "What make run runs")
 	$(BIN)/python scripts/run_dev.py
