@@ -28,6 +28,16 @@ class Case(db.Model):
     __table_args__ = (
         sa.Index("ix_cases_account_status", "account_id", "status"),
         sa.Index("ix_cases_status_updated", "status", "updated_at"),  # idle drafts (retention)
+        # a department's work queue in submission order, and its figures (index-only on PostgreSQL)
+        sa.Index(
+            "ix_cases_department_submitted",
+            "department_code",
+            "submitted_at",
+            "id",
+            postgresql_include=["service_code", "status"],
+        ),
+        # the platform's figures and trend over a period (index-only on PostgreSQL)
+        sa.Index("ix_cases_submitted", "submitted_at", postgresql_include=["service_code", "status"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -72,7 +82,10 @@ class CaseMaterial(db.Model):
     "licence" (授权用证), "commitment" (告知承诺) or "upload"."""
 
     __tablename__ = "case_materials"
-    __table_args__ = (sa.UniqueConstraint("case_id", "position"),)
+    __table_args__ = (
+        sa.UniqueConstraint("case_id", "position"),
+        sa.Index("ix_case_materials_case_method", "case_id", "method"),  # the figures' materials counts
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"))
@@ -111,6 +124,22 @@ class CaseEvent(db.Model):
     """One timeline entry: a state move of the case, by whom, with an optional note."""
 
     __tablename__ = "case_events"
+    __table_args__ = (
+        # the figures: a case's first closing, and whether it was approved instantly
+        sa.Index(
+            "ix_case_events_closing",
+            "case_id",
+            "created_at",
+            postgresql_where=sa.text("action IN ('conclude', 'reject')"),
+            sqlite_where=sa.text("action IN ('conclude', 'reject')"),
+        ),
+        sa.Index(
+            "ix_case_events_instant",
+            "case_id",
+            postgresql_where=sa.text("action = 'instant_approve'"),
+            sqlite_where=sa.text("action = 'instant_approve'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)

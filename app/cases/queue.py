@@ -12,7 +12,7 @@ working days are left, else "green"; closed cases carry none.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -126,6 +126,48 @@ def applicant_fields(cases: Iterable[Case]) -> dict[int, dict]:
     return out
 
 
+def last_red_day(promised: int, *, on: date, cal: WorkCalendar) -> date:
+    """The last China submission date whose deadline (`supervision`: the promised working days
+    after the day received) lies before `on`: a case submitted on it or earlier, still open, is
+    red. Deadlines never fall as the submission date rises, so one date per limit decides."""
+    day = on - timedelta(days=promised + 1)  # the deadline is at least `promised` days after
+    while add_working_days(received_on_day(day, cal), promised, cal) >= on:
+        day -= timedelta(days=1)
+    return day
+
+
+def received_on_day(day: date, cal: WorkCalendar) -> date:
+    return day if cal.is_working_day(day) else add_working_days(day, 1, cal)
+
+
+def red_clause(department_code: str, *, on: date, cal: WorkCalendar):
+    """SQL: the case is red (open, today past its deadline) — the colour `supervision` gives,
+    decided in the database so a filtered queue is paged there (one cut-off per promised limit)."""
+    codes = set(
+        db.session.scalars(
+            sa.select(Case.service_code)
+            .where(Case.department_code == department_code, Case.status.in_(OPEN))
+            .distinct()
+        )
+    )
+    by_limit: dict[int, list[str]] = {}
+    for code, limit in promised_limits(codes).items():
+        by_limit.setdefault(limit, []).append(code)
+    cut = [
+        sa.and_(
+            Case.service_code.in_(sorted(group)),
+            Case.submitted_at < _utc_midnight(last_red_day(limit, on=on, cal=cal) + timedelta(days=1)),
+        )
+        for limit, group in sorted(by_limit.items())
+    ]
+    return sa.and_(Case.status.in_(OPEN), sa.or_(*cut)) if cut else sa.false()
+
+
+def _utc_midnight(day: date) -> datetime:
+    """China midnight at the start of `day`, as naive UTC."""
+    return datetime.combine(day, datetime.min.time(), tzinfo=CHINA).astimezone(UTC).replace(tzinfo=None)
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() + "Z" if value else None
 
@@ -146,21 +188,15 @@ def department_queue(
     where = [Case.department_code == department_code, Case.status != CaseStatus.DRAFT]
     if status is not None:
         where.append(Case.status == status)
-    query = sa.select(Case).where(*where).order_by(Case.submitted_at, Case.id)
     cal, yellow = calendar(), yellow_days()
-    if overdue is None:
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(Case).where(*where))
-        cases = db.session.scalars(query.offset((page - 1) * page_size).limit(page_size)).all()
-        limits = promised_limits({c.service_code for c in cases})
-        rows = [(c, supervision(c, limits.get(c.service_code), cal=cal, on=on, yellow=yellow)) for c in cases]
-    else:
-        # the colour depends on each item's limit and the calendar: filtered here, not in SQL
-        cases = db.session.scalars(query).all()
-        limits = promised_limits({c.service_code for c in cases})
-        rows = [(c, supervision(c, limits.get(c.service_code), cal=cal, on=on, yellow=yellow)) for c in cases]
-        rows = [r for r in rows if (r[1]["supervision"] == RED) == overdue]
-        total = len(rows)
-        rows = rows[(page - 1) * page_size : page * page_size]
+    if overdue is not None:
+        red = red_clause(department_code, on=on, cal=cal)
+        where.append(red if overdue else sa.not_(red))
+    query = sa.select(Case).where(*where).order_by(Case.submitted_at, Case.id)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Case).where(*where))
+    cases = db.session.scalars(query.offset((page - 1) * page_size).limit(page_size)).all()
+    limits = promised_limits({c.service_code for c in cases})
+    rows = [(c, supervision(c, limits.get(c.service_code), cal=cal, on=on, yellow=yellow)) for c in cases]
     who = applicant_fields(c for c, _ in rows)
     items = [
         {

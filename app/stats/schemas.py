@@ -20,7 +20,7 @@ class PeriodQuerySchema(BaseSchema):
 
 
 class TrendQuerySchema(BaseSchema):
-    months = F.Integer(load_default=12, validate=V.Range(min=1, max=24))
+    months = F.Integer(load_default=12, validate=V.Range(min=1, max=36))  # three years, like the figures
 
 
 class PeriodSchema(ma.Schema):
