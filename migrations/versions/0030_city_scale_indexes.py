@@ -3,7 +3,7 @@
 Measured at 500,000 cases / 3.3 million timeline rows (docs/benchmarks.md, "A city's years").
 
 Revision ID: 0030_city_scale_indexes
-Revises: 0023_staff_sessions_pickup
+Revises: 0029_bundle_applications
 Create Date: 2026-12-06
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0030_city_scale_indexes"
-down_revision = "0023_staff_sessions_pickup"
+down_revision = "0029_bundle_applications"
 branch_labels = None
 depends_on = None
 

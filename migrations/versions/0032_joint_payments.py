@@ -1,7 +1,7 @@
 """joint payment orders: one provider order paying the fees of several cases
 
 Revision ID: 0032_joint_payments
-Revises: 0024_enterprises_bundles
+Revises: 0030_city_scale_indexes
 Create Date: 2026-12-06
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0032_joint_payments"
-down_revision = "0024_enterprises_bundles"
+down_revision = "0030_city_scale_indexes"
 branch_labels = None
 depends_on = None
 
