@@ -117,6 +117,13 @@ class MergedMaterialSchema(ma.Schema):
     copies = F.Integer()
     members = F.List(F.String(), metadata={"description": "service codes of the members it meets, met once for all"})
     sources = F.List(F.Nested(MaterialSourceSchema))
+    produced_by = F.List(
+        F.String(),
+        metadata={
+            "description": "service codes of members whose result is the e-licence that meets it "
+            "(出生医学证明 for 出生登记): met within the bundle once that member concludes"
+        },
+    )
 
 
 class BundleTimeSchema(ma.Schema):

@@ -95,7 +95,8 @@ def merged_materials(members: list[Mapping]) -> list[dict]:
     others (a guide naming the 居民身份证 of two people keeps two entries: key "M-SFZ" and
     "M-SFZ#2"). An entry is required when any member requires it; a commitment (告知承诺) may
     replace it only when every member listing it allows one; the strictest form and the most
-    copies asked win. `sources` say which material of which member each entry meets."""
+    copies asked win. `sources` say which material of which member each entry meets;
+    `produced_by` names the members whose result is the e-licence that meets it."""
     merged: dict[str, dict] = {}
     for m in members:
         seen: dict[str, int] = {}
@@ -136,6 +137,18 @@ def merged_materials(members: list[Mapping]) -> list[dict]:
             if m["service_code"] not in entry["members"]:
                 entry["members"].append(m["service_code"])
             entry["sources"].append(source)
+    # A member whose result is the e-licence a material needs (出生医学证明 for 出生登记) produces
+    # it within the bundle: the citizen need not bring it.
+    produces = {}
+    for m in members:
+        licence = (m.get("result") or {}).get("licence_type")
+        if licence:
+            produces.setdefault(licence["code"], []).append(m["service_code"])
+    for entry in merged.values():
+        licence = entry.get("licence_type")
+        entry["produced_by"] = (
+            [c for c in produces.get(licence["code"], []) if c not in entry["members"]] if licence else []
+        )
     # required first, then in the order first met
     return sorted(merged.values(), key=lambda e: not e["required"])
 

@@ -280,7 +280,8 @@ def validate_bundle(doc: Mapping, items: Mapping[str, Mapping] | None = None) ->
     items of the file being imported and of the database); when None, member references are
     not checked."""
     errors = question_errors(doc.get("questions"))
-    questions = doc.get("questions") if not errors else []
+    questions_ok = not errors
+    questions = doc.get("questions") if questions_ok else []
     shared = _properties(doc.get("shared_form"))
     members = doc.get("members")
     if not isinstance(members, list) or not 1 <= len(members) <= MAX_MEMBERS:
@@ -288,7 +289,7 @@ def validate_bundle(doc: Mapping, items: Mapping[str, Mapping] | None = None) ->
     codes = [m.get("service_code") if isinstance(m, dict) else None for m in members]
     mapped: set[str] = set()
     used_questions: set[str] = set()
-    conditions_ok = not errors
+    conditions_ok = questions_ok
     for i, m in enumerate(members):
         where = f"members[{i}]"
         code = codes[i]
@@ -304,10 +305,10 @@ def validate_bundle(doc: Mapping, items: Mapping[str, Mapping] | None = None) ->
             errors.append(f"{where}: unknown item {code!r}")
         elif item is not None and doc.get("audience") not in (item.get("audience") or []):
             errors.append(f"{where}: the item does not serve {doc.get('audience')!r} applicants")
-        if m.get("when") is not None:
-            problems = condition_errors(m["when"], questions) if questions or not errors else []
-            if not questions and not errors:
-                problems = [f"{where}: a condition needs questions"]
+        if m.get("when") is not None and questions_ok:
+            problems = (
+                condition_errors(m["when"], questions, "when") if questions else ["when: the bundle asks no questions"]
+            )
             errors += [f"{where} {p}" for p in problems]
             conditions_ok = conditions_ok and not problems
             if not problems:

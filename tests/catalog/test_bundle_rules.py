@@ -305,3 +305,15 @@ def test_commitment_only_when_every_member_allows_it_and_nth_of_a_type_kept_apar
     )
     assert first["members"] == ["A", "B"] and first["names"] == ["申请人身份证", "身份证"]
     assert merged["M-SFZ#2"]["members"] == ["A"] and merged["M-SFZ#2"]["commitment_allowed"] is True
+
+
+def test_conditions_need_questions_and_valid_questions_first():
+    doc = copy.deepcopy(bundle_doc(COMPANY))
+    doc["questions"] = []
+    errors = bundle_rules.validate_bundle(doc, _items(doc))
+    assert any("when: the bundle asks no questions" in e for e in errors), errors
+    doc = copy.deepcopy(bundle_doc(COMPANY))
+    doc["questions"][0]["kind"] = "maybe"
+    errors = bundle_rules.validate_bundle(doc, _items(doc))
+    # the questions are wrong: the conditions on them are not judged (no cascade of errors)
+    assert errors == ["questions[0]: kind must be one of yes_no, choice"]

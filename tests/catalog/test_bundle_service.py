@@ -185,3 +185,16 @@ def test_list_bundles_paginated(ctx):
     assert page.total == len(seed()["bundles"])
     assert [b["code"] for b in page.items] == [NEWBORN, COMPANY]
     assert [b["code"] for b in catalog.list_bundles(audience="legal_person").items] == [COMPANY]
+
+
+def test_a_material_produced_by_another_member_is_named(ctx):
+    """出生登记 needs the 出生医学证明 the bundle's first member issues as an e-licence."""
+    got = catalog.evaluate_bundle(NEWBORN, newborn_answers())
+    certificate = next(e for e in got["materials"] if e["key"] == "M-CSZM")
+    assert HUKOU in certificate["members"]
+    assert certificate["produced_by"] == [BIRTH_CERT]
+    assert next(e for e in got["materials"] if e["key"] == "M-SFZ")["produced_by"] == []
+    # parents registered elsewhere: the certificate is still produced, but no member here needs it
+    elsewhere = catalog.evaluate_bundle(NEWBORN, newborn_answers(parents_local=False))
+    vaccination = next(e for e in elsewhere["materials"] if e["key"] == "M-CSZM")
+    assert vaccination["members"] == [VACCINATION] and vaccination["produced_by"] == [BIRTH_CERT]
