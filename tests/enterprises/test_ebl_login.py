@@ -95,3 +95,21 @@ def test_acting_sessions_cannot_use_it(api, ebl, sandbox):
 
     acting = representative_acting_token(api, sandbox, uscc=TEA)
     assert_error(api.post(f"{API}/enterprises/ebl/start", headers=bearer(acting)), 403, "ACTING_NOT_ALLOWED")
+
+
+def test_production_refuses_the_simulator_or_missing_credentials():
+    import pytest
+
+    from app import create_app
+    from tests.test_config import GOOD
+
+    on = {"ENTERPRISE_EBL_ENABLED": True, "EBL_APP_ID": "zsb", "EBL_APP_SECRET": "s" * 32}
+    for bad, named in (
+        (
+            {**on, "EBL_API_BASE": "http://127.0.0.1:9106", "EBL_PLATFORM_PUBLIC_KEY": "/etc/zsb/ebl.pem"},
+            "EBL_API_BASE",
+        ),
+        ({**on, "EBL_API_BASE": "https://ebl.example.gov.cn"}, "EBL_PLATFORM_PUBLIC_KEY"),
+    ):
+        with pytest.raises(RuntimeError, match=named):
+            create_app("production", **{**GOOD, **bad})
