@@ -259,6 +259,19 @@ class Config:
     # Wrong pickup codes at the window before a delivery's code is locked (the citizen re-issues it).
     PICKUP_CODE_MAX_FAILURES = int(os.environ.get("PICKUP_CODE_MAX_FAILURES", "5"))
 
+    # --- ent-core ---
+    # 电子营业执照 scan-to-authorise login (app/enterprises/providers): off by default. When on, the
+    # platform's open API at EBL_API_BASE is called as EBL_APP_ID (requests signed with
+    # EBL_APP_SECRET) and its answers are verified with EBL_PLATFORM_PUBLIC_KEY (PEM or a path),
+    # within EBL_SIGNATURE_WINDOW seconds.
+    ENTERPRISE_EBL_ENABLED = _bool("ENTERPRISE_EBL_ENABLED", False)
+    EBL_API_BASE = os.environ.get("EBL_API_BASE", "")
+    EBL_APP_ID = os.environ.get("EBL_APP_ID", "")
+    EBL_APP_SECRET = os.environ.get("EBL_APP_SECRET", "")
+    EBL_PLATFORM_PUBLIC_KEY = os.environ.get("EBL_PLATFORM_PUBLIC_KEY", "")
+    EBL_TIMEOUT = float(os.environ.get("EBL_TIMEOUT", "5"))
+    EBL_SIGNATURE_WINDOW = int(os.environ.get("EBL_SIGNATURE_WINDOW", "300"))
+
     @classmethod
     def check(cls, config: dict) -> None:
         """Refuse configurations that must never run; overridden per environment."""

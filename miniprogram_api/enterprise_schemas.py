@@ -25,7 +25,7 @@ class EnterpriseSchema(ma.Schema):
     id = F.Integer()
     uscc = F.String(metadata=USCC)
     name = F.String()
-    kind = F.String(metadata={"description": "market-entity type (市场主体类型)"})
+    entity_type = F.String(attribute="kind", metadata={"description": "market-entity type (市场主体类型), free text"})
     status = one_of(STATUSES, metadata={"description": "registration status (登记状态)"})
     role = one_of(ROLES, metadata={"description": "legal_representative (法定代表人) or agent (经办人)"})
     grant_id = F.Integer(allow_none=True, metadata={"description": "the agent grant (null for the representative)"})

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
+from app.enterprises import ebl_login, grants
 from app.enterprises import errors as ent_errors
-from app.enterprises import grants
 from app.enterprises import service as enterprises
+from app.enterprises.providers.base import EBL_ERRORS
 from app.web.api import PlatformBlueprint as Blueprint
 from app.web.contract import declares
 from app.web.schemas import PageQuerySchema
 from miniprogram_api.enterprise_schemas import (
     AuditPageSchema,
     BindSchema,
+    EblCompleteSchema,
+    EblStartedSchema,
     EnterpriseListSchema,
     EnterpriseSchema,
     GrantCreateSchema,
@@ -50,6 +53,27 @@ class Bindings(MethodView):
     def post(self, body):
         """Bind me as the legal representative of an enterprise (my verified identity must be the registered one)"""
         return enterprises.bind(current_principal(), uscc=body["uscc"])
+
+
+@blp.route("/enterprises/ebl/start")
+class EblStart(MethodView):
+    @require_level(3, personal=True)
+    @blp.response(200, EblStartedSchema)
+    @declares(*EBL_ERRORS)
+    def post(self):
+        """Start an electronic business licence (电子营业执照) scan: a ticket and the QR content to show"""
+        return ebl_login.start(current_principal())
+
+
+@blp.route("/enterprises/ebl/complete")
+class EblComplete(MethodView):
+    @require_level(3, personal=True)
+    @blp.arguments(EblCompleteSchema)
+    @blp.response(200, EnterpriseSchema)
+    @declares(ent_errors.BindingRefused, *EBL_ERRORS)
+    def post(self, body):
+        """Finish the scan: the legal representative who authorised it in the 电子营业执照 app is bound"""
+        return ebl_login.complete(current_principal(), ticket=body["ticket"])
 
 
 @blp.route("/enterprises/acting")

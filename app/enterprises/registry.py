@@ -128,33 +128,40 @@ def add_enterprise(record: dict) -> Enterprise:
     return enterprise
 
 
-def seed_enterprises(path: Path = SEED_FILE) -> dict:
-    """Load the demo enterprises and their credit records (idempotent by USCC; commits).
-
-    Returns {"added", "present", "credit_added"}."""
+def seed_enterprises(path: Path = SEED_FILE, *, credit_records: bool = True) -> dict:
+    """Load the demo enterprises (idempotent by USCC) and, unless `credit_records` is False,
+    their credit records (`seed_credit`); commits. Returns {"added", "present", "credit_added"}."""
     rows = json.loads(path.read_text(encoding="utf-8"))["enterprises"]
-    added = present = credit_added = 0
+    added = present = 0
     for row in rows:
-        number = normalise_uscc(row["uscc"])
-        if exists(number):
+        if exists(normalise_uscc(row["uscc"])):
             present += 1
         else:
             add_enterprise(row)
             added += 1
-        listed = row.get("credit")
-        if listed:
-            status = credit.check(uscc_hash(number))
-            already = status.serious if listed["severity"] == "serious" else status.general
-            if not already:
-                credit.add_entry(
-                    resident_hash=uscc_hash(number),
-                    severity=listed["severity"],
-                    reason=listed["reason"],
-                    source="enterprise-demo",
-                )
-                credit_added += 1
     db.session.commit()
+    credit_added = seed_credit(path) if credit_records else 0
     return {"added": added, "present": present, "credit_added": credit_added}
+
+
+def seed_credit(path: Path = SEED_FILE) -> int:
+    """The demo enterprises' credit records, keyed by their uscc_hash (经营异常名录 = general,
+    严重违法失信名单 = serious), idempotent; commits. Returns how many were added."""
+    added = 0
+    for row in json.loads(path.read_text(encoding="utf-8"))["enterprises"]:
+        listed = row.get("credit")
+        if not listed:
+            continue
+        holder = uscc_hash(normalise_uscc(row["uscc"]))
+        status = credit.check(holder)
+        if status.serious if listed["severity"] == "serious" else status.general:
+            continue
+        credit.add_entry(
+            resident_hash=holder, severity=listed["severity"], reason=listed["reason"], source="enterprise-demo"
+        )
+        added += 1
+    db.session.commit()
+    return added
 
 
 def by_uscc(number: str) -> Enterprise | None:

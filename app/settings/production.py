@@ -121,6 +121,12 @@ def _provider_problems(config) -> list[str]:
     if courier == "sf" or config.get("SF_PARTNER_ID"):
         reason = "SF_PARTNER_ID is set" if config.get("SF_PARTNER_ID") else "DELIVERY_DEFAULT_COURIER=sf"
         need(reason, "SF_PARTNER_ID", "SF_CHECKWORD")
+    # --- ent-core: the 电子营业执照 login, when on, talks to the real platform only
+    if config.get("ENTERPRISE_EBL_ENABLED"):
+        need("ENTERPRISE_EBL_ENABLED is on", "EBL_APP_ID", "EBL_APP_SECRET", "EBL_PLATFORM_PUBLIC_KEY")
+        problem = url_problem(config.get("EBL_API_BASE") or "")
+        if problem:
+            problems.append(f"EBL_API_BASE {problem}")
     return problems
 
 

@@ -100,6 +100,7 @@ REQUEST_EXAMPLES: dict[str, dict] = {
     },
     # --- ent-core: enterprises (青岚云栖茶业有限公司, legal representative 林晓岚; agent 陈云栖) ---
     "bindEnterprise": {"uscc": "91539900MA2QLYC01P"},
+    "completeEnterpriseLicenceLogin": {"ticket": "ebl_t_5f0c1d2e3a4b5c6d7e8f9a0b"},
     "startActingForEnterprise": {"enterprise_id": 1},
     "createEnterpriseGrant": {
         "name": "陈云栖",

@@ -96,6 +96,8 @@ OPERATION_IDS: dict[tuple[str, str], str] = {
     # --- ent-core: enterprises ---
     ("enterprises.MyEnterprises", "get"): "listMyEnterprises",
     ("enterprises.Bindings", "post"): "bindEnterprise",
+    ("enterprises.EblStart", "post"): "startEnterpriseLicenceLogin",
+    ("enterprises.EblComplete", "post"): "completeEnterpriseLicenceLogin",
     ("enterprises.Acting", "post"): "startActingForEnterprise",
     ("enterprises.Acting", "delete"): "stopActingForEnterprise",
     ("enterprises.EnterpriseGrants", "get"): "listEnterpriseGrants",

@@ -173,3 +173,11 @@ def create_enterprise(
         out = {"id": enterprise.id, "uscc": enterprise.uscc, "uscc_hash": enterprise.uscc_hash, "name": enterprise.name}
         db.session.remove()
         return out
+
+
+def seed_enterprise_credit(app) -> None:
+    """The demo enterprises' credit records (明远科技 on the 经营异常名录, 雨桐餐饮 on the 严重违法失信名单):
+    the test setup leaves them out (credit tests count rows) and suites that wipe credit rows drop them."""
+    with app.app_context():
+        registry.seed_credit()
+        db.session.remove()

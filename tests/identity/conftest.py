@@ -28,8 +28,9 @@ def _wipe(app) -> None:
             db.session.execute(sa.text(f"DELETE FROM {table}"))
         db.session.commit()
         registry.seed_residents()
-        # the demo enterprises and their credit records (idempotent; credit rows are wiped by other suites)
-        enterprise_registry.seed_enterprises()
+        # the demo enterprises (idempotent); their credit records only where a test asks
+        # (tests.enterprises.helpers.seed_enterprise_credit): the credit tests count rows
+        enterprise_registry.seed_enterprises(credit_records=False)
         client = redis_ext.client
         for pattern in REDIS_PATTERNS:
             keys = list(client.scan_iter(match=pattern, count=500))
