@@ -1,6 +1,8 @@
-"""The citizen's own case (or, acting for an enterprise, the enterprise's), shared by the citizen-side modules (service.py, submission.py): finding
-and locking it (another person's case is always "not found"), the actor written on its
-timeline, the applicant's ID hash and the fee re-picked from the form."""
+"""The citizen's own case (or, acting for an enterprise, the enterprise's), shared by the
+citizen-side modules (service.py, submission.py, files.py, retention.py) and the domains that
+refer to a case (payments, delivery, evaluations, complaints, appointments): the one owner clause,
+finding and locking a case (another's is always "not found"), the actor written on its timeline,
+the applicant's ID hash and the fee re-picked from the form."""
 
 from __future__ import annotations
 

@@ -25,6 +25,7 @@ from tests.enterprises.helpers import (
     enterprise_id,
     representative,
     representative_acting_token,
+    seed_enterprise_credit,
 )
 from tests.identity.helpers import bearer
 
@@ -102,6 +103,7 @@ def test_the_owner_clause_person_representative_agent_and_another_company(identi
 
 
 def test_enterprise_credit_at_submission_flags_and_blocks(api, identity_app, sandbox):
+    seed_enterprise_credit(identity_app)
     flagged = representative_acting_token(api, sandbox, uscc=ABNORMAL)
     draft = ready_change_registration(api, flagged, uscc=ABNORMAL, use_licence=False)
     resp = submit(api, flagged, draft["id"])
@@ -124,6 +126,14 @@ def test_enterprise_credit_at_submission_flags_and_blocks(api, identity_app, san
 
 
 def test_a_clean_company_submits_with_its_own_hash_not_the_persons(api, identity_app, sandbox):
+    seed_enterprise_credit(identity_app)
+    with identity_app.app_context():
+        from app.credit import service as credit
+        from app.identity import registry
+
+        credit.add_entry(resident_hash=registry.id_hash("53990019690704051X"), severity="general", reason="演示")
+        db.session.commit()
+        db.session.remove()
     # 郑海川 has a general entry on his personal record; his company's record is clean
     token = representative_acting_token(api, sandbox, uscc=LOGISTICS)
     draft = ready_change_registration(api, token, uscc=LOGISTICS, use_licence=False)
