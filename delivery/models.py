@@ -155,7 +155,8 @@ class DeliveryParcel(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"), index=True)
     department_code: Mapped[str] = mapped_column(sa.String(64))
-    address_id: Mapped[int] = mapped_column(sa.ForeignKey("delivery_addresses.id"))
+    # cleared with `contact` by the retention of delivered parcels' addresses (delivery/retention.py)
+    address_id: Mapped[int | None] = mapped_column(sa.ForeignKey("delivery_addresses.id"))
     status: Mapped[str] = mapped_column(sa.String(32), default=S.WAITING_PARCEL)
     contact: Mapped[str | None] = mapped_column(sa.Text)  # copied from the address when it ships
     province_code: Mapped[str | None] = mapped_column(sa.String(12))

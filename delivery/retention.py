@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.extensions import db
-from delivery.models import Address, Delivery, DeliveryRoute, DeliveryStatus, utcnow
+from delivery.models import Address, Delivery, DeliveryParcel, DeliveryRoute, DeliveryStatus, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,21 @@ def purge_delivered_addresses(now=None) -> int:
         .values(contact=None, address_id=None, updated_at=Delivery.updated_at),
         execution_options={"synchronize_session": False},
     )
+    # a parcel of several results: its copy goes with its members' (every member delivered)
+    undelivered = sa.select(Delivery.id).where(
+        Delivery.parcel_id == DeliveryParcel.id,
+        sa.or_(Delivery.status != DeliveryStatus.DELIVERED, Delivery.delivered_at >= cutoff),
+    )
+    db.session.execute(
+        sa.update(DeliveryParcel)
+        .where(
+            DeliveryParcel.status == DeliveryStatus.DELIVERED,
+            sa.or_(DeliveryParcel.contact.is_not(None), DeliveryParcel.address_id.is_not(None)),
+            ~undelivered.exists(),
+        )
+        .values(contact=None, address_id=None, updated_at=DeliveryParcel.updated_at),
+        execution_options={"synchronize_session": False},
+    )
     db.session.commit()
     return result.rowcount or 0
 
@@ -57,8 +72,9 @@ def purge_deleted_addresses(now=None) -> int:
     days = int(current_app.config.get("DELETED_ADDRESS_RETENTION_DAYS", 30))
     cutoff = (now or utcnow()) - timedelta(days=days)
     referenced = sa.select(Delivery.address_id).where(Delivery.address_id == Address.id)
+    in_parcel = sa.select(DeliveryParcel.address_id).where(DeliveryParcel.address_id == Address.id)
     result = db.session.execute(
-        sa.delete(Address).where(Address.deleted_at < cutoff, ~referenced.exists()),
+        sa.delete(Address).where(Address.deleted_at < cutoff, ~referenced.exists(), ~in_parcel.exists()),
         execution_options={"synchronize_session": False},
     )
     db.session.commit()

@@ -100,6 +100,9 @@ def choose(principal: Principal, case_id: int, body: dict) -> dict:
         if delivery is not None and delivery.issued_at is not None:
             db.session.rollback()
             raise DeliveryLocked()
+        if delivery is not None and delivery.parcel_id is not None:  # changed with the others (choose_joint)
+            db.session.rollback()
+            raise DeliveryLocked("该申请已选择与其他申请合并寄递，请在合并寄递中修改")
         if delivery is None:
             delivery = Delivery(
                 case_id=case_id, account_id=account_id, department_code=facts["department_code"], status=S.CHOSEN
@@ -360,6 +363,8 @@ def choose_joint(principal, case_ids: list[int], address_id: int, mode: str) -> 
     wanted = sorted(set(case_ids))
     facts = [_own_case(principal, case_id) for case_id in wanted]
     no_mail = {str(f["id"]): ["该事项不支持邮寄送达"] for f in facts if "mail" not in _options(f["service_code"])}
+    # a draft may still be discarded (and its delivery with it): only submitted cases join
+    no_mail.update({str(f["id"]): ["请先提交申请"] for f in facts if f["status"] == CaseStatus.DRAFT})
     if no_mail:
         raise DeliveryOptionUnavailable(errors={"json": {"case_ids": no_mail}})
     if any(f["status"] in FINAL or f["status"] == CaseStatus.APPROVED for f in facts):

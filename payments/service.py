@@ -214,6 +214,11 @@ def start_joint_payment(
     if reusable is not None:
         db.session.rollback()
         return _send_joint(reusable, gateway)
+    payer = identity.payer_id_of(
+        principal.account_id, channel, gateway.appid if channel == "wechat" else gateway.app_id
+    )
+    if payer is None:
+        raise PayerUnknown(errors={"channel": [channel]})
     replaced: set[int] = set()
     for case in due:
         for existing in orders_of(case.id):
@@ -221,11 +226,6 @@ def start_joint_payment(
                 _close_for_replacement(existing)
                 if existing.joint_id is not None:
                     replaced.add(existing.joint_id)
-    payer = identity.payer_id_of(
-        principal.account_id, channel, gateway.appid if channel == "wechat" else gateway.app_id
-    )
-    if payer is None:
-        raise PayerUnknown(errors={"channel": [channel]})
     number = new_joint_no(principal.account_id)
     names = "、".join(dict.fromkeys(case.service_name for case in due))
     order = JointOrder(

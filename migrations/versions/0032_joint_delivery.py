@@ -22,7 +22,7 @@ def upgrade():
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("account_id", sa.Integer(), nullable=False),
         sa.Column("department_code", sa.String(length=64), nullable=False),
-        sa.Column("address_id", sa.Integer(), nullable=False),
+        sa.Column("address_id", sa.Integer(), nullable=True),
         sa.Column("status", sa.String(length=32), nullable=False),
         sa.Column("contact", sa.Text(), nullable=True),
         sa.Column("province_code", sa.String(length=12), nullable=True),

@@ -203,3 +203,48 @@ def test_results_issued_at_once_place_one_order(api, identity_app, sandbox):
     run_jobs(identity_app)
     assert len(sandbox.sf_orders()) == before + 1
     assert {delivery_of(api, token, c)["status"] for c in cases} == {"ordered"}
+
+
+def test_a_parcel_member_changes_only_with_the_others_and_drafts_do_not_join(api, identity_app, sandbox):
+    from tests.cases.helpers import ready_draft
+    from tests.delivery.helpers import choose
+
+    token, cases, address = three_cases(api)
+    assert choose_joint(api, token, cases, address["id"]).status_code == 200
+    assert_error(choose(api, token, cases[0], "pickup"), 409, "DELIVERY_LOCKED")
+    assert delivery_of(api, token, cases[0])["parcel"]["case_ids"] == cases
+    draft = ready_draft(api, token)
+    resp = choose_joint(api, token, [cases[0], draft["id"]], address["id"])
+    assert_error(resp, 422, "DELIVERY_OPTION_UNAVAILABLE")
+    assert row(identity_app, draft["id"]) is None
+
+
+def test_a_delivered_parcel_forgets_its_recipient_with_its_members(api, identity_app, actx, sandbox):
+    from datetime import timedelta
+
+    from delivery import retention
+    from delivery.models import utcnow
+
+    token, cases, address = three_cases(api)
+    assert choose_joint(api, token, cases, address["id"]).status_code == 200
+    headers = reviewer(api, identity_app)
+    for case_id in cases:
+        approve(api, headers, case_id)
+    run_jobs(identity_app)
+    order_id, _ = parcel_orders(sandbox, identity_app, cases[0])
+    sandbox.sf_push(order_id, all=True)
+    assert {delivery_of(api, token, c)["status"] for c in cases} == {"delivered"}
+    long_ago = utcnow() - timedelta(days=91)
+    db.session.execute(sa.update(Delivery).values(delivered_at=long_ago))
+    db.session.commit()
+    assert retention.purge_delivered_addresses() == 3
+    parcel = db.session.scalar(sa.select(DeliveryParcel))
+    assert (parcel.contact, parcel.address_id) == (None, None)
+    db.session.rollback()
+    # the address, deleted long ago, can go now that nothing refers to it
+    assert api.delete(f"/api/v1/addresses/{address['id']}", headers=bearer(token)).status_code == 204
+    from delivery.models import Address
+
+    db.session.execute(sa.update(Address).values(deleted_at=long_ago))
+    db.session.commit()
+    assert retention.purge_deleted_addresses() == 1
