@@ -26,7 +26,7 @@ OPEN = ("submitted", "accepted", "correction_requested", "approved", "denied")
 def _seed(app, account_id: int, n: int = 240) -> list[dict]:
     rng = random.Random(20261206)
     specs = []
-    for k in range(n):
+    for _ in range(n):
         submitted = datetime(2026, 1, 10) + timedelta(minutes=rng.randrange(0, 300 * 24 * 60))
         closing = None
         if rng.random() < 0.7:  # closed some days later (or, rarely, before it counts as received)
