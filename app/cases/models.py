@@ -82,10 +82,7 @@ class CaseMaterial(db.Model):
     "licence" (授权用证), "commitment" (告知承诺) or "upload"."""
 
     __tablename__ = "case_materials"
-    __table_args__ = (
-        sa.UniqueConstraint("case_id", "position"),
-        sa.Index("ix_case_materials_case_method", "case_id", "method"),  # the figures' materials counts
-    )
+    __table_args__ = (sa.UniqueConstraint("case_id", "position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"))

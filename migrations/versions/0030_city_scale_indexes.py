@@ -39,11 +39,9 @@ def upgrade():
     op.create_index(
         "ix_case_events_instant", "case_events", ["case_id"], postgresql_where=INSTANT, sqlite_where=INSTANT
     )
-    op.create_index("ix_case_materials_case_method", "case_materials", ["case_id", "method"])
 
 
 def downgrade():
-    op.drop_index("ix_case_materials_case_method", table_name="case_materials")
     op.drop_index("ix_case_events_instant", table_name="case_events")
     op.drop_index("ix_case_events_closing", table_name="case_events")
     op.drop_index("ix_cases_submitted", table_name="cases")

@@ -26,7 +26,7 @@ OPEN = ("submitted", "accepted", "correction_requested", "approved", "denied")
 def _seed(app, account_id: int, n: int = 240) -> list[dict]:
     rng = random.Random(20261206)
     specs = []
-    for k in range(n):
+    for _ in range(n):
         submitted = datetime(2026, 1, 10) + timedelta(minutes=rng.randrange(0, 300 * 24 * 60))
         closing = None
         if rng.random() < 0.7:  # closed some days later (or, rarely, before it counts as received)
@@ -129,3 +129,34 @@ def test_trend_months_are_the_figures_of_each_month(api, identity_app, departmen
             "instant_approval_rate": f["instant_approval_rate"]["rate"],
             "satisfaction_rate": f["satisfaction_rate"]["rate"],
         }
+
+
+def test_open_cases_are_overdue_from_the_day_after_their_deadline(api, identity_app):
+    """One open case submitted every day; "today" on a deadline (not overdue yet), the day after
+    it, and a holiday."""
+    account_id = account_of(identity_app, citizen(api))
+    days = [date(2026, 8, 20) + timedelta(days=k) for k in range(50)]
+
+    def run():
+        for k, day in enumerate(days):
+            code = CODES[k % len(CODES)]
+            db.session.add(
+                Case(
+                    account_id=account_id, service_code=code, service_name="测试事项", department_code=DEPT[code],
+                    department_name="测试部门", status="accepted", form_schema={}, form_data={},
+                    case_number=f"T-OPEN-{k:05d}", submitted_at=cn(f"{day} 10:00"),
+                )
+            )  # fmt: skip
+        db.session.commit()
+        cal = queue.calendar()
+        limits = queue.promised_limits(set(CODES))
+        deadlines = [
+            add_working_days(queue.received_on(cn(f"{d} 10:00"), cal), limits[CODES[k % len(CODES)]], cal)
+            for k, d in enumerate(days)
+        ]
+        return deadlines
+
+    deadlines = read(identity_app, run)
+    for on in [*sorted(set(deadlines))[::6], date(2026, 10, 3)]:
+        got = read(identity_app, lambda on=on: figures(days[0], days[-1], on=on))
+        assert got["overdue_count"] == sum(1 for d in deadlines if on > d), on
