@@ -52,6 +52,9 @@ class ServerFacts:
     worker_rss_mb: list[float]
     start_seconds: float
     prime_seconds: float
+    worker_uss_mb: list[float] = field(default_factory=list)
+    worker_pss_mb: list[float] = field(default_factory=list)
+    master_rss_mb: float = 0.0
 
 
 @dataclass
@@ -166,6 +169,8 @@ class Report:
             "workers",
             "first search after start (ms)",
             "worker RSS after the run (MB)",
+            "worker USS / PSS (MB)",
+            "master RSS (MB)",
             "start (s)",
             "priming (s)",
         ]
@@ -176,6 +181,8 @@ class Report:
                 f"{s.first_search_ms:,.0f}"
                 + ("" if s.first_search_status == 200 else f" (HTTP {s.first_search_status})"),
                 ", ".join(f"{m:.0f}" for m in s.worker_rss_mb),
+                ", ".join(f"{u:.0f} / {p:.0f}" for u, p in zip(s.worker_uss_mb, s.worker_pss_mb, strict=False)) or "-",
+                f"{s.master_rss_mb:.0f}",
                 f"{s.start_seconds:.1f}",
                 f"{s.prime_seconds:.0f}",
             ]

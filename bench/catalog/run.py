@@ -25,7 +25,7 @@ from pathlib import Path
 from bench.catalog import database, generate, load, queries, scenarios
 from bench.catalog.cpu import CpuWatch
 from bench.catalog.report import Report, Row, ServerFacts
-from bench.catalog.servers import Gunicorn
+from bench.catalog.servers import API_CONF, Gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "bench" / "out"
@@ -222,7 +222,7 @@ def run_size(args, tool: str, size: int, db: database.BenchDatabase, work: Path,
     env = database.app_env(db.url, work / "var", args.redis_url)
     for n, worker_class in enumerate(args.class_list):
         bare = Gunicorn("bench.catalog.bare_app:app", env, log, args.workers, worker_class, args.threads)
-        api = Gunicorn("wsgi:app", env, log, args.workers, worker_class, args.threads)
+        api = Gunicorn("wsgi:app", env, log, args.workers, worker_class, args.threads, conf=API_CONF)
         try:
             bare.start()
             start_s = api.start()
@@ -259,14 +259,28 @@ def run_size(args, tool: str, size: int, db: database.BenchDatabase, work: Path,
                     f"  CPU other {share.other:.0f}% pg {share.postgres:.0f}%"
                     + (f"  errors {res.errors} bad {res.bad_status}" if res.errors or res.bad_status else "")
                 )
-            rss = [b / 2**20 for b in api.worker_rss()]
+            memory = api.memory()
+            rss = [w["rss"] / 2**20 for w in memory["workers"]]
         finally:
             api.stop()
             bare.stop()
         report.rows.append(Row(size, worker_class, "bare", "-", bare_res, bare_res.rps, bare_share))
         for sc, res, share, ref in measured:
             report.rows.append(Row(size, worker_class, sc.name, sc.cache, res, ref.rps, share))
-        report.servers.append(ServerFacts(size, worker_class, first_ms, first_status, rss, start_s, prime_s))
+        report.servers.append(
+            ServerFacts(
+                size,
+                worker_class,
+                first_ms,
+                first_status,
+                rss,
+                start_s,
+                prime_s,
+                worker_uss_mb=[w["uss"] / 2**20 for w in memory["workers"]],
+                worker_pss_mb=[w["pss"] / 2**20 for w in memory["workers"]],
+                master_rss_mb=memory["master"].get("rss", 0) / 2**20,
+            )
+        )
 
 
 # ---------------------------------------------------------------- output
