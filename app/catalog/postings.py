@@ -68,6 +68,30 @@ def positions(bits: int) -> list[int]:
     return select(bits, 0, bits.bit_count())
 
 
+def join_values(values: list[str]) -> tuple[str, list[int]]:
+    """The values joined into one string, and where each starts in it."""
+    starts: list[int] = []
+    at = 0
+    for v in values:
+        starts.append(at)
+        at += len(v) + 1
+    return SEP.join(values), starts
+
+
+def find_values(blob: str, starts: list[int], term: str) -> list[int]:
+    """Indices of the values of `join_values` that contain `term` (each once)."""
+    out: list[int] = []
+    n = len(starts)
+    pos = blob.find(term)
+    while pos != -1:
+        vid = bisect_right(starts, pos) - 1
+        out.append(vid)
+        if vid + 1 >= n:
+            break
+        pos = blob.find(term, starts[vid + 1])
+    return out
+
+
 class Postings:
     """Items per key: a bitset for common keys, an array of positions for rare ones."""
 
@@ -123,7 +147,12 @@ class TextField:
     back to its value by bisection over the start offsets. Many items share a value (三级四同:
     every county implements the same items under the same names), so the string is short."""
 
-    __slots__ = ("values", "blob", "starts", "postings")
+    __slots__ = ("values", "blob", "starts", "postings", "grams")
+
+    # Past this many distinct values (department names: one per department, so their number
+    # grows with the catalog), a term is looked up by its rarest two-character piece instead of
+    # scanning the joined values.
+    GRAM_INDEX_FROM = 1024
 
     def __init__(self, n: int, per_item: list[Iterable[str]]):
         groups: dict[str, list[int]] = {}
@@ -132,27 +161,31 @@ class TextField:
                 if v:
                     groups.setdefault(v, []).append(pos)
         self.values = list(groups)
-        self.starts: list[int] = []
-        at = 0
-        for v in self.values:
-            self.starts.append(at)
-            at += len(v) + 1
-        self.blob = SEP.join(self.values)
+        self.blob, self.starts = join_values(self.values)
         self.postings = Postings(n, {k: groups[v] for k, v in enumerate(self.values)})
+        self.grams: dict[str, array] | None = None
+        if len(self.values) > self.GRAM_INDEX_FROM:
+            grams: dict[str, list[int]] = {}
+            for vid, v in enumerate(self.values):
+                for gram in {v[i : i + k] for k in (1, 2) for i in range(len(v) - k + 1)}:
+                    grams.setdefault(gram, []).append(vid)
+            self.grams = {g: array("i", ids) for g, ids in grams.items()}
 
     def matching(self, term: str) -> list[int]:
         """Ids of the distinct values containing `term` (each once)."""
-        out: list[int] = []
-        blob, starts = self.blob, self.starts
-        n = len(starts)
-        pos = blob.find(term)
-        while pos != -1:
-            vid = bisect_right(starts, pos) - 1
-            out.append(vid)
-            if vid + 1 >= n:
-                break
-            pos = blob.find(term, starts[vid + 1])
-        return out
+        if self.grams is None:
+            return find_values(self.blob, self.starts, term)
+        if len(term) <= 2:
+            return list(self.grams.get(term, ()))
+        best = None
+        for i in range(len(term) - 1):
+            ids = self.grams.get(term[i : i + 2])
+            if ids is None:
+                return []
+            if best is None or len(ids) < len(best):
+                best = ids
+        values = self.values
+        return [vid for vid in best if term in values[vid]]
 
     def items(self, term: str) -> int:
         """Bitset of the items with a value containing `term`."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from app.catalog.fees import fee_text
 from app.catalog.index_build import CatalogRows, load_rows
-from app.catalog.postings import Postings, TextField, from_positions, positions, select
+from app.catalog.postings import Postings, TextField, find_values, from_positions, join_values, positions, select
 from app.catalog.text import is_latin, normalise
 
 # Field weights: a hit in the name outranks a keyword, which outranks a pinyin reading, which
@@ -77,6 +77,9 @@ class CatalogIndex:
     materials: Postings
     material_names: dict
     material_terms: dict
+    m_terms: list[str]  # the material terms, joined for finding the query in them
+    m_blob: str
+    m_starts: list[int]
     department_codes: frozenset
     theme_codes: frozenset
 
@@ -156,6 +159,9 @@ class CatalogIndex:
             materials=Postings(n, r.items_by_material),
             material_names=r.material_names,
             material_terms=r.material_terms,
+            m_terms=list(r.material_terms),
+            m_blob=join_values(list(r.material_terms))[0],
+            m_starts=join_values(list(r.material_terms))[1],
             department_codes=r.department_codes,
             theme_codes=r.theme_codes,
         )
@@ -234,10 +240,14 @@ class CatalogIndex:
             add(W_INITIALS, self.t_initials.items(q))
             add(W_KEYWORD_PINYIN, self.t_kw_pinyin.items(q))
         # Material synonyms: 身份证件 means 居民身份证 whatever the wording of the item's name.
+        # A term is hit when it is the query or, for a query of two characters or more, holds it.
+        if len(q) >= 2:
+            hit_terms = [self.m_terms[k] for k in find_values(self.m_blob, self.m_starts, q)]
+        else:
+            hit_terms = [q] if q in self.material_terms else []
         material_ids: set[int] = set()
-        for term, ids in self.material_terms.items():
-            if q == term or (len(q) >= 2 and q in term):
-                material_ids |= ids
+        for term in hit_terms:
+            material_ids |= self.material_terms[term]
         if material_ids:
             terms = {t for mt_id in material_ids for t in self.material_names.get(mt_id, ()) if t != q}
             add(W_SYNONYM_NAME, self.t_name.postings.union({v for t in terms for v in self.t_name.matching(t)}))

@@ -104,6 +104,22 @@ class Gunicorn:
         """Resident set size (bytes) of each worker process."""
         return [m["rss"] for m in self.memory()["workers"]]
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the master and its workers."""
+        import psutil
+
+        if self.proc is None:
+            return 0.0
+        try:
+            master = psutil.Process(self.proc.pid)
+            total = 0.0
+            for p in (master, *master.children()):
+                t = p.cpu_times()
+                total += t.user + t.system
+            return total
+        except psutil.Error:
+            return 0.0
+
     def memory(self) -> dict:
         """Memory of the master and of each worker (bytes): rss (resident, shared pages
         included), uss (only this process's own pages: what another worker adds) and pss

@@ -204,3 +204,18 @@ def test_after_a_change_the_previous_index_serves_until_the_new_one_is_built(app
         assert service._state.building is None
     finally:
         app.config["CATALOG_INDEX_BACKGROUND_REBUILD"] = False
+
+
+def test_text_field_finds_the_same_values_by_pieces_as_by_scanning():
+    from app.catalog.postings import TextField
+
+    rng = random.Random(3)
+    alphabet = "公安局人社保障青岚市县区abcgjz"
+    values = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 9))) for _ in range(3000)]
+    field = TextField(len(values), [(v,) for v in values])
+    assert field.grams is not None
+    terms = {v[i:j] for v in values[:300] for i in range(len(v)) for j in range(i + 1, min(len(v), i + 4) + 1)}
+    for term in sorted(terms | {"不在", "zz", "x"}):
+        expected = {k for k, v in enumerate(field.values) if term in v}
+        assert set(field.matching(term)) == expected, term
+        assert len(field.matching(term)) == len(expected)
