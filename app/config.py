@@ -258,6 +258,11 @@ class Config:
     STAFF_TOTP_FAILURES = tuple(int(x) for x in os.environ.get("STAFF_TOTP_FAILURES", "10/900").split("/"))
     # Wrong pickup codes at the window before a delivery's code is locked (the citizen re-issues it).
     PICKUP_CODE_MAX_FAILURES = int(os.environ.get("PICKUP_CODE_MAX_FAILURES", "5"))
+    # --- catalog-cold ---
+    # After a catalog change, a process that already serves an index builds the new one in a
+    # background thread and serves the previous revision until it is ready (no request waits for
+    # a build); false: the first request after the change builds it (tests: read-your-writes).
+    CATALOG_INDEX_BACKGROUND_REBUILD = _bool("CATALOG_INDEX_BACKGROUND_REBUILD", True)
 
     # --- ent-core ---
     # 电子营业执照 scan-to-authorise login (app/enterprises/providers): off by default. When on, the
@@ -294,6 +299,8 @@ class TestingConfig(Config):
     CATALOG_REVISION_TTL = 0.0
     DEV_FAKES_ALLOWED = True
     SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "sandbox")
+    # --- catalog-cold ---
+    CATALOG_INDEX_BACKGROUND_REBUILD = _bool("CATALOG_INDEX_BACKGROUND_REBUILD", False)
 
 
 class ProductionConfig(Config):

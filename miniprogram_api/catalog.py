@@ -23,9 +23,21 @@ blp = Blueprint("catalog", __name__, description="Service catalog (办事指南)
 
 # Built once: constructing a nested marshmallow schema costs more than dumping with it.
 _departments = DepartmentListSchema()
-_page = ServicePageSchema()
-_guide = ServiceGuideSchema()
 _themes = ThemeListSchema()
+
+
+def page_body(page: catalog.ServicePage) -> dict:
+    """What `ServicePageSchema().dump(page)` gives, without walking the schema: the core's
+    summaries already have the schema's fields, types and order (tests/miniprogram_api/
+    test_catalog_bodies.py holds the two equal over the whole demo catalog). The schema stays
+    the contract; this saves a cold list or search page most of its serialising."""
+    return {"items": page.items, "total": page.total, "page": page.page, "page_size": page.page_size}
+
+
+def guide_body(guide: dict) -> dict:
+    """What `ServiceGuideSchema().dump(guide)` gives for a guide document built by the core
+    (app/catalog/guide.py): the document itself (held equal by the same tests)."""
+    return guide
 
 
 def _whole_list(items: list) -> dict:
@@ -61,8 +73,7 @@ class Services(MethodView):
         """Find services: search and filters, ranked by relevance then popularity"""
 
         def build():
-            page = catalog.search_services(**args)
-            return _page.dump(page)
+            return page_body(catalog.search_services(**args))
 
         return _reply(("services", tuple(sorted(args.items()))), build)
 
@@ -74,7 +85,7 @@ class ServiceDetail(MethodView):
     @conditional_get_doc
     def get(self, code: str):
         """The full service guide of one item"""
-        return _reply(("service", code), lambda: _guide.dump(catalog.get_service(code)))
+        return _reply(("service", code), lambda: guide_body(catalog.get_service(code)))
 
 
 @blp.route("/themes")

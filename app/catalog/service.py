@@ -4,6 +4,7 @@ served remotely one day."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from app.catalog.text import normalise
 from app.extensions import db
 
 MAX_QUERY_LENGTH = 50
+log = logging.getLogger(__name__)
 
 
 # ---------------------------------------------------------------- revision and index
@@ -50,18 +52,47 @@ class _ProcessState:
         self.checked_at = 0.0
         self.index: CatalogIndex | None = None
         self.db_url: str | None = None
+        self.building: int | None = None  # the revision whose index a background thread builds
 
 
 _state = _ProcessState()
 
 
+# Built once: constructing a statement costs more than running it through the compiled cache.
+_REVISION = sa.select(m.CatalogState.revision).where(m.CatalogState.id == 1)
+_GUIDE = sa.select(m.ServiceItem.id, m.ServiceItem.guide).where(
+    m.ServiceItem.implementation_code == sa.bindparam("code"), m.ServiceItem.active.is_(True)
+)
+
+
+def _read_first(stmt, params: dict | None = None):
+    """The first row of a read-only statement. Outside a transaction it runs on its own
+    autocommitted connection: one round trip instead of BEGIN, SELECT and ROLLBACK (the catalog's
+    hot reads). Inside one it runs in the session, so it sees that transaction's writes."""
+    if db.session().in_transaction():
+        return db.session.execute(stmt, params).first()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        return conn.execute(stmt, params).first()
+
+
 def _read_revision() -> int:
-    return db.session.scalar(sa.select(m.CatalogState.revision).where(m.CatalogState.id == 1)) or 0
+    row = _read_first(_REVISION)
+    return (row[0] if row else 0) or 0
 
 
 def revision() -> int:
-    """The catalog revision this process serves. Re-read from the database at most once per
-    CATALOG_REVISION_TTL seconds, so a change made by another process shows within that time."""
+    """The catalog revision this process serves: the database's, re-read at most once per
+    CATALOG_REVISION_TTL seconds (so a change made by another process shows within that time) —
+    or, while the index of a newer one is built in the background, that of the index still
+    served, so that what is memoised under a revision was answered from that revision."""
+    rev = _database_revision()
+    idx = _state.index
+    if idx is not None and idx.revision != rev and _rebuild_in_background(rev):
+        return idx.revision
+    return rev
+
+
+def _database_revision() -> int:
     ttl = current_app.config["CATALOG_REVISION_TTL"]
     url = current_app.config["SQLALCHEMY_DATABASE_URI"]
     now = time.monotonic()
@@ -86,9 +117,42 @@ def bump_revision() -> None:
     _state.revision = None  # this process sees its own write at once
 
 
+def _rebuild_in_background(rev: int) -> bool:
+    """Start building the index of `rev` in a thread (unless one is building already) and say
+    whether the previous index is to be served meanwhile (CATALOG_INDEX_BACKGROUND_REBUILD)."""
+    if not current_app.config["CATALOG_INDEX_BACKGROUND_REBUILD"]:
+        return False
+    st = _state
+    with st.lock:
+        if st.building is None:
+            st.building = rev
+            app = current_app._get_current_object()
+            threading.Thread(target=_build, args=(app, rev), name="catalog-index", daemon=True).start()
+    return True
+
+
+def _build(app, rev: int) -> None:
+    try:
+        with app.app_context():
+            try:
+                idx = CatalogIndex.load(rev)
+            finally:
+                db.session.remove()
+        with _state.lock:
+            if _state.index is None or _state.index.revision < rev:
+                _state.index = idx
+        log.info("catalog index of revision %s built in the background", rev)
+    except Exception:  # the previous index goes on serving; the next request tries again
+        log.exception("catalog index of revision %s not built", rev)
+    finally:
+        _state.building = None
+
+
 def _index() -> CatalogIndex:
-    rev = revision()
+    rev = _database_revision()
     idx = _state.index
+    if idx is not None and idx.revision != rev and _rebuild_in_background(rev):
+        return idx
     if idx is None or idx.revision != rev:
         with _state.lock:
             idx = _state.index
@@ -157,11 +221,10 @@ def search_services(
         unknown["theme"] = ["没有这个主题编码"]
     if unknown:
         raise UnknownFilter(errors={"query": unknown})
-    positions = idx.search(normalise(q or "")[:MAX_QUERY_LENGTH], filters)
-    start = (page - 1) * page_size
+    total, positions = idx.page(normalise(q or "")[:MAX_QUERY_LENGTH], filters, (page - 1) * page_size, page_size)
     return ServicePage(
-        items=[idx.summaries[i] for i in positions[start : start + page_size]],
-        total=len(positions),
+        items=[idx.summary(p) for p in positions],
+        total=total,
         page=page,
         page_size=page_size,
     )
@@ -206,7 +269,7 @@ def list_themes() -> list[dict]:
                 "name": t.name,
                 "audience": t.audience,
                 "description": t.description,
-                "services": [idx.summaries[i] for i in positions],
+                "services": [idx.summary(p) for p in positions],
             }
         )
     return out
@@ -216,11 +279,7 @@ def get_service(code: str) -> dict:
     """The full guide of one active item (its 12 standard elements and the rest).
 
     Served from the guide document stored with the item at write time: one indexed lookup."""
-    row = db.session.execute(
-        sa.select(m.ServiceItem.id, m.ServiceItem.guide).where(
-            m.ServiceItem.implementation_code == code, m.ServiceItem.active.is_(True)
-        )
-    ).first()
+    row = _read_first(_GUIDE, {"code": code})
     if row is None:
         raise ServiceNotFound()
     if row.guide is None:  # written before guides were stored; build it now

@@ -109,21 +109,27 @@ class Dataset:
 
 
 def _divisions(rng: random.Random):
-    """青岚省 (660000), then each city (66CC00) followed by its 6-12 counties (66CCKK), forever."""
+    """青岚省 (660000), then each city (66CC00) followed by its 6-12 counties (66CCKK); past the
+    99th city the codes go on under 67 (67CC00: 200,000 items need ~1,150 divisions)."""
     yield Division("660000", "青岚省", "青岚省", "province", "0870")
     used: set[str] = set()
-    for city_no in range(1, 100):
+    for city_no in range(1, 400):
         name = _place_name(rng, used) + "市"
-        city = Division(f"66{city_no:02d}00", name, "青岚省" + name, "city", f"08{70 + city_no:02d}")
+        prefix = f"{66 + city_no // 100}{city_no % 100:02d}"
+        city = Division(f"{prefix}00", name, "青岚省" + name, "city", f"08{70 + city_no:02d}")
         yield city
         for county_no in range(1, rng.randint(6, 12) + 1):
             cname = _place_name(rng, used) + rng.choice(vocab.COUNTY_SUFFIX)
-            yield Division(f"66{city_no:02d}{county_no:02d}", cname, name + cname, "county", city.area_code)
+            yield Division(f"{prefix}{county_no:02d}", cname, name + cname, "county", city.area_code)
 
 
 def _place_name(rng: random.Random, used: set[str]) -> str:
+    # Two characters give 432 names; once most are taken (past ~60,000 items), three.
+    three = len(used) >= 400
     while True:
         name = rng.choice(vocab.CITY_FIRST) + rng.choice(vocab.CITY_SECOND)
+        if three:
+            name += rng.choice(vocab.CITY_SECOND)
         if name not in used:
             used.add(name)
             return name

@@ -1,7 +1,8 @@
-"""gunicorn settings shared by the API and the bare Flask app of the benchmark (`-c` file).
+"""gunicorn settings of the benchmark's bare Flask app (`-c` file).
 
 Each worker touches a file named after its pid in $BENCH_READY_DIR once its application is
-loaded, so the benchmark starts measuring only when every worker can serve."""
+loaded, so the benchmark starts measuring only when every worker can serve. The API gets the
+project's own settings on top (gunicorn_api_conf.py)."""
 
 import os
 

@@ -36,6 +36,8 @@ class LoadResult:
     errors: int  # connect/read/write errors and timeouts
     bad_status: int  # responses with status >= 400
     distinct_paths: int
+    # CPU time the server's processes spent per request (ms), when measured (run.measure)
+    server_cpu_ms: float = 0.0
 
     @property
     def rps(self) -> float:

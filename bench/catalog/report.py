@@ -11,7 +11,7 @@ from bench.catalog.load import LoadResult
 TARGET_RATIO = 0.5
 TARGET_P99_MS = 50.0
 TARGET_SLOWDOWN = 1.5
-TARGETED = ("search-zh", "search-py", "detail")
+TARGETED = ("list", "search-zh", "search-py", "detail")
 
 
 @dataclass
@@ -23,6 +23,13 @@ class Row:
     result: LoadResult
     bare_rps: float
     cpu: CpuShare | None = None
+    bare_cpu_ms: float = 0.0  # the bare reference's server CPU per request
+
+    @property
+    def cpu_ratio(self) -> float:
+        """bare Flask's server CPU per request ÷ this scenario's: × bare by CPU time, which the
+        other processes on a shared machine move far less than throughput."""
+        return self.bare_cpu_ms / self.result.server_cpu_ms if self.result.server_cpu_ms else 0.0
 
     @property
     def label(self) -> str:
@@ -52,6 +59,9 @@ class ServerFacts:
     worker_rss_mb: list[float]
     start_seconds: float
     prime_seconds: float
+    worker_uss_mb: list[float] = field(default_factory=list)
+    worker_pss_mb: list[float] = field(default_factory=list)
+    master_rss_mb: float = 0.0
 
 
 @dataclass
@@ -70,7 +80,7 @@ class Report:
                 out.append((r, r.ratio >= TARGET_RATIO and r.result.p99_ms <= TARGET_P99_MS))
         return out
 
-    def scaling(self) -> list[tuple[str, str, float, float, float, bool]]:
+    def scaling(self) -> list[tuple[str, str, float, float, float, float, bool]]:
         """(scenario, workers, slowdown in req/s, slowdown in × bare, p99 ratio, met) between the
         smallest and the largest size. The run measures the sizes minutes apart on a machine whose
         load drifts, so the target is judged on the slowdown of the × bare ratio (each figure
@@ -90,7 +100,8 @@ class Report:
             raw = r.result.rps / big.result.rps
             normalised = r.ratio / big.ratio
             p99 = big.result.p99_ms / r.result.p99_ms if r.result.p99_ms else 0.0
-            out.append((r.label, r.workers, raw, normalised, p99, normalised <= TARGET_SLOWDOWN))
+            cpu = big.result.server_cpu_ms / r.result.server_cpu_ms if r.result.server_cpu_ms else 0.0
+            out.append((r.label, r.workers, raw, normalised, p99, cpu, normalised <= TARGET_SLOWDOWN))
         return out
 
     def to_json(self) -> dict:
@@ -106,7 +117,8 @@ class Report:
     # -- rendering
 
     def results_table(self, markdown: bool) -> str:
-        head = ["scenario", "items", "workers", "req/s", "p50 ms", "p99 ms", "× bare", "bare req/s", "CPU other/pg %"]
+        head = ["scenario", "items", "workers", "req/s", "p50 ms", "p99 ms", "× bare", "bare req/s"]
+        head += ["CPU ms/req", "× bare (CPU)", "CPU other/pg %"]
         head.append("note")
         body = [
             [
@@ -118,6 +130,8 @@ class Report:
                 f"{r.result.p99_ms:.1f}",
                 f"{r.ratio:.2f}",
                 f"{r.bare_rps:,.0f}",
+                f"{r.result.server_cpu_ms:.2f}",
+                f"{r.cpu_ratio:.2f}",
                 f"{r.cpu.other:.0f}/{r.cpu.postgres:.0f}" if r.cpu else "-",
                 r.note,
             ]
@@ -127,6 +141,7 @@ class Report:
 
     def targets_table(self, markdown: bool) -> str:
         head = ["scenario", "items", "workers", "× bare (≥ 0.5)", "p99 ms (≤ 50)", "bare p99 ms", "met"]
+        head.insert(4, "× bare by CPU")
         bare_p99 = {(r.size, r.workers): r.result.p99_ms for r in self.rows if r.name == "bare"}
         body = [
             [
@@ -134,6 +149,7 @@ class Report:
                 f"{r.size:,}",
                 r.workers,
                 f"{r.ratio:.2f}",
+                f"{r.cpu_ratio:.2f}",
                 f"{r.result.p99_ms:.1f}",
                 f"{bare_p99.get((r.size, r.workers), 0):.1f}",
                 "yes" if ok else "NO",
@@ -152,11 +168,12 @@ class Report:
             f"req/s {sizes[0]:,} ÷ {sizes[-1]:,}",
             f"× bare {sizes[0]:,} ÷ {sizes[-1]:,} (≤ 1.5)",
             f"p99 {sizes[-1]:,} ÷ {sizes[0]:,}",
+            f"CPU/req {sizes[-1]:,} ÷ {sizes[0]:,}",
             "met",
         ]
         body = [
-            [label, workers, f"{raw:.2f}", f"{norm:.2f}", f"{p99:.2f}", "yes" if ok else "NO"]
-            for label, workers, raw, norm, p99, ok in self.scaling()
+            [label, workers, f"{raw:.2f}", f"{norm:.2f}", f"{p99:.2f}", f"{cpu:.2f}", "yes" if ok else "NO"]
+            for label, workers, raw, norm, p99, cpu, ok in self.scaling()
         ]
         return _table(head, body, markdown)
 
@@ -166,6 +183,8 @@ class Report:
             "workers",
             "first search after start (ms)",
             "worker RSS after the run (MB)",
+            "worker USS / PSS (MB)",
+            "master RSS (MB)",
             "start (s)",
             "priming (s)",
         ]
@@ -176,6 +195,8 @@ class Report:
                 f"{s.first_search_ms:,.0f}"
                 + ("" if s.first_search_status == 200 else f" (HTTP {s.first_search_status})"),
                 ", ".join(f"{m:.0f}" for m in s.worker_rss_mb),
+                ", ".join(f"{u:.0f} / {p:.0f}" for u, p in zip(s.worker_uss_mb, s.worker_pss_mb, strict=False)) or "-",
+                f"{s.master_rss_mb:.0f}",
                 f"{s.start_seconds:.1f}",
                 f"{s.prime_seconds:.0f}",
             ]

@@ -25,7 +25,7 @@ from pathlib import Path
 from bench.catalog import database, generate, load, queries, scenarios
 from bench.catalog.cpu import CpuWatch
 from bench.catalog.report import Report, Row, ServerFacts
-from bench.catalog.servers import Gunicorn
+from bench.catalog.servers import API_CONF, Gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "bench" / "out"
@@ -186,8 +186,18 @@ def measure(args, tool: str, server: Gunicorn, paths: list[str], warmup_paths: l
     if args.warmup > 0:
         load.run(tool, server.base_url, warmup_paths, args.warmup, args.connections, args.wrk_threads)
     with CpuWatch() as watch:
-        result = load.run(tool, server.base_url, paths, args.duration, args.connections, args.wrk_threads)
+        result = run_counted(tool, server, paths, args.duration, args)
     return result, watch.share()
+
+
+def run_counted(tool: str, server: Gunicorn, paths: list[str], seconds: int, args):
+    """load.run, with the CPU time the server's processes spent per request: a figure the load
+    of other processes on the machine hardly moves, unlike requests per second."""
+    before = server.cpu_seconds()
+    result = load.run(tool, server.base_url, paths, seconds, args.connections, args.wrk_threads)
+    if result.requests:
+        result.server_cpu_ms = (server.cpu_seconds() - before) * 1000 / result.requests
+    return result
 
 
 def api_hit_shares(base_url: str, queries: list[str], size: int) -> list[float]:
@@ -222,7 +232,7 @@ def run_size(args, tool: str, size: int, db: database.BenchDatabase, work: Path,
     env = database.app_env(db.url, work / "var", args.redis_url)
     for n, worker_class in enumerate(args.class_list):
         bare = Gunicorn("bench.catalog.bare_app:app", env, log, args.workers, worker_class, args.threads)
-        api = Gunicorn("wsgi:app", env, log, args.workers, worker_class, args.threads)
+        api = Gunicorn("wsgi:app", env, log, args.workers, worker_class, args.threads, conf=API_CONF)
         try:
             bare.start()
             start_s = api.start()
@@ -250,23 +260,40 @@ def run_size(args, tool: str, size: int, db: database.BenchDatabase, work: Path,
                 # the reference for this scenario: bare Flask measured just before it (the
                 # machine's load from other processes drifts from minute to minute)
                 api.wait_idle()
-                ref = load.run(tool, bare.base_url, ["/"], args.reference, args.connections, args.wrk_threads)
+                ref = run_counted(tool, bare, ["/"], args.reference, args)
                 res, share = measure(args, tool, api, sc.paths, sc.warmup_paths)
                 measured.append((sc, res, share, ref))
                 say(
                     f"  {sc.label:<16} {res.rps:8,.0f} req/s  p50 {res.p50_ms:7.1f} ms  p99 {res.p99_ms:7.1f} ms"
                     f"  × bare {res.rps / ref.rps:.2f} (bare {ref.rps:,.0f} req/s)"
+                    f"  CPU {res.server_cpu_ms:.2f} ms/req (bare {ref.server_cpu_ms:.2f})"
                     f"  CPU other {share.other:.0f}% pg {share.postgres:.0f}%"
                     + (f"  errors {res.errors} bad {res.bad_status}" if res.errors or res.bad_status else "")
                 )
-            rss = [b / 2**20 for b in api.worker_rss()]
+            memory = api.memory()
+            rss = [w["rss"] / 2**20 for w in memory["workers"]]
         finally:
             api.stop()
             bare.stop()
-        report.rows.append(Row(size, worker_class, "bare", "-", bare_res, bare_res.rps, bare_share))
+        report.rows.append(
+            Row(size, worker_class, "bare", "-", bare_res, bare_res.rps, bare_share, bare_res.server_cpu_ms)
+        )
         for sc, res, share, ref in measured:
-            report.rows.append(Row(size, worker_class, sc.name, sc.cache, res, ref.rps, share))
-        report.servers.append(ServerFacts(size, worker_class, first_ms, first_status, rss, start_s, prime_s))
+            report.rows.append(Row(size, worker_class, sc.name, sc.cache, res, ref.rps, share, ref.server_cpu_ms))
+        report.servers.append(
+            ServerFacts(
+                size,
+                worker_class,
+                first_ms,
+                first_status,
+                rss,
+                start_s,
+                prime_s,
+                worker_uss_mb=[w["uss"] / 2**20 for w in memory["workers"]],
+                worker_pss_mb=[w["pss"] / 2**20 for w in memory["workers"]],
+                master_rss_mb=memory["master"].get("rss", 0) / 2**20,
+            )
+        )
 
 
 # ---------------------------------------------------------------- output

@@ -14,6 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 CONF = Path(__file__).with_name("gunicorn_conf.py")
+API_CONF = Path(__file__).with_name("gunicorn_api_conf.py")  # the project's settings: preload, index
 HOST = "127.0.0.1"
 
 
@@ -26,8 +27,11 @@ def free_port() -> int:
 class Gunicorn:
     """`gunicorn APP` with N workers of one class, bound to 127.0.0.1 on a free port."""
 
-    def __init__(self, app: str, env: dict, log: Path, workers: int, worker_class: str, threads: int):
+    def __init__(
+        self, app: str, env: dict, log: Path, workers: int, worker_class: str, threads: int, conf: Path = CONF
+    ):
         self.app = app
+        self.conf = conf
         self.env = env
         self.log = log
         self.workers = workers
@@ -48,7 +52,7 @@ class Gunicorn:
             "gunicorn",
             self.app,
             "-c",
-            str(CONF),
+            str(self.conf),
             "--bind",
             f"{HOST}:{self.port}",
             "--workers",
@@ -68,7 +72,7 @@ class Gunicorn:
             cmd += ["--threads", str(self.threads)]
         return cmd
 
-    def start(self, timeout: float = 60.0) -> float:
+    def start(self, timeout: float = 180.0) -> float:
         """Start and wait until every worker has loaded the app; returns seconds taken."""
         self._ready_dir = tempfile.mkdtemp(prefix="zsb-bench-ready-")
         env = dict(self.env, BENCH_READY_DIR=self._ready_dir)
@@ -98,14 +102,48 @@ class Gunicorn:
 
     def worker_rss(self) -> list[int]:
         """Resident set size (bytes) of each worker process."""
+        return [m["rss"] for m in self.memory()["workers"]]
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the master and its workers."""
         import psutil
 
         if self.proc is None:
-            return []
+            return 0.0
         try:
-            return [c.memory_info().rss for c in psutil.Process(self.proc.pid).children()]
+            master = psutil.Process(self.proc.pid)
+            total = 0.0
+            for p in (master, *master.children()):
+                t = p.cpu_times()
+                total += t.user + t.system
+            return total
         except psutil.Error:
-            return []
+            return 0.0
+
+    def memory(self) -> dict:
+        """Memory of the master and of each worker (bytes): rss (resident, shared pages
+        included), uss (only this process's own pages: what another worker adds) and pss
+        (shared pages divided among the processes sharing them)."""
+        import psutil
+
+        out: dict = {"master": {}, "workers": []}
+        if self.proc is None:
+            return out
+
+        def facts(p) -> dict:
+            try:
+                full = p.memory_full_info()
+                return {"rss": full.rss, "uss": full.uss, "pss": getattr(full, "pss", 0)}
+            except psutil.AccessDenied:
+                return {"rss": p.memory_info().rss, "uss": 0, "pss": 0}
+
+        try:
+            master = psutil.Process(self.proc.pid)
+            out["master"] = facts(master)
+            out["workers"] = [facts(c) for c in master.children()]
+        except psutil.Error:
+            pass
+        return out
 
     def wait_idle(self, limit: float = 20.0, threshold: float = 5.0) -> float:
         """Wait until the workers are done with what an earlier scenario left queued (their CPU
