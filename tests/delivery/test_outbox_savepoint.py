@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from rq import Queue
 
-from app import outbox
+from app import events, outbox
 from app.extensions import db, redis_ext
 from app.outbox import OutboxEvent
 from app.queues import Queues
@@ -20,6 +20,9 @@ def test_events_written_in_a_savepoint_are_dispatched_at_the_real_commit(identit
         event_id = event.id
         assert queue.count == 0  # released savepoint: nothing enqueued yet
         db.session.commit()
-        assert queue.count == 1
+        # one job per subscriber of the event (delivery/ among them), all enqueued at the commit
+        subscribers = [s for s in events.subscribers_for("case.result_issued") if s.queue == Queues.DEFAULT]
+        assert "delivery" in {s.name for s in subscribers}
+        assert sorted(queue.job_ids) == sorted(events.job_id(event_id, s.name) for s in subscribers)
         assert db.session.get(OutboxEvent, event_id).dispatched_at is not None
         db.session.remove()
