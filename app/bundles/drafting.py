@@ -37,6 +37,7 @@ def start(principal: Principal, bundle_code: str, answers: dict | None = None) -
     return presenters.detail(app)
 
 
+@access.releasing
 def answer(principal: Principal, application_id: int, answers: dict) -> dict:
     """(Re)answer the questions: the members that apply, their combined form and checklist. A
     material already met keeps how it was met when it is still asked for."""
@@ -89,6 +90,7 @@ def _apply_answers(app: BundleApplication, bundle: dict, answers: dict) -> None:
     app.materials = fresh
 
 
+@access.releasing
 def save_form(principal: Principal, application_id: int, changes: dict) -> dict:
     """Merge `changes` into the combined form (a null value clears a field). An incomplete form is
     saved; the detail lists its errors per member, and submit refuses until there are none."""
@@ -121,6 +123,7 @@ def member_form_errors(app: BundleApplication) -> dict[str, dict]:
     return out
 
 
+@access.releasing
 def choose_delivery(principal: Principal, application_id: int, mode: str) -> dict:
     """One delivery choice for all results: together (one parcel when all are ready) or each as it comes."""
     app = access.lock(application_id, account_id=principal.account_id)

@@ -153,6 +153,7 @@ def _withdraw_dependants(app: BundleApplication, denied: dict, by_code: dict) ->
     return withdrawn
 
 
+@access.releasing
 def withdraw(principal, application_id: int) -> None:
     """The citizen withdraws the bundle: every member not yet decided is withdrawn (no commit)."""
     from app.bundles.errors import BundleNotWithdrawable

@@ -36,6 +36,7 @@ def missing(app: BundleApplication) -> dict:
     return errors
 
 
+@access.releasing
 def submit(principal: Principal, application_id: int, *, idempotency_key: str | None) -> dict:
     """Submit the bundle: one case per applicable member, in one transaction. A repeat with the
     same key answers the same application; the same key on another application is refused."""
