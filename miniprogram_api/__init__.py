@@ -13,6 +13,7 @@ def register(api) -> None:
     from miniprogram_api.applications import blp as applications_blp
     from miniprogram_api.appointments import blp as appointments_blp
     from miniprogram_api.auth import blp as auth_blp
+    from miniprogram_api.bundle_catalog import blp as bundle_catalog_blp
     from miniprogram_api.bundles import blp as bundle_applications_blp
     from miniprogram_api.catalog import blp as catalog_blp
     from miniprogram_api.complaints import blp as complaints_blp
@@ -27,6 +28,7 @@ def register(api) -> None:
 
     register_security_scheme(api)
     api.register_blueprint(catalog_blp, url_prefix=URL_PREFIX)
+    api.register_blueprint(bundle_catalog_blp, url_prefix=URL_PREFIX)
     api.register_blueprint(auth_blp, url_prefix=URL_PREFIX + "/auth")
     api.register_blueprint(identity_blp, url_prefix=URL_PREFIX)
     api.register_blueprint(licences_blp, url_prefix=URL_PREFIX)

@@ -23,3 +23,13 @@ class FormInvalid(ValidationFailed):
 class UnknownFilter(ValidationFailed):
     error = "UNKNOWN_FILTER"
     message = "筛选条件有误，请检查后重试"
+
+
+class BundleNotFound(NotFound):
+    error = "BUNDLE_NOT_FOUND"
+    message = "未找到该“一件事”，可能已调整或下线"
+
+
+class AnswersInvalid(ValidationFailed):
+    error = "ANSWERS_INVALID"
+    message = "请完整回答情形引导中的问题"

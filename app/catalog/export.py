@@ -10,6 +10,8 @@ import json
 import sqlalchemy as sa
 
 from app.catalog import models as m
+from app.catalog.bundle_models import Bundle
+from app.catalog.bundle_service import bundle_document
 from app.catalog.formats import CSV_COLUMNS, CSV_JSON_KEYS, FORMAT_ID
 from app.extensions import db
 
@@ -51,6 +53,7 @@ def export_document() -> dict:
         for t in q(sa.select(m.Theme).order_by(m.Theme.sort, m.Theme.code))
     ]
     doc["items"] = [item_document(i) for i in q(sa.select(m.ServiceItem).order_by(m.ServiceItem.implementation_code))]
+    doc["bundles"] = [bundle_document(b) for b in q(sa.select(Bundle).order_by(Bundle.sort, Bundle.code))]
     return doc
 
 

@@ -18,7 +18,7 @@ from app.catalog.models import (
 )
 
 FORMAT_ID = "zhangshangban.catalog/1"
-SECTIONS = ("departments", "licence_types", "material_types", "themes", "items")
+SECTIONS = ("departments", "licence_types", "material_types", "themes", "items", "bundles")
 
 _code = ma.validate.Regexp(r"^[A-Za-z0-9_-]{2,32}$", error="must be 2-32 of A-Z a-z 0-9 _ -")
 _text = ma.fields.String
@@ -174,12 +174,53 @@ class ItemRow(_Strict):
             raise ma.ValidationError(errors)
 
 
+class BundleMemberRow(_Strict):
+    service_code = _text(required=True, validate=ma.validate.Regexp(r"^[0-9A-Za-z]{20,40}$"))
+    # the condition on the answers (app/catalog/bundle_rules.py); null: always
+    when = ma.fields.Raw(load_default=None, allow_none=True)
+    field_map = ma.fields.Dict(keys=_text(validate=_nonempty), values=_text(validate=_nonempty), load_default=dict)
+    depends_on = ma.fields.List(_text(validate=_nonempty), load_default=list)
+
+
+class BundleRow(_Strict):
+    """A 一件事 bundle; its questions, conditions, field maps and dependencies are checked
+    against each other and the member items by app/catalog/bundle_rules.validate_bundle."""
+
+    code = _text(
+        required=True,
+        validate=ma.validate.Regexp(
+            r"^[a-z][a-z0-9-]{1,39}$", error="must be 2-40 of a-z 0-9 - starting with a letter"
+        ),
+    )
+    name = _text(required=True, validate=ma.validate.Length(min=2, max=100))
+    audience = _text(required=True, validate=ma.validate.OneOf(AUDIENCES))
+    description = _text(load_default="")
+    legal_basis = ma.fields.List(_text(validate=_nonempty), required=True, validate=_nonempty)
+    promised_time_limit = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=0, max=3650))
+    keywords = ma.fields.List(_text(validate=_nonempty), load_default=list)
+    sort = ma.fields.Integer(load_default=0)
+    active = ma.fields.Boolean(load_default=True)
+    questions = ma.fields.List(ma.fields.Raw(), load_default=list)
+    shared_form = ma.fields.Dict(load_default=lambda: {"type": "object", "properties": {}})
+    members = ma.fields.List(ma.fields.Nested(BundleMemberRow), required=True, validate=_nonempty)
+
+    @ma.validates_schema
+    def _shared_form(self, data, **kwargs):
+        try:
+            Draft202012Validator.check_schema(data["shared_form"])
+        except SchemaError as exc:
+            raise ma.ValidationError(f"not a valid JSON Schema: {exc.message}", "shared_form") from None
+        if data["shared_form"].get("type") != "object":
+            raise ma.ValidationError('the shared form must describe an object ("type": "object")', "shared_form")
+
+
 ROW_SCHEMAS: dict[str, ma.Schema] = {
     "departments": DepartmentRow(),
     "licence_types": LicenceTypeRow(),
     "material_types": MaterialTypeRow(),
     "themes": ThemeRow(),
     "items": ItemRow(),
+    "bundles": BundleRow(),
 }
 
 # Keys of an item that CSV carries as JSON text.

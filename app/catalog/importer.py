@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from app.catalog import fees
 from app.catalog import models as m
+from app.catalog.bundle_import import bundle_problems, member_items, write_bundle
 from app.catalog.formats import ROW_SCHEMAS, SECTIONS
 from app.catalog.guide import refresh_guides
 from app.catalog.reader import Row, read_rows
@@ -102,8 +103,12 @@ def validate_rows(rows: list[Row]) -> tuple[list[Row], list[RowError]]:
         "themes": set(seen["themes"]) | _existing_codes(m.Theme),
     }
     resolved: list[Row] = []
+    bundle_items = member_items(valid)
     for row in valid:
-        problems = _reference_problems(row, known)
+        if row.section == "bundles":
+            problems = bundle_problems(row, bundle_items)
+        else:
+            problems = _reference_problems(row, known)
         if problems:
             errors.append(RowError(row.line, row.section, row.key, "; ".join(problems)))
         else:
@@ -165,6 +170,9 @@ def _write(rows: list[Row], report: ImportReport, progress: Callable[[int], None
             by_code[section][row.key] = _upsert(m.MaterialType, d.pop("code"), d, report, section)
         elif section == "themes":
             by_code[section][row.key] = _upsert(m.Theme, d.pop("code"), d, report, section)
+        elif section == "bundles":
+            counts = report.created if write_bundle(d) else report.updated
+            counts[section] += 1
         else:
             items.append(_write_item(d, by_code, report))
         if progress:
@@ -172,7 +180,7 @@ def _write(rows: list[Row], report: ImportReport, progress: Callable[[int], None
         db.session.flush()
     # A changed department, material type, licence type or theme shows in the guides of every
     # item referring to it: rebuild them all then (rare); otherwise only the items written.
-    references_changed = any(r.section != "items" for r in rows)
+    references_changed = any(r.section not in ("items", "bundles") for r in rows)
     refresh_guides(None if references_changed else [i.id for i in items])
 
 

@@ -10,11 +10,26 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
-from jsonschema import Draft202012Validator
 
 from app.catalog import models as m
+from app.catalog.bundle_service import (  # the 一件事 bundle functions, called from here
+    applicable_members,
+    bundle_document,
+    check_answers,
+    combined_form,
+    evaluate_bundle,
+    get_bundle,
+    get_bundle_definition,
+    list_bundles,
+    member_views,
+    merged_materials,
+    split_form,
+    validate_bundle,
+    validate_combined,
+)
 from app.catalog.errors import FormInvalid, ServiceNotFound, UnknownFilter
 from app.catalog.fees import charged_fen
+from app.catalog.form_check import form_errors
 from app.catalog.guide import build_guide, load_items
 from app.catalog.search import CatalogIndex
 from app.catalog.text import normalise
@@ -224,53 +239,6 @@ def fee_due(code: str, form: dict) -> int | None:
 
 # ---------------------------------------------------------------- application forms
 
-_FORM_MESSAGES = {
-    "required": "此项为必填项",
-    "type": "格式不正确",
-    "pattern": "格式不正确",
-    "format": "格式不正确",
-    "enum": "请从可选项中选择",
-    "const": "取值不正确",
-    "minLength": "内容过短",
-    "maxLength": "内容过长",
-    "minimum": "数值过小",
-    "maximum": "数值过大",
-    "exclusiveMinimum": "数值过小",
-    "exclusiveMaximum": "数值过大",
-    "minItems": "数量不足",
-    "maxItems": "数量过多",
-    "additionalProperties": "包含未定义的栏目",
-}
-
-
-def form_errors(schema: dict, data: dict) -> dict[str, list[str]]:
-    """Field errors of `data` against a JSON Schema: {dotted.path: [中文提示]}."""
-    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-    errors: dict[str, list[str]] = {}
-    for err in validator.iter_errors(data):
-        path = [str(p) for p in err.absolute_path]
-        if err.validator == "required":
-            # the missing property is named in the message: "'x' is a required property"
-            missing = err.message.split("'")[1] if "'" in err.message else ""
-            path.append(missing)
-        elif err.validator == "additionalProperties":
-            extras = sorted(set(err.instance) - set(err.schema.get("properties", {})))
-            path.append(extras[0] if extras else "")
-        title = _title_at(schema, path)
-        text = _FORM_MESSAGES.get(err.validator, "填写有误")
-        errors.setdefault(".".join(path) or "_form", []).append(f"{title}：{text}" if title else text)
-    return errors
-
-
-def _title_at(schema: dict, path: list[str]) -> str:
-    node = schema
-    for part in path:
-        props = node.get("properties") if isinstance(node, dict) else None
-        if not props or part not in props:
-            return ""
-        node = props[part]
-    return node.get("title", "") if isinstance(node, dict) else ""
-
 
 def validate_form(code: str, data: dict) -> None:
     """Raise FormInvalid (with field errors) unless `data` satisfies the item's form schema."""
@@ -284,3 +252,32 @@ def validate_form(code: str, data: dict) -> None:
     errors = form_errors(schema, data)
     if errors:
         raise FormInvalid(errors=errors)
+
+
+__all__ = [
+    "MAX_QUERY_LENGTH",
+    "ServicePage",
+    "applicable_members",
+    "bump_revision",
+    "bundle_document",
+    "check_answers",
+    "combined_form",
+    "evaluate_bundle",
+    "fee_due",
+    "form_errors",
+    "get_bundle",
+    "get_bundle_definition",
+    "get_service",
+    "list_bundles",
+    "list_departments",
+    "list_themes",
+    "member_views",
+    "merged_materials",
+    "revision",
+    "search_services",
+    "split_form",
+    "validate_bundle",
+    "validate_combined",
+    "validate_form",
+    "warm_up",
+]

@@ -9,6 +9,10 @@ ID_CARD_RENEWAL = "1153992101967557720000107020001"
 OLD_AGE_ALLOWANCE = "1153992102507040050000205060001"
 
 REQUEST_EXAMPLES: dict[str, dict] = {
+    # --- bundle-catalog --- 新生儿出生一件事: parents registered here, a card wanted
+    "evaluateBundle": {
+        "answers": {"parents_local": True, "need_sscard": True, "birth_registered": True, "mother_insured": False}
+    },
     # auth: the sandbox accepts any "<user>:<unique>" login code
     "loginWithWechat": {"code": "linxiaolan:1"},
     "loginWithWechatApp": {"code": "linxiaolan:app-1"},

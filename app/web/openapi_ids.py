@@ -43,6 +43,10 @@ OPERATION_IDS: dict[tuple[str, str], str] = {
     ("staff_notifications.Failures", "get"): "staffListNotificationFailures",
     # citizen API
     ("catalog.ServiceDetail", "get"): "getService",
+    # --- bundle-catalog ---
+    ("bundle_catalog.Bundles", "get"): "listBundles",
+    ("bundle_catalog.BundleGuide", "get"): "getBundle",
+    ("bundle_catalog.BundleEvaluation", "post"): "evaluateBundle",
     ("auth.WechatLogin", "post"): "loginWithWechat",
     ("auth.WechatAppLogin", "post"): "loginWithWechatApp",
     ("auth.AlipayLogin", "post"): "loginWithAlipay",
