@@ -16,6 +16,7 @@ BUNDLE_STATUS_DOC = {
     "concluded (every member closed); withdrawn"
 }
 
+
 class BundleApplicationCreateSchema(BaseSchema):
     bundle_code = F.String(required=True, validate=ma.validate.Length(min=1, max=40))
     answers = F.Dict(
@@ -71,7 +72,7 @@ class BundleApplicationSummarySchema(ma.Schema):
     submitted_at = Instant(allow_none=True)
 
 
-class BundleMemberSchema(ma.Schema):
+class BundleApplicationMemberSchema(ma.Schema):
     service_code = F.String()
     service_name = F.String()
     department_code = F.String()
@@ -83,7 +84,7 @@ class BundleMemberSchema(ma.Schema):
     depends_on = F.List(F.String(), metadata={"description": "members this one depends on"})
 
 
-class BundleMaterialSchema(ma.Schema):
+class BundleApplicationMaterialSchema(ma.Schema):
     position = F.Integer()
     name = F.String()
     material_type_code = F.String()
@@ -99,7 +100,7 @@ class BundleMaterialSchema(ma.Schema):
     options = F.Nested(AppMaterialOptionsSchema)
 
 
-class BundleTimelineEntrySchema(ma.Schema):
+class BundleApplicationTimelineEntrySchema(ma.Schema):
     at = Instant()
     kind = one_of(("bundle", "member"), metadata={"description": "a step of the whole, or of one member"})
     action = F.String()
@@ -113,12 +114,14 @@ class BundleTimelineEntrySchema(ma.Schema):
 class BundleApplicationSchema(BundleApplicationSummarySchema):
     promised_time_limit = F.Integer(metadata={"description": "working days for the whole bundle"})
     answers = F.Dict(allow_none=True)
-    members = F.List(F.Nested(BundleMemberSchema))
+    members = F.List(F.Nested(BundleApplicationMemberSchema))
     form_schema = F.Dict(metadata={"description": "the combined form (shared fields once, each member's own)"})
     form_data = F.Dict()
-    form_errors = F.Dict(metadata={"description": "service code -> field errors of that member's part"})
-    materials = F.List(F.Nested(BundleMaterialSchema))
+    form_errors = F.Dict(
+        metadata={"description": "field errors of the saved form (each member's part checked against its own form)"}
+    )
+    materials = F.List(F.Nested(BundleApplicationMaterialSchema))
     delivery_mode = one_of(DeliveryMode.ALL)
     fee_fen = F.Integer(metadata={"description": "fees of all members, in fen (paid once for the bundle)"})
     closed_at = Instant(allow_none=True)
-    timeline = F.List(F.Nested(BundleTimelineEntrySchema))
+    timeline = F.List(F.Nested(BundleApplicationTimelineEntrySchema))

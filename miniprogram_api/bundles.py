@@ -10,7 +10,7 @@ from app.bundles import errors as bundle_errors
 from app.bundles import service as bundles
 from app.cases import errors as case_errors
 from app.cases import files
-from app.errors import ValidationFailed
+from app.catalog import errors as catalog_errors
 from app.licences import errors as lic_errors
 from app.storage import StorageUnavailable
 from app.web.api import PlatformBlueprint as Blueprint
@@ -34,8 +34,8 @@ from miniprogram_api.security import current_principal, require_level
 blp = Blueprint("bundle_applications", __name__, description="Bundle applications (一件事一次办)")
 
 LEVEL = 3  # real name, as for a single application
-BUNDLE_NOT_FOUND = (404, "BUNDLE_NOT_FOUND", "未找到该一件事")
-ANSWERS_INVALID = ValidationFailed
+BUNDLE_NOT_FOUND = catalog_errors.BundleNotFound
+ANSWERS_INVALID = catalog_errors.AnswersInvalid
 
 
 @blp.route("/bundle-applications")

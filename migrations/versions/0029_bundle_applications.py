@@ -52,6 +52,7 @@ def upgrade():
     sa.Column('application_id', sa.Integer(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('material_key', sa.String(length=40), nullable=False),
     sa.Column('material_type_code', sa.String(length=32), nullable=False),
     sa.Column('licence_type_code', sa.String(length=32), nullable=True),
     sa.Column('required', sa.Boolean(), nullable=False),

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from app.catalog.bundle_models import Bundle, BundleMember
 from app.extensions import db
 from app.worker import clear_queues
+from tests.bundles.helpers import TRIO, trio_bundle
 from tests.identity.conftest import actx, api, identity_app  # noqa: F401 - fixtures reused
 from tests.staff_api.conftest import _clean  # noqa: F401 - the staff API's clean slate (bundles included)
-from tests.bundles.helpers import TRIO, trio_bundle
 
 
 @pytest.fixture(autouse=True)

@@ -34,7 +34,11 @@ def test_another_citizen_gets_not_found_everywhere(api, trio, direction):
     for method, url, payload in _calls(body["id"]):
         headers = bearer(intruder)
         headers["Idempotency-Key"] = "idor-key-000001"
-        resp = getattr(api, method)(url, json=payload, headers=headers) if payload else getattr(api, method)(url, headers=headers)
+        resp = (
+            getattr(api, method)(url, json=payload, headers=headers)
+            if payload
+            else getattr(api, method)(url, headers=headers)
+        )
         assert resp.status_code == 404, (method, url, resp.get_json())
         assert resp.get_json()["error"] == "BUNDLE_APPLICATION_NOT_FOUND"
     upload = api.post(

@@ -28,7 +28,12 @@ def _member(body, code):
 
 
 def _steps(app_id):
-    return [s.action for s in db.session.scalars(sa.select(BundleStep).where(BundleStep.application_id == app_id).order_by(BundleStep.id))]
+    return [
+        s.action
+        for s in db.session.scalars(
+            sa.select(BundleStep).where(BundleStep.application_id == app_id).order_by(BundleStep.id)
+        )
+    ]
 
 
 def test_a_correction_on_one_member_asks_only_what_it_needs(api, actx, identity_app, trio):
