@@ -83,3 +83,13 @@ def bundle_of_case(case_id: int) -> dict | None:
             for m in members
         ],
     }
+
+
+def staff_case(principal, case_id: int) -> dict:
+    """The staff view of one case of the officer's department (app.cases.staff.get_case, audited)
+    with, for a member of a 一件事 bundle, its bundle and the state of the other members."""
+    from app.cases import staff as case_staff
+
+    out = case_staff.get_case(principal, case_id)
+    out["bundle"] = bundle_of_case(case_id)
+    return out

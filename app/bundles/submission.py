@@ -74,6 +74,7 @@ def submit(principal: Principal, application_id: int, *, idempotency_key: str | 
             bundle_application_id=app.id,
             enterprise_id=app.enterprise_id,
             met=met.get(code, {}),
+            bundle_time_limit=app.promised_time_limit,
         )
         for code in app.member_codes
     ]

@@ -43,12 +43,14 @@ def open_member(
     bundle_application_id: int,
     enterprise_id: int | None,
     met: dict[int, Meeting],
+    bundle_time_limit: int | None = None,
 ) -> Case:
     """A draft member case (added and flushed, not committed), its materials met per `met`
     (the position of the item's material -> Meeting)."""
     case = service.new_case(principal.account_id, guide)
     case.form_data = dict(form_data)
     case.bundle_application_id = bundle_application_id
+    case.bundle_time_limit = bundle_time_limit
     case.enterprise_id = enterprise_id
     db.session.add(case)
     db.session.flush()

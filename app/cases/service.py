@@ -280,6 +280,7 @@ def case_facts(case_id: int) -> dict:
         "department_code": case.department_code,
         "department_name": case.department_name,
         "fee_fen": case.fee_fen,
+        "bundle_application_id": case.bundle_application_id,
     }
 
 
