@@ -36,3 +36,7 @@ def init_app(app: Flask) -> None:
         name="delivery",
         queue=Queues.DEFAULT,
     )
+    for action in ("reject", "deny", "withdraw"):  # a case ended without a result leaves its parcel
+        events.subscribe(
+            f"case.{action}", "delivery.jobs.on_case_ended", name=f"delivery-parcel-{action}", queue=Queues.DEFAULT
+        )

@@ -11,7 +11,7 @@ from flask import current_app
 from app import jobs
 from app.outbox import OutboxEvent
 from app.queues import Queues
-from delivery import service, tracking
+from delivery import parcel_orders, service, tracking
 
 
 def _intervals() -> list[int]:
@@ -30,6 +30,24 @@ def enqueue_order(delivery_id: int, *, round_: str = "1") -> bool:
 
 def new_round() -> str:
     return uuid.uuid4().hex[:12]
+
+
+def enqueue_parcel_order(parcel_id: int, *, round_: str = "1") -> bool:
+    """One place_parcel_order job per (parcel, round), as enqueue_order for one delivery."""
+    key = f"delivery-parcel-{parcel_id}-{round_}"
+    if jobs.pending(key):
+        return False
+    jobs.enqueue(place_parcel_order, parcel_id, key=key, queue=Queues.DEFAULT, retry=_intervals(), result_ttl=3600)
+    return True
+
+
+def place_parcel_order(parcel_id: int) -> str:
+    return parcel_orders.place_parcel_order(parcel_id, max_attempts=len(_intervals()) + 1)
+
+
+def on_case_ended(event: OutboxEvent) -> None:
+    """Subscriber of `case.reject` / `case.deny` / `case.withdraw`: the case leaves its parcel."""
+    service.parcel_member_ended(int(event.payload["case_id"]))
 
 
 def on_result_issued(event: OutboxEvent) -> None:
@@ -51,5 +69,8 @@ def poll_routes() -> dict:
     stuck = tracking.stuck_orders(older_than=timedelta(minutes=30))
     for delivery_id, attempts in stuck:
         enqueue_order(delivery_id, round_=f"sweep{attempts}")
-    result["requeued"] = len(stuck)
+    stuck_parcels = tracking.stuck_parcels(older_than=timedelta(minutes=30))
+    for parcel_id, attempts in stuck_parcels:
+        enqueue_parcel_order(parcel_id, round_=f"sweep{attempts}")
+    result["requeued"] = len(stuck) + len(stuck_parcels)
     return result

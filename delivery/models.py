@@ -70,6 +70,9 @@ class DeliveryStatus(enum.StrEnum):
     IN_TRANSIT = "in_transit"
     OUT_FOR_DELIVERY = "out_for_delivery"
     DELIVERED = "delivered"
+    # one parcel for several cases (delivery/parcels.py): this result is issued and waits for
+    # the others of its parcel; the parcel itself also "waits" until every member is issued
+    WAITING_PARCEL = "waiting_parcel"
     # pickup
     PICKUP_READY = "pickup_ready"
     COLLECTED = "collected"
@@ -80,6 +83,7 @@ S = DeliveryStatus
 # Progress of a parcel: a route update only ever moves a delivery to a higher rank.
 RANK = {
     S.CHOSEN: 0,
+    S.WAITING_PARCEL: 1,
     S.ORDERING: 1,
     S.AWAITING_WAYBILL: 1,
     S.FAILED: 1,
@@ -132,10 +136,39 @@ class Delivery(db.Model):
     delivered_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # mailed together with other cases' results in one parcel (its courier order is the parcel's)
+    parcel_id: Mapped[int | None] = mapped_column(sa.ForeignKey("delivery_parcels.id"), index=True)
 
     routes: Mapped[list[DeliveryRoute]] = relationship(
         order_by="(DeliveryRoute.accept_time, DeliveryRoute.id)", cascade="all, delete-orphan"
     )
+
+
+class DeliveryParcel(db.Model):
+    """One parcel for the results of several cases of one citizen (the citizen chose "together"):
+    created with the courier when every member's result is issued. Its members are the
+    deliveries with `parcel_id`; each keeps its own status, routes and timeline, moved together
+    with the parcel. `department_code` is the first member's: the sender and its courier."""
+
+    __tablename__ = "delivery_parcels"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"), index=True)
+    department_code: Mapped[str] = mapped_column(sa.String(64))
+    address_id: Mapped[int] = mapped_column(sa.ForeignKey("delivery_addresses.id"))
+    status: Mapped[str] = mapped_column(sa.String(32), default=S.WAITING_PARCEL)
+    contact: Mapped[str | None] = mapped_column(sa.Text)  # copied from the address when it ships
+    province_code: Mapped[str | None] = mapped_column(sa.String(12))
+    city_code: Mapped[str | None] = mapped_column(sa.String(12))
+    county_code: Mapped[str | None] = mapped_column(sa.String(12))
+    courier: Mapped[str | None] = mapped_column(sa.String(16))
+    courier_name: Mapped[str | None] = mapped_column(sa.String(64))
+    order_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    waybill_no: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    order_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(sa.String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class DeliveryRoute(db.Model):
@@ -184,6 +217,7 @@ TABLES = (
     "delivery_route_pushes",
     "delivery_routes",
     "deliveries",
+    "delivery_parcels",
     "delivery_addresses",
     "delivery_courier_configs",
 )

@@ -22,7 +22,7 @@ from app.cases.queue import CHINA
 from app.catalog import service as catalog
 from app.catalog.errors import ServiceNotFound
 from app.extensions import db
-from delivery import addresses, divisions
+from delivery import addresses, divisions, parcels
 from delivery.errors import DeliveryLocked, DeliveryOptionUnavailable, DeliveryStateConflict
 from delivery.models import CourierConfig, Delivery, DeliveryStatus, utcnow
 from delivery.providers import DISPLAY
@@ -35,6 +35,7 @@ STATUS_TEXT = {
     S.CHOSEN: "待出具结果",
     S.ORDERING: "正在安排寄递",
     S.AWAITING_WAYBILL: "待窗口交寄",
+    S.WAITING_PARCEL: "已出具，待同批其他结果一并寄出",
     S.FAILED: "寄递下单失败，工作人员处理中",
     S.ORDERED: "已下单，待快递员揽收",
     S.PICKED_UP: "已揽收",
@@ -169,6 +170,7 @@ def view(account_id: int, case_id: int) -> dict:
             "pickup": None,
             "exception": None,
             "routes": [],
+            "parcel": None,
         }
     pickup = None
     if delivery.method == "pickup" and delivery.pickup_code:
@@ -178,6 +180,7 @@ def view(account_id: int, case_id: int) -> dict:
             "hours": delivery.pickup_hours,
             "locked": delivery.pickup_locked_at is not None,
         }
+    parcel = parcels.summary(delivery)
     courier = None
     if delivery.courier:
         courier = {"code": delivery.courier, "name": delivery.courier_name or DISPLAY.get(delivery.courier)}
@@ -191,10 +194,11 @@ def view(account_id: int, case_id: int) -> dict:
         "address": _address_view(delivery),
         "courier": courier,
         "waybill_no": delivery.waybill_no,
-        "order_id": delivery.order_id if delivery.courier == "sf" else None,
+        "order_id": (parcel["order_id"] if parcel else delivery.order_id) if delivery.courier == "sf" else None,
         "pickup": pickup,
         "exception": delivery.exception_note if delivery.status != S.DELIVERED else None,
         "routes": [_route_view(r) for r in reversed(delivery.routes)],
+        "parcel": parcel,
     }
 
 
@@ -271,6 +275,9 @@ def result_issued(case_id: int) -> int | None:
     facts = cases.case_facts(case_id)
     if facts["status"] == CaseStatus.REVOKED:
         return None  # the decision was revoked before the job ran: nothing to send
+    parcel_id = db.session.scalar(sa.select(Delivery.parcel_id).where(Delivery.case_id == case_id))
+    if parcel_id is not None:
+        return _issued_in_parcel(case_id, parcel_id)
     options = _options(facts["service_code"])
     for _ in range(2):
         delivery = _delivery_of(case_id, lock=True)
@@ -295,6 +302,9 @@ def result_issued(case_id: int) -> int | None:
                 db.session.rollback()
                 continue
         break
+    if delivery.parcel_id is not None:  # it joined a parcel meanwhile: the parcel's way
+        db.session.rollback()
+        return result_issued(case_id)
     if delivery.issued_at is not None:
         db.session.rollback()
         return delivery.id if delivery.status == S.ORDERING else None
@@ -335,3 +345,56 @@ def result_issued(case_id: int) -> int | None:
     )
     db.session.commit()
     return None
+
+
+# ---------------------------------------------------------------- several cases, one choice
+
+
+def choose_joint(principal, case_ids: list[int], address_id: int, mode: str) -> dict:
+    """One delivery choice for several of my applications, all mailed to one of my addresses:
+    `mode` "together" — one parcel, ordered from the courier when every result is issued — or
+    "each" — each result mailed as it comes (today's way). Every case must be mine (another
+    person's: not found), open and mailable; changeable until a result is issued. Commits."""
+    wanted = sorted(set(case_ids))
+    facts = [_own_case(principal.account_id, case_id) for case_id in wanted]
+    no_mail = {str(f["id"]): ["该事项不支持邮寄送达"] for f in facts if "mail" not in _options(f["service_code"])}
+    if no_mail:
+        raise DeliveryOptionUnavailable(errors={"json": {"case_ids": no_mail}})
+    if any(f["status"] in FINAL or f["status"] == CaseStatus.APPROVED for f in facts):
+        raise DeliveryLocked()
+    address = addresses.own(principal.account_id, address_id).id
+    for attempt in range(3):
+        try:
+            parcel_id = parcels.assign(principal.account_id, facts, address, together=mode == "together")
+            db.session.commit()
+            break
+        except (parcels.Retry, IntegrityError):  # a parcel or a first choice raced us: read again
+            db.session.rollback()
+            if attempt == 2:
+                raise DeliveryLocked("送达方式正在更新，请稍后重试") from None
+    return {"mode": mode, "parcel_id": parcel_id, "items": [view(principal.account_id, f["id"]) for f in facts]}
+
+
+def _issued_in_parcel(case_id: int, parcel_id: int) -> None:
+    """The result of a parcel member is issued (parcels.issued); the last one ships the parcel,
+    whose order job is enqueued after the commit."""
+    outcome = parcels.issued(case_id, parcel_id, courier_for=courier_for)
+    if outcome == "retry":  # it left the parcel meanwhile
+        return result_issued(case_id)
+    if outcome == "ordering":
+        _enqueue_parcel(parcel_id)
+    return None
+
+
+def parcel_member_ended(case_id: int) -> None:
+    """A case ended without a result (rejected, denied, withdrawn): it leaves its parcel, which
+    then ships if every other member is issued. Idempotent; commits."""
+    parcel_id = parcels.member_ended(case_id, courier_for=courier_for)
+    if parcel_id is not None:
+        _enqueue_parcel(parcel_id)
+
+
+def _enqueue_parcel(parcel_id: int) -> None:
+    from delivery import jobs  # the job module imports this one
+
+    jobs.enqueue_parcel_order(parcel_id)

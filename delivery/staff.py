@@ -16,9 +16,9 @@ from app.cases import service as cases
 from app.extensions import db
 from app.staff import service as staff
 from app.staff.public import StaffRole
-from delivery import addresses, divisions
+from delivery import addresses, divisions, parcel_orders, parcels
 from delivery.errors import DeliveryNotFound, DeliveryStateConflict, PickupCodeLocked, PickupCodeMismatch
-from delivery.models import CourierConfig, Delivery, DeliveryStatus, utcnow
+from delivery.models import CourierConfig, Delivery, DeliveryParcel, DeliveryStatus, utcnow
 from delivery.providers import DISPLAY, NAMES
 from delivery.service import STATUS_TEXT, event_payload
 
@@ -42,6 +42,7 @@ def _audit(principal: staff.StaffPrincipal, action: str, target: str, outcome: s
 
 
 def _row(delivery: Delivery, facts: dict) -> dict:
+    parcel = parcels.summary(delivery)
     return {
         "id": delivery.id,
         "case_id": delivery.case_id,
@@ -51,11 +52,12 @@ def _row(delivery: Delivery, facts: dict) -> dict:
         "status": delivery.status,
         "status_text": STATUS_TEXT.get(delivery.status, delivery.status),
         "courier": delivery.courier,
-        "order_id": delivery.order_id,
+        "order_id": parcel["order_id"] if parcel else delivery.order_id,
         "waybill_no": delivery.waybill_no,
         "order_attempts": delivery.order_attempts,
         "last_error": delivery.last_error,
         "updated_at": delivery.updated_at.isoformat() + "Z",
+        "parcel": parcel,
     }
 
 
@@ -93,6 +95,22 @@ def _own(principal: staff.StaffPrincipal, delivery_id: int, *, lock: bool = True
     return delivery
 
 
+def _with_parcel(principal: staff.StaffPrincipal, delivery_id: int) -> tuple[Delivery, list[Delivery]]:
+    """My department's delivery, locked, and the deliveries an action on it moves: itself, or
+    every member of its parcel (the parcel locked first, then its members — the parcels.py order)."""
+    parcel_id = db.session.scalar(
+        sa.select(Delivery.parcel_id).where(
+            Delivery.id == delivery_id, Delivery.department_code == principal.department_code
+        )
+    )
+    parcel = parcels.lock_parcel(parcel_id) if parcel_id is not None else None
+    delivery = _own(principal, delivery_id)
+    if delivery.parcel_id != parcel_id:
+        db.session.rollback()
+        raise DeliveryStateConflict()
+    return delivery, (parcels.members_of(parcel.id) if parcel is not None else [delivery])
+
+
 def detail(principal: staff.StaffPrincipal, delivery_id: int) -> dict:
     """One delivery of my department with the recipient in full (to address a parcel; audited)."""
     delivery = _own(principal, delivery_id, lock=False)
@@ -118,10 +136,16 @@ def retry(principal: staff.StaffPrincipal, delivery_id: int) -> dict:
     """Place a failed courier order again (a fresh round of attempts)."""
     from delivery import jobs
 
-    delivery = _own(principal, delivery_id)
+    delivery, _ = _with_parcel(principal, delivery_id)
     if delivery.status != S.FAILED:
         db.session.rollback()
         raise DeliveryStateConflict(errors={"status": {"current": delivery.status}})
+    if delivery.parcel_id is not None:  # the parcel's one order, for every member
+        parcel_orders.retry(delivery.parcel_id)
+        _audit(principal, "delivery.retry", str(delivery.id))
+        db.session.commit()
+        jobs.enqueue_parcel_order(delivery.parcel_id, round_=jobs.new_round())
+        return _row(delivery, cases.case_facts(delivery.case_id))
     delivery.status = S.ORDERING
     delivery.order_attempts = 0
     delivery.updated_at = utcnow()
@@ -135,28 +159,40 @@ def retry(principal: staff.StaffPrincipal, delivery_id: int) -> dict:
 def enter_waybill(principal: staff.StaffPrincipal, delivery_id: int, *, waybill_no: str, courier_name: str) -> dict:
     """Hall courier: the parcel was handed to `courier_name` with `waybill_no` (also the way out
     of a failed order). The parcel counts as shipped."""
-    delivery = _own(principal, delivery_id)
+    delivery, moved = _with_parcel(principal, delivery_id)
     if delivery.method != "mail" or delivery.status not in (S.AWAITING_WAYBILL, S.FAILED):
         db.session.rollback()
         raise DeliveryStateConflict(errors={"status": {"current": delivery.status}})
-    facts = cases.case_facts(delivery.case_id)
-    delivery.courier = "hall"
-    delivery.courier_name = courier_name
-    delivery.waybill_no = waybill_no
-    delivery.status = S.PICKED_UP
-    delivery.last_error = None
-    delivery.updated_at = utcnow()
-    cases.record_step(
-        delivery.case_id,
-        "parcel_picked_up",
-        actor=_actor(principal),
-        note=f"办理结果已交{courier_name}寄递，运单号{waybill_no}",
-        event_type="delivery.shipped",
-        payload=event_payload(facts, delivery, stage=S.PICKED_UP),
-    )
+    for member in moved:  # a parcel: every result in it shipped with the one waybill
+        facts = cases.case_facts(member.case_id)
+        member.courier = "hall"
+        member.courier_name = courier_name
+        member.waybill_no = waybill_no
+        member.status = S.PICKED_UP
+        member.last_error = None
+        member.updated_at = utcnow()
+        cases.record_step(
+            member.case_id,
+            "parcel_picked_up",
+            actor=_actor(principal),
+            note=f"办理结果已交{courier_name}寄递，运单号{waybill_no}",
+            event_type="delivery.shipped",
+            payload=event_payload(facts, member, stage=S.PICKED_UP),
+        )
+    _parcel_follows(delivery, courier="hall", courier_name=courier_name, waybill_no=waybill_no)
     _audit(principal, "delivery.waybill", str(delivery.id))
     db.session.commit()
-    return _row(delivery, facts)
+    return _row(delivery, cases.case_facts(delivery.case_id))
+
+
+def _parcel_follows(delivery: Delivery, **changes) -> None:
+    """The parcel of `delivery` (locked) takes its status and the given changes."""
+    if delivery.parcel_id is None:
+        return
+    parcel = db.session.get(DeliveryParcel, delivery.parcel_id)
+    for name, value in changes.items():
+        setattr(parcel, name, value)
+    parcel.status, parcel.updated_at = delivery.status, utcnow()
 
 
 def _finish(principal: staff.StaffPrincipal, delivery: Delivery, status: str, note: str) -> dict:
@@ -229,11 +265,15 @@ def _wrong_code(principal: staff.StaffPrincipal, delivery: Delivery):
 
 def hall_delivered(principal: staff.StaffPrincipal, delivery_id: int) -> dict:
     """Hall courier: the courier reported the parcel signed for (no route feed to tell us)."""
-    delivery = _own(principal, delivery_id)
+    delivery, moved = _with_parcel(principal, delivery_id)
     if delivery.courier != "hall" or delivery.status != S.PICKED_UP:
         db.session.rollback()
         raise DeliveryStateConflict(errors={"status": {"current": delivery.status}})
+    for member in moved:
+        if member.id != delivery.id and member.status == S.PICKED_UP:
+            _finish(principal, member, S.DELIVERED, "快件已签收（窗口登记）")
     out = _finish(principal, delivery, S.DELIVERED, "快件已签收（窗口登记）")
+    _parcel_follows(delivery)
     _audit(principal, "delivery.delivered", str(delivery.id))
     db.session.commit()
     return out

@@ -15,6 +15,13 @@ class DeliveryQuerySchema(PageQuerySchema):
     status = F.String(validate=ma.validate.OneOf([s.value for s in DeliveryStatus]))
 
 
+class StaffParcelSchema(ma.Schema):
+    id = F.Integer()
+    status = one_of(DeliveryStatus)
+    case_ids = F.List(F.Integer(), metadata={"description": "every case in the parcel (any department)"})
+    order_id = F.String(allow_none=True)
+
+
 class StaffDeliverySchema(ma.Schema):
     id = F.Integer()
     case_id = F.Integer()
@@ -29,6 +36,11 @@ class StaffDeliverySchema(ma.Schema):
     order_attempts = F.Integer()
     last_error = F.String(allow_none=True)
     updated_at = Instant()
+    parcel = F.Nested(
+        StaffParcelSchema,
+        allow_none=True,
+        metadata={"description": "one parcel for several cases' results: one courier order, one waybill"},
+    )
 
 
 class RecipientSchema(ma.Schema):

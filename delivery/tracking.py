@@ -22,8 +22,8 @@ import sqlalchemy as sa
 from app.cases import service as cases
 from app.catalog import service as catalog
 from app.extensions import db
-from delivery import addresses, divisions
-from delivery.models import RANK, Delivery, DeliveryRoute, DeliveryStatus, utcnow
+from delivery import addresses, divisions, parcels
+from delivery.models import RANK, Delivery, DeliveryParcel, DeliveryRoute, DeliveryStatus, utcnow
 from delivery.providers import DISPLAY, courier
 from delivery.providers.base import (
     CourierError,
@@ -246,6 +246,18 @@ def _apply(delivery: Delivery, routes: list[Route], *, source: str, actor: str) 
     return added
 
 
+def _apply_parcel(parcel, routes: list[Route], *, source: str, actor: str) -> int:
+    """Record the routes of a parcel's order on each of its members (locked after the parcel);
+    the parcel follows its members. The number recorded on the first member."""
+    counts = [_apply(member, routes, source=source, actor=actor) for member in parcels.members_of(parcel.id)]
+    members = parcels.members_of(parcel.id, lock=False)
+    if members:
+        parcel.status = max((m.status for m in members), key=lambda s: RANK[DeliveryStatus(s)])
+        parcel.waybill_no = parcel.waybill_no or members[0].waybill_no
+        parcel.updated_at = utcnow()
+    return counts[0] if counts else 0
+
+
 def apply_routes(routes: list[Route], *, courier_name: str, source: str, commit: bool = True) -> dict:
     """Apply a batch of route updates (a push, a query answer); commits unless told not to (the
     push endpoint stores the raw push in the same transaction). Counts of what happened."""
@@ -258,6 +270,10 @@ def apply_routes(routes: list[Route], *, courier_name: str, source: str, commit:
         batch = groups[key]
         delivery = _find(batch[0], courier_name)
         if delivery is None:
+            parcel = parcels.find_for_route(batch[0].order_id, batch[0].waybill_no, courier_name)
+            if parcel is not None:  # one parcel of several results: every member moves
+                added += _apply_parcel(parcel, batch, source=source, actor=f"courier:{courier_name}")
+                continue
             unknown += len(batch)
             log.warning("route update for an unknown %s order", courier_name)
             continue
@@ -274,7 +290,12 @@ def poll_routes(*, older_than: timedelta, limit: int = 200) -> dict:
     rows = list(
         db.session.execute(
             sa.select(Delivery.id, Delivery.order_id, Delivery.courier)
-            .where(Delivery.courier == "sf", Delivery.status.in_(TRACKED), Delivery.updated_at < cutoff)
+            .where(
+                Delivery.courier == "sf",
+                Delivery.status.in_(TRACKED),
+                Delivery.updated_at < cutoff,
+                Delivery.parcel_id.is_(None),  # a parcel's members are queried with their parcel
+            )
             .order_by(Delivery.updated_at)
             .limit(limit)
         )
@@ -292,7 +313,33 @@ def poll_routes(*, older_than: timedelta, limit: int = 200) -> dict:
         added += _apply(delivery, routes, source="query", actor=f"courier:{row.courier}")
         delivery.updated_at = utcnow()  # queried now: wait another period before asking again
         db.session.commit()
+    for row in _tracked_parcels(cutoff, limit):
+        seen += 1
+        try:
+            routes = courier(row.courier).query_routes(row.order_id)
+        except CourierError:
+            failed += 1
+            continue
+        parcel = parcels.lock_parcel(row.id)
+        added += _apply_parcel(parcel, routes, source="query", actor=f"courier:{row.courier}")
+        parcel.updated_at = utcnow()
+        db.session.commit()
     return {"queried": seen, "added": added, "failed": failed}
+
+
+def _tracked_parcels(cutoff, limit: int) -> list:
+    rows = db.session.execute(
+        sa.select(DeliveryParcel.id, DeliveryParcel.order_id, DeliveryParcel.courier)
+        .where(
+            DeliveryParcel.courier == "sf",
+            DeliveryParcel.status.in_(TRACKED),
+            DeliveryParcel.updated_at < cutoff,
+        )
+        .order_by(DeliveryParcel.updated_at)
+        .limit(limit)
+    ).all()
+    db.session.rollback()
+    return rows
 
 
 def stuck_orders(*, older_than: timedelta, limit: int = 200) -> list[tuple[int, int]]:
@@ -301,8 +348,21 @@ def stuck_orders(*, older_than: timedelta, limit: int = 200) -> list[tuple[int, 
     cutoff = utcnow() - older_than
     rows = db.session.execute(
         sa.select(Delivery.id, Delivery.order_attempts)
-        .where(Delivery.status == S.ORDERING, Delivery.updated_at < cutoff)
+        .where(Delivery.status == S.ORDERING, Delivery.updated_at < cutoff, Delivery.parcel_id.is_(None))
         .order_by(Delivery.id)
+        .limit(limit)
+    ).all()
+    db.session.rollback()
+    return [(r.id, r.order_attempts) for r in rows]
+
+
+def stuck_parcels(*, older_than: timedelta, limit: int = 200) -> list[tuple[int, int]]:
+    """(parcel id, attempts) of parcel orders in ORDERING untouched for `older_than`."""
+    cutoff = utcnow() - older_than
+    rows = db.session.execute(
+        sa.select(DeliveryParcel.id, DeliveryParcel.order_attempts)
+        .where(DeliveryParcel.status == S.ORDERING, DeliveryParcel.updated_at < cutoff)
+        .order_by(DeliveryParcel.id)
         .limit(limit)
     ).all()
     db.session.rollback()

@@ -21,6 +21,8 @@ from miniprogram_api.delivery_schemas import (
     DeliverySchema,
     DivisionListSchema,
     DivisionQuerySchema,
+    JointDeliveryChoiceSchema,
+    JointDeliverySchema,
 )
 from miniprogram_api.security import current_principal, require_level
 
@@ -117,3 +119,21 @@ class ApplicationPickupCode(MethodView):
     def post(self, case_id):
         """Get a new pickup code (the old one stops working; a locked one is replaced)"""
         return delivery.reissue_pickup_code(_me(), case_id)
+
+
+@blp.route("/deliveries/joint")
+class JointDelivery(MethodView):
+    @require_level(LEVEL)
+    @blp.arguments(JointDeliveryChoiceSchema)
+    @blp.response(200, JointDeliverySchema)
+    @declares(
+        case_errors.CaseNotFound,
+        catalog_errors.ServiceNotFound,
+        delivery_errors.AddressNotFound,
+        delivery_errors.DeliveryLocked,
+        delivery_errors.DeliveryOptionUnavailable,
+    )
+    def put(self, body):
+        """Mail the results of several of my applications to one address: together in one parcel
+        when all are issued, or each as it comes; changeable until a result is issued"""
+        return delivery.choose_joint(current_principal(), body["case_ids"], body["address_id"], body["mode"])

@@ -111,6 +111,13 @@ class RouteSchema(ma.Schema):
     remark = F.String()
 
 
+class ParcelRefSchema(ma.Schema):
+    id = F.Integer()
+    status = one_of(DeliveryStatus, metadata={"description": "waiting_parcel until every result is issued"})
+    case_ids = F.List(F.Integer(), metadata={"description": "the applications whose results travel in this parcel"})
+    order_id = F.String(allow_none=True, metadata={"description": "the parcel's order at the courier, once fixed"})
+
+
 class DeliverySchema(ma.Schema):
     case_id = F.Integer()
     method = one_of(("mail", "pickup"), allow_none=True, metadata={"description": "null: not chosen yet"})
@@ -132,3 +139,29 @@ class DeliverySchema(ma.Schema):
     pickup = F.Nested(PickupSchema, allow_none=True)
     exception = F.String(allow_none=True)
     routes = F.List(F.Nested(RouteSchema), metadata={"description": "newest first"})
+    parcel = F.Nested(
+        ParcelRefSchema,
+        allow_none=True,
+        metadata={"description": "mailed together with other applications' results in one parcel"},
+    )
+
+
+class JointDeliveryChoiceSchema(BaseSchema):
+    case_ids = F.List(
+        F.Integer(validate=ID_RANGE),
+        required=True,
+        validate=ma.validate.Length(min=1, max=20, error="一次最多20项申请"),
+        metadata={"description": "my applications whose results are mailed (e.g. the member cases of a bundle)"},
+    )
+    address_id = F.Integer(required=True, validate=ID_RANGE)
+    mode = F.String(
+        required=True,
+        validate=ma.validate.OneOf(["together", "each"]),
+        metadata={"description": "together: one parcel once every result is issued; each: each as it comes"},
+    )
+
+
+class JointDeliverySchema(ma.Schema):
+    mode = one_of(("together", "each"))
+    parcel_id = F.Integer(allow_none=True, metadata={"description": "the parcel (mode together)"})
+    items = F.List(F.Nested(DeliverySchema), metadata={"description": "the delivery of each application"})

@@ -64,3 +64,49 @@ class PaymentSchema(BaseSchema):
     case_status = one_of(CaseStatus)
     order = F.Nested(FeeOrderSchema, allow_none=True, metadata={"description": "the paid order, else the newest"})
     orders = F.List(F.Nested(FeeOrderSchema))
+
+
+class JointPaymentStartSchema(BaseSchema):
+    case_ids = F.List(
+        F.Integer(validate=ma.validate.Range(min=1)),
+        required=True,
+        validate=ma.validate.Length(min=1, max=20, error="一次最多合并支付20项申请"),
+        metadata={"description": "my applications whose fees are paid together (e.g. the member cases of a bundle)"},
+    )
+    channel = F.String(required=True, validate=ma.validate.OneOf(["wechat", "alipay"]))
+
+
+class JointLineSchema(BaseSchema):
+    case_id = F.Integer()
+    out_trade_no = F.String(metadata={"description": "this case's own fee order (ours; not the provider's)"})
+    amount_fen = F.Integer(metadata={"description": "fen"})
+    status = one_of(OrderStatus)
+    refund = F.Nested(RefundSchema, allow_none=True)
+
+
+class JointOrderSchema(BaseSchema):
+    out_trade_no = F.String(metadata={"description": "the order at the provider"})
+    channel = one_of(("wechat", "alipay"))
+    amount_fen = F.Integer(metadata={"description": "fen: the sum of the lines"})
+    status = one_of(OrderStatus)
+    case_ids = F.List(F.Integer(), metadata={"description": "the applications named"})
+    skipped_case_ids = F.List(F.Integer(), metadata={"description": "named, but with no fee due: not in this order"})
+    created_at = Instant()
+    expires_at = Instant()
+    paid_at = Instant(allow_none=True)
+    lines = F.List(F.Nested(JointLineSchema), metadata={"description": "one fee order per application paid"})
+
+
+class JointPaymentSchema(BaseSchema):
+    joint = F.Nested(JointOrderSchema)
+
+
+class JointPaymentStartedSchema(JointPaymentSchema):
+    wechat = F.Nested(
+        WeChatPayParamsSchema,
+        metadata={"description": "wx.requestPayment parameters (channel wechat, order open)", "x-optional": True},
+    )
+    alipay = F.Nested(
+        AlipayParamsSchema,
+        metadata={"description": "my.tradePay parameters (channel alipay, order open)", "x-optional": True},
+    )

@@ -11,6 +11,9 @@ what it did — the alarms to link to the raw row, the refund to send after the 
 Answers: WeChat Pay — 204 on success, 4xx/5xx with {"code":"FAIL","message":…} otherwise;
 Alipay — the text `success`, anything else makes Alipay retry.
 
+A notification naming a joint order (one trade paying several cases' fees, "ZSJ…") is settled
+under the joint order's lock by joint.py, every member case in the same transaction.
+
 An authentic notification that does not match our order (amount, mchid/appid/app_id) — before
 or after the order was settled — or names no order of ours is recorded with an alarm and answered as received: a redelivery would not change
 it, and the alarm is the follow-up. A forged, tampered, stale or undecryptable one is refused and
@@ -25,11 +28,11 @@ import sqlalchemy as sa
 
 from app import events
 from app.extensions import db
-from payments import one_statement, refunds, settlement
+from payments import joint, one_statement, refunds, settlement
 from payments import providers as gateways
 from payments.alarms import raise_alarm
 from payments.models import FeeOrder, RawNotification, Refund, utcnow
-from payments.orders import ACTORS, SETTLED, lock_order
+from payments.orders import ACTORS, SETTLED, is_joint_no, lock_order
 from payments.providers.base import Notice, NotificationRejected, RefundOutcome
 from payments.settlement import Settlement
 
@@ -205,7 +208,8 @@ def _process(notice: Notice, headers: dict, body: bytes) -> None:
     """One transaction: whatever the notification settles, and its raw row (written last, with
     its outcome, so the common paths cost one statement for it)."""
     if notice.kind == "payment" and notice.trade is not None:
-        if notice.trade.state == "paid":
+        # a joint order (several cases' fees in one trade) always takes the locked path
+        if notice.trade.state == "paid" and not is_joint_no(notice.trade.out_trade_no):
             if db.engine.dialect.name == "postgresql":
                 if _settle_in_one_statement(notice, headers, body):
                     return
@@ -237,13 +241,15 @@ def settle_with_lock(notice: Notice, headers: dict, body: bytes) -> Settlement:
     for alarm in settled.alarms:
         alarm.notification_id = raw_id
     db.session.commit()
-    if settled.refund_to_send is not None:
-        refunds.enqueue_send(settled.refund_to_send)
+    for order_id in settled.refunds_to_send:
+        refunds.enqueue_send(order_id)
     return settled
 
 
 def _settle(notice: Notice) -> Settlement:
     trade = notice.trade
+    if is_joint_no(trade.out_trade_no):
+        return joint.settle_notice(trade, notice.channel)
     if trade.state == "paid":
         settled = settlement.pay_matching(trade, notice.channel, source="notify")
         if settled is not None:

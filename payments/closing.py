@@ -7,8 +7,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.extensions import db
+from payments import joint, refunds, settlement
 from payments import providers as gateways
-from payments import refunds, settlement
 from payments.models import FeeOrder, OrderStatus, utcnow
 from payments.orders import lock_order
 from payments.providers.base import OrderPaidAtProvider
@@ -39,6 +39,10 @@ def close_open(order_id: int) -> None:
     """Close an unpaid order whose case no longer waits for it; paid meanwhile → settled (and
     refunded, as its case is gone)."""
     order = db.session.get(FeeOrder, order_id)
+    if order.joint_id is not None:
+        # a line of a joint order: its amount no longer holds, the whole joint order is closed
+        joint.close(order.joint_id)
+        return
     gateway = gateways.gateway(order.channel)
     try:
         if gateway is not None:

@@ -1,5 +1,6 @@
-"""Payment tables: fee orders (one per case and channel attempt), every raw provider
-notification, refunds (at most one per order) and alarms for people to look at."""
+"""Payment tables: fee orders (one per case and channel attempt), joint orders (one provider order
+paying the fee orders of several cases at once), every raw provider notification, refunds (at
+most one per order) and alarms for people to look at."""
 
 from __future__ import annotations
 
@@ -55,6 +56,45 @@ class FeeOrder(db.Model):
     prepay_ref: Mapped[str | None] = mapped_column(sa.String(64))  # prepay_id / Alipay trade_no
     provider_trade_no: Mapped[str | None] = mapped_column(sa.String(64))
     settled_by: Mapped[str | None] = mapped_column(sa.String(16))  # notify | query
+    expires_at: Mapped[datetime] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    paid_at: Mapped[datetime | None] = mapped_column()
+    closed_at: Mapped[datetime | None] = mapped_column()
+    queried_at: Mapped[datetime | None] = mapped_column()
+    # A line of a joint order: never sent to a provider itself (its out_trade_no is ours only);
+    # the joint order is, and its settlement settles this line (payments/joint.py).
+    joint_id: Mapped[int | None] = mapped_column(sa.ForeignKey("fee_joint_orders.id"), index=True)
+
+
+class JointOrder(db.Model):
+    """One provider order paying the fees of several cases of one payer: its amount is the sum of
+    its lines (`FeeOrder.joint_id`), each case keeping its own fee order. `out_trade_no` starts
+    with "ZSJ" (a single case's with "ZSB"); `case_ids` is the sorted list the citizen named (the
+    Idempotency-Key's request), the lines are the cases that had a fee due."""
+
+    __tablename__ = "fee_joint_orders"
+    __table_args__ = (
+        sa.UniqueConstraint("channel", "provider_trade_no", name="uq_fee_joint_orders_provider_trade_no"),
+        sa.UniqueConstraint("account_id", "idempotency_key", name="uq_fee_joint_orders_idempotency_key"),
+        sa.Index("ix_fee_joint_orders_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    out_trade_no: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    account_id: Mapped[int] = mapped_column(sa.Integer, index=True)
+    idempotency_key: Mapped[str] = mapped_column(sa.String(64))
+    case_ids: Mapped[list] = mapped_column(sa.JSON)
+    channel: Mapped[str] = mapped_column(sa.String(16))
+    merchant_id: Mapped[str] = mapped_column(sa.String(32))
+    app_id: Mapped[str] = mapped_column(sa.String(32))
+    amount_fen: Mapped[int] = mapped_column(sa.Integer)
+    description: Mapped[str] = mapped_column(sa.String(127))
+    payer_id: Mapped[str] = mapped_column(sa.String(128))
+    status: Mapped[str] = mapped_column(sa.String(16), default=OrderStatus.PENDING)  # pending | paid | closed
+    prepay_ref: Mapped[str | None] = mapped_column(sa.String(64))
+    provider_trade_no: Mapped[str | None] = mapped_column(sa.String(64))
+    settled_by: Mapped[str | None] = mapped_column(sa.String(16))
     expires_at: Mapped[datetime] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -123,4 +163,4 @@ class PaymentAlarm(db.Model):
     resolution: Mapped[str | None] = mapped_column(sa.String(500))
 
 
-TABLES = ("payment_alarms", "fee_refunds", "payment_notifications", "fee_orders")
+TABLES = ("payment_alarms", "fee_refunds", "payment_notifications", "fee_orders", "fee_joint_orders")

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import current_app, has_request_context, request
 
 from app.extensions import db
-from payments.models import FeeOrder, OrderStatus, Refund
+from payments.models import FeeOrder, JointOrder, OrderStatus, Refund
 
 ACTORS = {"wechat": "system:wechatpay", "alipay": "system:alipay"}
 SETTLED = frozenset({OrderStatus.PAID, OrderStatus.REFUNDING, OrderStatus.REFUNDED})
@@ -35,6 +35,22 @@ def lock_order(*, out_trade_no: str | None = None, order_id: int | None = None) 
 def orders_of(case_id: int) -> list[FeeOrder]:
     """The orders of a case, newest first."""
     return list(db.session.scalars(sa.select(FeeOrder).where(FeeOrder.case_id == case_id).order_by(FeeOrder.id.desc())))
+
+
+JOINT_PREFIX = "ZSJ"  # a joint order's out_trade_no (payments/joint.py); a single case's is "ZSB…"
+
+
+def is_joint_no(out_trade_no: str | None) -> bool:
+    return bool(out_trade_no) and out_trade_no.startswith(JOINT_PREFIX)
+
+
+def provider_trade(order: FeeOrder) -> tuple[str, int]:
+    """The provider's trade an order was paid in and its total: the order itself, or for a line
+    of a joint order the joint order (a line's refund is a partial refund of it)."""
+    if order.joint_id is None:
+        return order.out_trade_no, order.amount_fen
+    joint = db.session.get(JointOrder, order.joint_id)
+    return joint.out_trade_no, joint.amount_fen
 
 
 def refund_of(order: FeeOrder) -> Refund | None:

@@ -13,8 +13,8 @@ from flask import current_app
 
 from app.cases import payment_settlement
 from app.extensions import db
-from payments import closing, refunds, settlement
-from payments.models import FeeOrder, OrderStatus, Refund, RefundStatus, utcnow
+from payments import closing, joint, refunds, settlement
+from payments.models import FeeOrder, JointOrder, OrderStatus, Refund, RefundStatus, utcnow
 from payments.orders import lock_order
 from payments.providers.base import GatewayError
 
@@ -35,6 +35,7 @@ def run() -> dict:
         sa.select(FeeOrder.id)
         .where(
             FeeOrder.status == OrderStatus.PENDING,
+            FeeOrder.joint_id.is_(None),  # lines are settled and closed with their joint order
             sa.or_(FeeOrder.created_at <= now - after, FeeOrder.expires_at <= now),
             sa.or_(FeeOrder.queried_at.is_(None), FeeOrder.queried_at <= now - after, FeeOrder.expires_at <= now),
         )
@@ -52,6 +53,7 @@ def run() -> dict:
             log.warning("payments: reconcile order %s: %s", order_id, exc)
             outcome = "error"
         count(outcome)
+    _joint_orders(now, after, count)
 
     stale_refunds = db.session.scalars(
         sa.select(Refund.id)
@@ -89,6 +91,31 @@ def run() -> dict:
             db.session.rollback()
             count("refund_error")
     return counts
+
+
+def _joint_orders(now, after, count) -> None:
+    """Joint orders that waited past the threshold: queried and settled, or closed once expired."""
+    waiting = db.session.scalars(
+        sa.select(JointOrder.id)
+        .where(
+            JointOrder.status == OrderStatus.PENDING,
+            sa.or_(JointOrder.created_at <= now - after, JointOrder.expires_at <= now),
+            sa.or_(JointOrder.queried_at.is_(None), JointOrder.queried_at <= now - after, JointOrder.expires_at <= now),
+        )
+        .order_by(JointOrder.id)
+        .limit(BATCH)
+    ).all()
+    db.session.commit()
+    for joint_id in waiting:
+        try:
+            outcome = joint.settle_by_query(joint_id)
+            if outcome == "pending" and db.session.get(JointOrder, joint_id).expires_at <= now:
+                outcome = joint.close(joint_id)
+        except GatewayError as exc:
+            db.session.rollback()
+            log.warning("payments: reconcile joint order %s: %s", joint_id, exc)
+            outcome = "error"
+        count("joint_" + outcome)
 
 
 def _close_if_expired(order_id: int, now) -> str:

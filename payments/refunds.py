@@ -17,7 +17,7 @@ from app.queues import Queues
 from payments import providers
 from payments.alarms import raise_alarm
 from payments.models import FeeOrder, OrderStatus, Refund, RefundStatus, utcnow
-from payments.orders import lock_order, notify_url
+from payments.orders import lock_order, notify_url, provider_trade
 from payments.providers.base import GatewayError, ProviderUnavailable, RefundCall, RefundOutcome
 
 log = logging.getLogger(__name__)
@@ -67,11 +67,12 @@ def send(order_id: int) -> str:
     gateway = providers.gateway(order.channel)
     if gateway is None:  # the channel's keys are missing here: retry (the reconciliation also does)
         raise ProviderUnavailable(f"refund: {order.channel} is not configured in this process")
+    trade_no, total_fen = provider_trade(order)  # a joint order's line: part of the joint trade
     call = RefundCall(
-        out_trade_no=order.out_trade_no,
+        out_trade_no=trade_no,
         out_refund_no=refund.out_refund_no,
         amount_fen=refund.amount_fen,
-        total_fen=order.amount_fen,
+        total_fen=total_fen,
         reason=refund.reason,
         notify_url=notify_url(order.channel),
     )
@@ -92,7 +93,7 @@ def query(refund_id: int) -> str:
     order = db.session.get(FeeOrder, refund.order_id)
     gateway = providers.gateway(order.channel)
     if order.channel == "alipay":
-        outcome = gateway.query_refund(refund.out_refund_no, out_trade_no=order.out_trade_no)
+        outcome = gateway.query_refund(refund.out_refund_no, out_trade_no=provider_trade(order)[0])
     else:
         outcome = gateway.query_refund(refund.out_refund_no)
     if outcome.state == "unknown" and refund.status == RefundStatus.PENDING:

@@ -31,10 +31,19 @@ class Settlement:
     outcome: str
     order_id: int | None = None
     alarms: list[PaymentAlarm] = field(default_factory=list)
+    # a joint order's lines whose case no longer awaited the payment (payments/joint.py)
+    late_lines: list[int] = field(default_factory=list)
 
     @property
     def refund_to_send(self) -> int | None:
         return self.order_id if self.outcome == "paid_late" else None
+
+    @property
+    def refunds_to_send(self) -> list[int]:
+        """The orders whose refund is to be sent after the commit."""
+        if self.late_lines:
+            return list(self.late_lines)
+        return [self.order_id] if self.outcome == "paid_late" and self.order_id is not None else []
 
 
 def mismatches(order: FeeOrder, trade: TradeState) -> dict:
@@ -154,8 +163,8 @@ def settle_by_query(order_id: int) -> str:
     """Ask the provider about one order and settle or close it accordingly (commits). Returns
     the outcome: "skipped", "pending", "closed" or a `Settlement` outcome."""
     order = db.session.get(FeeOrder, order_id)
-    if order is None or order.status != OrderStatus.PENDING:
-        return "skipped"
+    if order is None or order.status != OrderStatus.PENDING or order.joint_id is not None:
+        return "skipped"  # a joint order's line is settled with its joint order (joint.py)
     gateway = gateways.gateway(order.channel)
     if gateway is None:
         return "skipped"

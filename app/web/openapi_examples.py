@@ -40,6 +40,7 @@ REQUEST_EXAMPLES: dict[str, dict] = {
     "chooseMaterial": {"method": "licence", "licence_id": 1},
     "uploadMaterialFile": {"file": "hukou-page.jpg"},
     "startPayment": {"channel": "wechat"},
+    "startJointPayment": {"case_ids": [101, 102, 103], "channel": "wechat"},
     # delivery
     "createAddress": {
         "recipient": "林晓岚",
@@ -52,6 +53,7 @@ REQUEST_EXAMPLES: dict[str, dict] = {
     },
     "updateAddress": {"detail": "栖凤大道200号1栋101室"},
     "chooseDelivery": {"method": "mail", "address_id": 1},
+    "chooseJointDelivery": {"case_ids": [101, 102, 103], "address_id": 1, "mode": "together"},
     "recordSubscriptions": {
         "channel": "wechat",
         "kind": "one_time",

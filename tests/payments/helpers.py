@@ -75,3 +75,25 @@ def count(model, *where) -> int:
     n = db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
     db.session.rollback()
     return n
+
+
+JOINT = "/api/v1/payments/joint"
+
+
+def start_joint(api, token: str, case_ids: list[int], channel: str = "wechat", *, key: str | None = "joint-key-0001"):
+    headers = bearer(token)
+    if key is not None:
+        headers["Idempotency-Key"] = key
+    return api.post(JOINT, json={"case_ids": case_ids, "channel": channel}, headers=headers)
+
+
+def started_joint(
+    api, token: str, case_ids: list[int], channel: str = "wechat", *, key: str = "joint-key-0001"
+) -> dict:
+    resp = start_joint(api, token, case_ids, channel, key=key)
+    assert resp.status_code == 200, resp.get_json()
+    return resp.get_json()
+
+
+def joint_payment(api, token: str, out_trade_no: str):
+    return api.get(f"{JOINT}/{out_trade_no}", headers=bearer(token))
