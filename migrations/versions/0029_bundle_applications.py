@@ -2,7 +2,7 @@
 cases.bundle_application_id
 
 Revision ID: 0029_bundle_applications
-Revises: 0024_enterprises_bundles
+Revises: 0032_joint_delivery
 Create Date: 2026-12-06 18:24:34.059560
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0029_bundle_applications'
-down_revision = '0024_enterprises_bundles'
+down_revision = '0032_joint_delivery'
 branch_labels = None
 depends_on = None
 
