@@ -53,6 +53,19 @@ class BundleDeliveryChoiceSchema(BaseSchema):
     )
 
 
+class BundlePaymentSchema(BaseSchema):
+    channel = F.String(required=True, validate=ma.validate.OneOf(["wechat", "alipay"]))
+
+
+class BundleDeliverySchema(BaseSchema):
+    address_id = F.Integer(required=True, validate=ma.validate.Range(min=1, max=2**31 - 1))
+    mode = F.String(
+        required=True,
+        validate=ma.validate.OneOf(DeliveryMode.ALL),
+        metadata={"description": "together: one parcel when every result is issued; each: as each comes"},
+    )
+
+
 class BundleFileUploadSchema(BaseSchema):
     file = F.Raw(required=True, metadata={"type": "string", "format": "binary"})
 

@@ -14,6 +14,9 @@ from app.bundles.materials import choose_method, upload_file  # noqa: F401
 from app.bundles.models import BundleApplication
 from app.bundles.submission import submit  # noqa: F401
 from app.cases import bundled
+from app.cases.public import FINAL, CaseStatus
+from app.catalog import service as catalog
+from app.catalog.errors import ServiceNotFound
 from app.extensions import db
 from app.identity.tokens import Principal
 
@@ -52,8 +55,21 @@ def member_case_ids(principal: Principal, application_id: int) -> list[int]:
     return [m["id"] for m in bundled.bundle_members(app.id)]
 
 
-def delivery_mode(principal: Principal, application_id: int) -> str:
-    return access.own(principal, application_id).delivery_mode
+def deliverable_case_ids(principal: Principal, application_id: int) -> list[int]:
+    """The caller's member cases whose result can still be mailed (open, not denied, an item that
+    mails its result); the others' results are collected or electronic."""
+    app = access.own(principal, application_id)
+    out = []
+    for m in bundled.bundle_members(app.id):
+        if m["status"] in FINAL or m["status"] == CaseStatus.DENIED:
+            continue
+        try:
+            options = catalog.get_service(m["service_code"]).get("delivery_options") or []
+        except ServiceNotFound:
+            continue
+        if "mail" in options:
+            out.append(m["id"])
+    return out
 
 
 def bundle_of_case(case_id: int) -> dict | None:

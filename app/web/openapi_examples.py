@@ -94,6 +94,8 @@ REQUEST_EXAMPLES: dict[str, dict] = {
     "chooseBundleMaterial": {"method": "licence", "licence_id": 1},
     "uploadBundleMaterialFile": {"file": "birth-medical-certificate.pdf"},
     "chooseBundleDeliveryMode": {"mode": "together"},
+    "payBundleApplication": {"channel": "wechat"},
+    "chooseBundleDelivery": {"address_id": 1, "mode": "together"},
     # provider callbacks (what the provider sends; the signature is over the raw body)
     "alipayNotify": {
         "notify_time": "2026-06-08 10:34:56",
