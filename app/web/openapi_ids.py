@@ -113,6 +113,7 @@ OPERATION_IDS: dict[tuple[str, str], str] = {
     ("bundle_applications.BundleDeliveryMode", "put"): "chooseBundleDeliveryMode",
     ("bundle_applications.BundlePayment", "post"): "payBundleApplication",
     ("bundle_applications.BundleDelivery", "put"): "chooseBundleDelivery",
+    ("stats.BundleStats", "get"): "getBundleStats",
     # provider callbacks
     ("payments_notify.wechat_notify", "post"): "wechatPayNotify",
     ("payments_notify.alipay_notify", "post"): "alipayNotify",
