@@ -23,6 +23,8 @@ def _calls(application_id: int):
         ("post", f"{base}/submit", None),
         ("post", f"{base}/withdraw", None),
         ("put", f"{base}/delivery-mode", {"mode": "each"}),
+        ("post", f"{base}/payment", {"channel": "wechat"}),
+        ("put", f"{base}/delivery", {"address_id": 1, "mode": "together"}),
     ]
 
 
