@@ -74,7 +74,9 @@ def _journey(api, app, sandbox, token, code, answers, *, expect_members, absent=
     assert steps == ["submitted", "results_ready", "concluded"]
     with app.app_context():
         sent = db.session.scalars(
-            sa.select(Message.event_type).where(Message.channel == "inbox", Message.event_type.like("bundle.%"))
+            sa.select(Message.event_type)
+            .where(Message.channel == "inbox", Message.event_type.like("bundle.%"))
+            .order_by(Message.id)
         ).all()
         held = db.session.scalars(
             sa.select(Message.event_type).where(Message.channel == "inbox", Message.event_type.like("case.%"))
