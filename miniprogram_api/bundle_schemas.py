@@ -94,7 +94,9 @@ class BundleApplicationMemberSchema(ma.Schema):
     case_number = F.String(allow_none=True)
     status = one_of(CaseStatus, allow_none=True, metadata={"description": "the member case's status"})
     correction_note = F.String(allow_none=True, metadata={"description": "what this member needs corrected"})
-    depends_on = F.List(F.String(), metadata={"description": "members this one depends on"})
+    prerequisites = F.List(
+        F.String(), metadata={"description": "members this one depends on: if one is denied, this one is withdrawn"}
+    )
 
 
 class BundleApplicationMaterialSchema(ma.Schema):
@@ -120,7 +122,10 @@ class BundleApplicationTimelineEntrySchema(ma.Schema):
     service_code = F.String(allow_none=True)
     service_name = F.String(allow_none=True)
     case_id = F.Integer(allow_none=True)
-    to_status = F.String(metadata={"description": "the bundle's status (kind bundle) or the member's"})
+    to_status = one_of(
+        sorted(set(BundleStatus.ALL) | {s.value for s in CaseStatus}),
+        metadata={"description": "the bundle's status (kind bundle) or the member case's (kind member)"},
+    )
     note = F.String(allow_none=True)
 
 

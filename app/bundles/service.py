@@ -109,3 +109,12 @@ def staff_case(principal, case_id: int) -> dict:
     out = case_staff.get_case(principal, case_id)
     out["bundle"] = bundle_of_case(case_id)
     return out
+
+
+def staff_move(principal, case_id: int, action: str, *, note: str | None = None, materials=None) -> dict:
+    """A staff move (app.cases.staff.move, audited, commits), answered with the case's bundle."""
+    from app.cases import staff as case_staff
+
+    out = case_staff.move(principal, case_id, action, note=note, materials=materials)
+    out["bundle"] = bundle_of_case(case_id)
+    return out

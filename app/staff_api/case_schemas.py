@@ -95,5 +95,7 @@ class StaffCaseSchema(QueueItemSchema):
     bundle = F.Nested(
         StaffBundleSchema,
         allow_none=True,
-        metadata={"x-optional": True, "description": "the 一件事 bundle of a member case (case detail only)"},
+        metadata={
+            "description": "the 一件事 bundle of a member case and its members' state; null for a case on its own"
+        },
     )

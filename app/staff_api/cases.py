@@ -78,4 +78,6 @@ class StaffCaseAction(MethodView):
 
         revoke: a commitment (告知承诺) was found false — the case is revoked (撤销), the e-licence
         it produced is revoked and the false commitment is recorded against the applicant's credit."""
-        return case_staff.move(current_staff(), case_id, action, note=body.get("note"), materials=body.get("materials"))
+        return bundles.staff_move(
+            current_staff(), case_id, action, note=body.get("note"), materials=body.get("materials")
+        )
