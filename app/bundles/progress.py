@@ -29,6 +29,18 @@ from app.extensions import db
 
 log = logging.getLogger(__name__)
 
+# the member moves that can change the bundle's status or make one of its steps
+MOVES_THAT_MATTER = (
+    "case.resubmit",
+    "case.request_correction",
+    "case.instant_approve",
+    "case.approve",
+    "case.deny",
+    "case.reject",
+    "case.conclude",
+    "case.withdraw",
+    "case.revoke",
+)
 DECIDED = frozenset({CaseStatus.APPROVED, CaseStatus.DENIED}) | FINAL
 SYSTEM = "system:bundle"
 

@@ -77,9 +77,10 @@ def supervision(case: Case, promised: int | None, *, cal: WorkCalendar, on: date
         return {"deadline": None, "working_days_left": None, "supervision": None}
     received = received_on(case.submitted_at, cal)
     deadline = add_working_days(received, promised, cal)
-    if case.bundle_time_limit is not None:
+    bundle_limit = getattr(case, "bundle_time_limit", None)
+    if bundle_limit is not None:
         # a member of a 一件事 bundle: the whole's promise binds it as well as its own
-        deadline = min(deadline, add_working_days(received, case.bundle_time_limit, cal))
+        deadline = min(deadline, add_working_days(received, bundle_limit, cal))
     left = working_days_between(on, deadline, cal)
     if case.status not in OPEN:
         colour = None

@@ -32,5 +32,5 @@ class BundleFigureRowSchema(BundleFigureSchema):
 
 class BundleFiguresSchema(ma.Schema):
     period = F.Nested(PeriodSchema)
-    total = F.Nested(BundleFigureSchema)
+    overall = F.Nested(BundleFigureSchema, metadata={"description": "every bundle together"})
     by_bundle = F.List(F.Nested(BundleFigureRowSchema))

@@ -91,7 +91,7 @@ def bundle_figures(*, date_from: date | None = None, date_to: date | None = None
             row["concluded"] += 1
             row["completion_days"].append(max(days, 0))
             row["within_promise"] += 1 if days <= a.promised_time_limit else 0
-    total = _finish(
+    overall = _finish(
         {
             "submitted": sum(r["submitted"] for r in rows.values()),
             "items": sum(r["items"] for r in rows.values()),
@@ -104,7 +104,7 @@ def bundle_figures(*, date_from: date | None = None, date_to: date | None = None
         }
     )
     by_bundle = [_finish(r) for r in rows.values()]
-    return {"period": {"from": first.isoformat(), "to": last.isoformat()}, "total": total, "by_bundle": by_bundle}
+    return {"period": {"from": first.isoformat(), "to": last.isoformat()}, "overall": overall, "by_bundle": by_bundle}
 
 
 def _finish(row: dict) -> dict:

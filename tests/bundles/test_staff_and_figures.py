@@ -83,7 +83,7 @@ def test_figures_count_bundles_items_materials_visits_and_completion(api, identi
     resp = api.get("/api/v1/stats/bundles")
     assert resp.status_code == 200, resp.get_json()
     out = resp.get_json()
-    total = out["total"]
+    total = out["overall"]
     assert total["submitted"] == 2 and total["items"] == 5 and total["items_per_bundle"] == 2.5
     # 3 + 2 member checklists merged: 居民身份证 and 户口簿 asked once per bundle
     assert total["materials_if_separate"] - total["materials_asked"] == total["materials_saved"] > 0
