@@ -139,8 +139,12 @@ def _register_features(app: Flask) -> None:
 def _register_core_subscriptions() -> None:
     # --- bundle-apply --- a member case's events bring its 一件事 application up to date
     from app import events
+    from app.bundles.progress import MOVES_THAT_MATTER
 
-    events.subscribe("case.*", "app.bundles.progress.on_case_event", name="bundles")
+    for event_type in MOVES_THAT_MATTER:
+        events.subscribe(
+            event_type, "app.bundles.progress.on_case_event", name="bundles-" + event_type.replace(".", "-")
+        )
 
 
 def _register_swagger_assets(app: Flask) -> None:

@@ -53,6 +53,19 @@ class BundleDeliveryChoiceSchema(BaseSchema):
     )
 
 
+class BundlePaymentSchema(BaseSchema):
+    channel = F.String(required=True, validate=ma.validate.OneOf(["wechat", "alipay"]))
+
+
+class BundleDeliverySchema(BaseSchema):
+    address_id = F.Integer(required=True, validate=ma.validate.Range(min=1, max=2**31 - 1))
+    mode = F.String(
+        required=True,
+        validate=ma.validate.OneOf(DeliveryMode.ALL),
+        metadata={"description": "together: one parcel when every result is issued; each: as each comes"},
+    )
+
+
 class BundleFileUploadSchema(BaseSchema):
     file = F.Raw(required=True, metadata={"type": "string", "format": "binary"})
 
@@ -72,7 +85,7 @@ class BundleApplicationSummarySchema(ma.Schema):
     submitted_at = Instant(allow_none=True)
 
 
-class BundleMemberSchema(ma.Schema):
+class BundleApplicationMemberSchema(ma.Schema):
     service_code = F.String()
     service_name = F.String()
     department_code = F.String()
@@ -81,10 +94,12 @@ class BundleMemberSchema(ma.Schema):
     case_number = F.String(allow_none=True)
     status = one_of(CaseStatus, allow_none=True, metadata={"description": "the member case's status"})
     correction_note = F.String(allow_none=True, metadata={"description": "what this member needs corrected"})
-    depends_on = F.List(F.String(), metadata={"description": "members this one depends on"})
+    prerequisites = F.List(
+        F.String(), metadata={"description": "members this one depends on: if one is denied, this one is withdrawn"}
+    )
 
 
-class BundleMaterialSchema(ma.Schema):
+class BundleApplicationMaterialSchema(ma.Schema):
     position = F.Integer()
     name = F.String()
     material_type_code = F.String()
@@ -100,26 +115,31 @@ class BundleMaterialSchema(ma.Schema):
     options = F.Nested(AppMaterialOptionsSchema)
 
 
-class BundleTimelineEntrySchema(ma.Schema):
+class BundleApplicationTimelineEntrySchema(ma.Schema):
     at = Instant()
     kind = one_of(("bundle", "member"), metadata={"description": "a step of the whole, or of one member"})
     action = F.String()
     service_code = F.String(allow_none=True)
     service_name = F.String(allow_none=True)
     case_id = F.Integer(allow_none=True)
-    to_status = F.String(metadata={"description": "the bundle's status (kind bundle) or the member's"})
+    to_status = one_of(
+        sorted(set(BundleStatus.ALL) | {s.value for s in CaseStatus}),
+        metadata={"description": "the bundle's status (kind bundle) or the member case's (kind member)"},
+    )
     note = F.String(allow_none=True)
 
 
 class BundleApplicationSchema(BundleApplicationSummarySchema):
     promised_time_limit = F.Integer(metadata={"description": "working days for the whole bundle"})
     answers = F.Dict(allow_none=True)
-    members = F.List(F.Nested(BundleMemberSchema))
+    members = F.List(F.Nested(BundleApplicationMemberSchema))
     form_schema = F.Dict(metadata={"description": "the combined form (shared fields once, each member's own)"})
     form_data = F.Dict()
-    form_errors = F.Dict(metadata={"description": "service code -> field errors of that member's part"})
-    materials = F.List(F.Nested(BundleMaterialSchema))
+    form_errors = F.Dict(
+        metadata={"description": "field errors of the saved form (each member's part checked against its own form)"}
+    )
+    materials = F.List(F.Nested(BundleApplicationMaterialSchema))
     delivery_mode = one_of(DeliveryMode.ALL)
     fee_fen = F.Integer(metadata={"description": "fees of all members, in fen (paid once for the bundle)"})
     closed_at = Instant(allow_none=True)
-    timeline = F.List(F.Nested(BundleTimelineEntrySchema))
+    timeline = F.List(F.Nested(BundleApplicationTimelineEntrySchema))

@@ -10,13 +10,15 @@ from app.bundles import errors as bundle_errors
 from app.bundles import service as bundles
 from app.cases import errors as case_errors
 from app.cases import files
-from app.errors import ValidationFailed
+from app.catalog import errors as catalog_errors
 from app.licences import errors as lic_errors
 from app.storage import StorageUnavailable
 from app.web.api import PlatformBlueprint as Blueprint
 from app.web.contract import declares
 from app.web.input_guard import body_limit
 from app.web.schemas import page_of
+from delivery import errors as delivery_errors
+from delivery import service as delivery
 from miniprogram_api.applications import LICENCE_ISSUE_ERRORS
 from miniprogram_api.bundle_schemas import (
     BundleAnswersSchema,
@@ -25,17 +27,23 @@ from miniprogram_api.bundle_schemas import (
     BundleApplicationSchema,
     BundleApplicationSummarySchema,
     BundleDeliveryChoiceSchema,
+    BundleDeliverySchema,
     BundleFileUploadSchema,
     BundleFormPatchSchema,
     BundleMaterialChoiceSchema,
+    BundlePaymentSchema,
 )
+from miniprogram_api.delivery_schemas import JointDeliverySchema
+from miniprogram_api.payment_schemas import JointPaymentStartedSchema
 from miniprogram_api.security import current_principal, require_level
+from payments import errors as pay_errors
+from payments import service as payments
 
 blp = Blueprint("bundle_applications", __name__, description="Bundle applications (一件事一次办)")
 
 LEVEL = 3  # real name, as for a single application
-BUNDLE_NOT_FOUND = (404, "BUNDLE_NOT_FOUND", "未找到该一件事")
-ANSWERS_INVALID = ValidationFailed
+BUNDLE_NOT_FOUND = catalog_errors.BundleNotFound
+ANSWERS_INVALID = catalog_errors.AnswersInvalid
 
 
 @blp.route("/bundle-applications")
@@ -169,3 +177,56 @@ class BundleDeliveryMode(MethodView):
     def put(self, body, application_id):
         """One delivery choice for all results: together in one parcel, or each as it comes"""
         return bundles.choose_delivery(current_principal(), application_id, body["mode"])
+
+
+@blp.route("/bundle-applications/<int:application_id>/payment")
+class BundlePayment(MethodView):
+    @require_level(LEVEL)
+    @blp.arguments(BundlePaymentSchema)
+    @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "required": True, "schema": {"type": "string"}}])
+    @blp.response(200, JointPaymentStartedSchema)
+    @declares(
+        bundle_errors.BundleApplicationNotFound,
+        case_errors.CaseNotFound,
+        case_errors.IdempotencyKeyMissing,
+        case_errors.IdempotencyKeyReused,
+        case_errors.IllegalTransition,
+        pay_errors.NoFeeDue,
+        pay_errors.AlreadyPaid,
+        pay_errors.PayerUnknown,
+        pay_errors.ProviderRefused,
+        pay_errors.ChannelUnavailable,
+        *LICENCE_ISSUE_ERRORS,
+    )
+    def post(self, body, application_id):
+        """Pay the fees of every member once: one WeChat Pay / Alipay order, split per member inside"""
+        principal = current_principal()
+        return payments.start_joint_payment(
+            principal,
+            bundles.member_case_ids(principal, application_id),
+            body["channel"],
+            idempotency_key=request.headers.get("Idempotency-Key"),
+        )
+
+
+@blp.route("/bundle-applications/<int:application_id>/delivery")
+class BundleDelivery(MethodView):
+    @require_level(LEVEL)
+    @blp.arguments(BundleDeliverySchema)
+    @blp.response(200, JointDeliverySchema)
+    @declares(
+        bundle_errors.BundleApplicationNotFound,
+        bundle_errors.BundleNotEditable,
+        case_errors.CaseNotFound,
+        catalog_errors.ServiceNotFound,
+        delivery_errors.AddressNotFound,
+        delivery_errors.DeliveryLocked,
+        delivery_errors.DeliveryOptionUnavailable,
+    )
+    def put(self, body, application_id):
+        """Mail every member's result to one address: together in one parcel when all are issued
+        (the bundle's delivery choice), or each as it comes"""
+        principal = current_principal()
+        mode = bundles.choose_delivery(principal, application_id, body["mode"])["delivery_mode"]
+        case_ids = bundles.deliverable_case_ids(principal, application_id)
+        return delivery.choose_joint(principal, case_ids, body["address_id"], mode)

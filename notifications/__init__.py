@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-EVENT_PATTERNS = ("case.*", "payment.*", "delivery.*", "appointment.*", "evaluation.*", "complaint.*")
+EVENT_PATTERNS = ("case.*", "payment.*", "delivery.*", "appointment.*", "evaluation.*", "complaint.*", "bundle.*")
 
 
 def init_app(app: Flask) -> None:

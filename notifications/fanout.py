@@ -27,6 +27,24 @@ from notifications.models import Channel, Message, MessageStatus, Subscription, 
 log = logging.getLogger(__name__)
 
 PROVIDER_CHANNELS = (Channel.WECHAT, Channel.ALIPAY)
+# A member case of a 一件事 bundle: these steps reach the citizen as one bundle message
+# (bundle.* events, app/bundles/progress.py), not one per member.
+HELD_FOR_BUNDLE = frozenset(
+    {
+        "case.submit",
+        "case.await_payment",
+        "case.pay",
+        "case.resubmit",
+        "case.withdraw",
+        "case.accept",
+        "case.request_correction",
+        "case.instant_approve",
+        "case.approve",
+        "case.deny",
+        "case.conclude",
+        "case.result_issued",
+    }
+)
 
 
 def _facts(case_id) -> dict | None:
@@ -93,6 +111,9 @@ def handle_event(event_id: int) -> list[int]:
         return []
     case_id = payload.get("case_id")
     facts = _facts(case_id)
+    if facts and facts.get("bundle_application_id") and event.event_type in HELD_FOR_BUNDLE:
+        db.session.rollback()
+        return []
     rendered = templating.render(event.event_type, payload, facts, config=config)
     if rendered is None:  # pragma: no cover - event_entry said there is one
         return []

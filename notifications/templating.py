@@ -47,9 +47,13 @@ REQUIRED_KEYS = {
     "appointment": ("appointment_id", "service_name", "hall_name", "day", "starts"),  # or slot_start
     "evaluation": ("case_id", "case_number", "service_name", "evaluation_id"),
     "complaint": ("complaint_id", "kind_label", "subject_name", "due_on"),
+    # 一件事 (app/bundles/progress.py): the bundle's reference and name ride as case_number / service_name
+    "bundle": ("bundle_application_id", "case_number", "service_name"),
 }
 # Extra keys per event type (on top of the family's); courier is a code (sf, ems) or courier_name.
 EXTRA_KEYS = {
+    "bundle.correction_requested": ("member_name",),
+    "bundle.member_denied": ("member_name", "withdrawn_hint"),
     "case.await_payment": ("fee_fen",),
     "delivery.pickup_ready": ("pickup_address",),  # or pickup_point
     "delivery.shipped": ("courier",),

@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 
 from app.bundles.errors import BundleApplicationNotFound, BundleNotEditable
 from app.bundles.models import BundleApplication, BundleStatus
+from app.errors import DomainError
 from app.extensions import db
 from app.identity.tokens import Principal
 
@@ -47,3 +50,18 @@ def locked_draft(principal: Principal, application_id: int) -> BundleApplication
     if app.status != BundleStatus.DRAFT:
         raise BundleNotEditable(errors={"status": {"current": app.status}})
     return app
+
+
+def releasing(func):
+    """A refusal (a domain error) after a row was locked ends the transaction at once, so the
+    lock is not held until the request's teardown (a caller keeping the app context open)."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except DomainError:
+            db.session.rollback()
+            raise
+
+    return wrapper

@@ -8,7 +8,6 @@ from __future__ import annotations
 from app.bundles import access, definitions, presenters
 from app.bundles.models import BundleApplication, BundleMaterial, BundleStatus, DeliveryMode, utcnow
 from app.cases import form_limits
-from app.catalog import service as catalog
 from app.extensions import db
 from app.identity.tokens import Principal
 
@@ -37,6 +36,7 @@ def start(principal: Principal, bundle_code: str, answers: dict | None = None) -
     return presenters.detail(app)
 
 
+@access.releasing
 def answer(principal: Principal, application_id: int, answers: dict) -> dict:
     """(Re)answer the questions: the members that apply, their combined form and checklist. A
     material already met keeps how it was met when it is still asked for."""
@@ -58,12 +58,13 @@ def _apply_answers(app: BundleApplication, bundle: dict, answers: dict) -> None:
         if any(d in applying for d in (m.get("depends_on") or []))
     }
     app.form_schema = definitions.combined_form(bundle, members)
-    kept = {m.material_type_code: m for m in app.materials}
+    kept = {m.material_key: m for m in app.materials}
     fresh: list[BundleMaterial] = []
     for position, item in enumerate(definitions.checklist(bundle, members), start=1):
-        old = kept.pop(item["material_type_code"], None)
-        material = old or BundleMaterial(material_type_code=item["material_type_code"])
+        old = kept.pop(item["key"], None)
+        material = old or BundleMaterial(material_key=item["key"])
         material.position = position
+        material.material_type_code = item["material_type_code"]
         material.name = item["name"]
         material.licence_type_code = item.get("licence_type_code")
         material.required = item["required"]
@@ -89,6 +90,7 @@ def _apply_answers(app: BundleApplication, bundle: dict, answers: dict) -> None:
     app.materials = fresh
 
 
+@access.releasing
 def save_form(principal: Principal, application_id: int, changes: dict) -> dict:
     """Merge `changes` into the combined form (a null value clears a field). An incomplete form is
     saved; the detail lists its errors per member, and submit refuses until there are none."""
@@ -106,21 +108,16 @@ def save_form(principal: Principal, application_id: int, changes: dict) -> dict:
     return presenters.detail(app)
 
 
-def member_form_errors(app: BundleApplication) -> dict[str, dict]:
-    """{service code: field errors of that member's part of the form}, members without errors left out."""
+def member_form_errors(app: BundleApplication) -> dict[str, list[str]]:
+    """Field errors of the combined form, each member's part checked against its own form."""
     if not app.member_codes:
         return {}
-    bundle = definitions.bundle(app.bundle_code)
-    members = definitions.members_by_code(bundle, app.member_codes)
-    parts = definitions.split(bundle, members, app.form_data or {})
-    out = {}
-    for code in app.member_codes:
-        errors = catalog.form_errors(catalog.get_service(code)["form_schema"], parts.get(code, {}))
-        if errors:
-            out[code] = errors
-    return out
+    doc = definitions.bundle(app.bundle_code)
+    views = definitions.members_by_code(doc, app.member_codes)
+    return definitions.form_errors(doc, views, app.form_data or {})
 
 
+@access.releasing
 def choose_delivery(principal: Principal, application_id: int, mode: str) -> dict:
     """One delivery choice for all results: together (one parcel when all are ready) or each as it comes."""
     app = access.lock(application_id, account_id=principal.account_id)

@@ -49,6 +49,7 @@ def _reset(material: BundleMaterial) -> None:
     material.commitment_accepted_at = None
 
 
+@access.releasing
 def choose_method(principal: Principal, application_id: int, position: int, choice: dict) -> dict:
     """How one merged material is met, for all members needing it: {"method": "licence",
     "licence_id"}, {"method": "commitment", "accept": true, "text_version"} or {"method": "upload"}."""
@@ -110,6 +111,7 @@ def _commit(principal: Principal, material: BundleMaterial, choice: dict) -> Non
     material.commitment_accepted_at = utcnow()
 
 
+@access.releasing
 def upload_file(principal: Principal, application_id: int, position: int, stream) -> dict:
     """Store one file (PDF, JPEG or PNG by content, the cases limits) for a merged material; it is
     then met by upload unless the citizen chose another way."""

@@ -93,6 +93,8 @@ class BundleMaterial(db.Model):
     application_id: Mapped[int] = mapped_column(sa.ForeignKey("bundle_applications.id"))
     position: Mapped[int] = mapped_column()
     name: Mapped[str] = mapped_column(sa.String(200))
+    # the merged entry's key: the material type, "#2" … for a second material of the same type
+    material_key: Mapped[str] = mapped_column(sa.String(40))
     material_type_code: Mapped[str] = mapped_column(sa.String(32))
     licence_type_code: Mapped[str | None] = mapped_column(sa.String(32))
     required: Mapped[bool] = mapped_column()

@@ -104,7 +104,7 @@ def members_view(app: BundleApplication, members: list[dict]) -> list[dict]:
             for m in members
         ]
     for row in rows:
-        row["depends_on"] = list(depends.get(row["service_code"], []))
+        row["prerequisites"] = list(depends.get(row["service_code"], []))
     return rows
 
 

@@ -29,6 +29,18 @@ from app.extensions import db
 
 log = logging.getLogger(__name__)
 
+# the member moves that can change the bundle's status or make one of its steps
+MOVES_THAT_MATTER = (
+    "case.resubmit",
+    "case.request_correction",
+    "case.instant_approve",
+    "case.approve",
+    "case.deny",
+    "case.reject",
+    "case.conclude",
+    "case.withdraw",
+    "case.revoke",
+)
 DECIDED = frozenset({CaseStatus.APPROVED, CaseStatus.DENIED}) | FINAL
 SYSTEM = "system:bundle"
 
@@ -43,6 +55,11 @@ def member_status(app: BundleApplication, members: list[dict]) -> str:
     if statuses and all(s in FINAL for s in statuses):
         return BundleStatus.CONCLUDED
     return BundleStatus.IN_PROGRESS
+
+
+def reference(app: BundleApplication) -> str:
+    """The bundle application's reference shown to the citizen (一件事 number)."""
+    return f"YJS{app.id:08d}"
 
 
 def record_step(
@@ -79,6 +96,9 @@ def record_step(
             "account_id": app.account_id,
             "bundle_code": app.bundle_code,
             "bundle_name": app.bundle_name,
+            # what the case-progress message templates show: the bundle's reference and name
+            "case_number": reference(app),
+            "service_name": app.bundle_name,
             "member_count": len(app.member_codes or []),
             **(extra or {}),
         },
@@ -101,7 +121,7 @@ def refresh(app: BundleApplication, *, actor: str = SYSTEM) -> None:
                 "correction_requested",
                 actor=actor,
                 note=f"{member['service_name']}需要补正",
-                extra={"case_id": member["id"], "service_name": member["service_name"]},
+                extra={"member_case_id": member["id"], "member_name": member["service_name"]},
             )
         if member["denied"]:
             withdrawn = _withdraw_dependants(app, member, by_code)
@@ -113,7 +133,12 @@ def refresh(app: BundleApplication, *, actor: str = SYSTEM) -> None:
                 "member_denied",
                 actor=actor,
                 note=note,
-                extra={"case_id": member["id"], "service_name": member["service_name"], "withdrawn": withdrawn},
+                extra={
+                    "member_case_id": member["id"],
+                    "member_name": member["service_name"],
+                    "withdrawn": withdrawn,
+                    "withdrawn_hint": f"，依赖它的{names}已一并撤回" if names else "，其他事项继续办理",
+                },
             )
     if any(m.get("_moved") for m in members):
         members = cases.bundle_members(app.id)
@@ -153,6 +178,7 @@ def _withdraw_dependants(app: BundleApplication, denied: dict, by_code: dict) ->
     return withdrawn
 
 
+@access.releasing
 def withdraw(principal, application_id: int) -> None:
     """The citizen withdraws the bundle: every member not yet decided is withdrawn (no commit)."""
     from app.bundles.errors import BundleNotWithdrawable

@@ -14,6 +14,9 @@ from app.bundles.materials import choose_method, upload_file  # noqa: F401
 from app.bundles.models import BundleApplication
 from app.bundles.submission import submit  # noqa: F401
 from app.cases import bundled
+from app.cases.public import FINAL, CaseStatus
+from app.catalog import service as catalog
+from app.catalog.errors import ServiceNotFound
 from app.extensions import db
 from app.identity.tokens import Principal
 
@@ -52,8 +55,21 @@ def member_case_ids(principal: Principal, application_id: int) -> list[int]:
     return [m["id"] for m in bundled.bundle_members(app.id)]
 
 
-def delivery_mode(principal: Principal, application_id: int) -> str:
-    return access.own(principal, application_id).delivery_mode
+def deliverable_case_ids(principal: Principal, application_id: int) -> list[int]:
+    """The caller's member cases whose result can still be mailed (open, not denied, an item that
+    mails its result); the others' results are collected or electronic."""
+    app = access.own(principal, application_id)
+    out = []
+    for m in bundled.bundle_members(app.id):
+        if m["status"] in FINAL or m["status"] == CaseStatus.DENIED:
+            continue
+        try:
+            options = catalog.get_service(m["service_code"]).get("delivery_options") or []
+        except ServiceNotFound:
+            continue
+        if "mail" in options:
+            out.append(m["id"])
+    return out
 
 
 def bundle_of_case(case_id: int) -> dict | None:
@@ -83,3 +99,22 @@ def bundle_of_case(case_id: int) -> dict | None:
             for m in members
         ],
     }
+
+
+def staff_case(principal, case_id: int) -> dict:
+    """The staff view of one case of the officer's department (app.cases.staff.get_case, audited)
+    with, for a member of a 一件事 bundle, its bundle and the state of the other members."""
+    from app.cases import staff as case_staff
+
+    out = case_staff.get_case(principal, case_id)
+    out["bundle"] = bundle_of_case(case_id)
+    return out
+
+
+def staff_move(principal, case_id: int, action: str, *, note: str | None = None, materials=None) -> dict:
+    """A staff move (app.cases.staff.move, audited, commits), answered with the case's bundle."""
+    from app.cases import staff as case_staff
+
+    out = case_staff.move(principal, case_id, action, note=note, materials=materials)
+    out["bundle"] = bundle_of_case(case_id)
+    return out

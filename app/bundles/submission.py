@@ -27,15 +27,16 @@ def missing(app: BundleApplication) -> dict:
     if app.answers is None:
         errors["answers"] = ["请先回答情形引导问题"]
         return errors
-    by_member = drafting.member_form_errors(app)
-    if by_member:
-        errors["members"] = {code: {"form": errs} for code, errs in by_member.items()}
+    form = drafting.member_form_errors(app)
+    if form:
+        errors["form"] = form
     unmet = {str(m.position): [f"{m.name}：尚未提供"] for m in app.materials if m.required and not materials.met(m)}
     if unmet:
         errors["materials"] = unmet
     return errors
 
 
+@access.releasing
 def submit(principal: Principal, application_id: int, *, idempotency_key: str | None) -> dict:
     """Submit the bundle: one case per applicable member, in one transaction. A repeat with the
     same key answers the same application; the same key on another application is refused."""
@@ -53,18 +54,27 @@ def submit(principal: Principal, application_id: int, *, idempotency_key: str | 
     errors = missing(app)
     if errors:
         raise BundleIncomplete(errors=errors)
-    bundle = definitions.bundle(app.bundle_code)
-    members = definitions.members_by_code(bundle, app.member_codes)
-    parts = definitions.split(bundle, members, app.form_data or {})
-    met = {m.material_type_code: _meeting(m) for m in app.materials if materials.met(m)}
+    doc = definitions.bundle(app.bundle_code)
+    views = definitions.members_by_code(doc, app.member_codes)
+    parts = definitions.split(doc, views, app.form_data or {})
+    sources = {item["key"]: item["sources"] for item in definitions.checklist(doc, views)}
+    met: dict[str, dict[int, bundled.Meeting]] = {}
+    for material in app.materials:
+        if not materials.met(material):
+            continue
+        meeting = _meeting(material)
+        for service_code, position in sources.get(material.material_key, []):
+            met.setdefault(service_code, {})[position] = meeting
+    guides = {v["service_code"]: catalog.get_service(v["service_code"]) for v in views}
     cases = [
         bundled.open_member(
             principal,
-            catalog.get_service(code),
+            guides[code],
             form_data=parts.get(code, {}),
             bundle_application_id=app.id,
             enterprise_id=app.enterprise_id,
-            met=met,
+            met=met.get(code, {}),
+            bundle_time_limit=app.promised_time_limit,
         )
         for code in app.member_codes
     ]

@@ -42,18 +42,20 @@ def open_member(
     form_data: dict,
     bundle_application_id: int,
     enterprise_id: int | None,
-    met: dict[str, Meeting],
+    met: dict[int, Meeting],
+    bundle_time_limit: int | None = None,
 ) -> Case:
     """A draft member case (added and flushed, not committed), its materials met per `met`
-    (material type code -> Meeting)."""
+    (the position of the item's material -> Meeting)."""
     case = service.new_case(principal.account_id, guide)
     case.form_data = dict(form_data)
     case.bundle_application_id = bundle_application_id
+    case.bundle_time_limit = bundle_time_limit
     case.enterprise_id = enterprise_id
     db.session.add(case)
     db.session.flush()
     for material in case.materials:
-        meeting = met.get(material.material_type_code)
+        meeting = met.get(material.position)
         if meeting is None:
             continue
         material.method = meeting.method

@@ -70,6 +70,9 @@ class Case(db.Model):
     enterprise_id: Mapped[int | None] = mapped_column(sa.ForeignKey("enterprises.id"), index=True)
     # the 一件事 application the case is a member of (app/bundles); null for a case on its own
     bundle_application_id: Mapped[int | None] = mapped_column(sa.ForeignKey("bundle_applications.id"), index=True)
+    # the whole bundle's promise (working days from the same submission): supervision follows
+    # it as well as the item's own
+    bundle_time_limit: Mapped[int | None] = mapped_column()
 
     materials: Mapped[list[CaseMaterial]] = relationship(
         back_populates="case", order_by="CaseMaterial.position", cascade="all, delete-orphan"

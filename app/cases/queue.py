@@ -5,7 +5,8 @@ default "CN") from the day the case counts as received: the China date of submis
 next working day when it was submitted on a weekend or holiday. The deadline is the promised
 number of working days after it (`add_working_days`), so a promise of 0 days (即办) means the
 day received. While a case is open its supervision is
-"red" once today is past the deadline, "yellow" when at most SUPERVISION_YELLOW_DAYS (default 1)
+"red" once today is past the deadline (for a member of a 一件事 bundle, the earlier of its own and
+the bundle's), "yellow" when at most SUPERVISION_YELLOW_DAYS (default 1)
 working days are left, else "green"; closed cases carry none.
 """
 
@@ -76,7 +77,12 @@ def supervision(case: Case, promised: int | None, *, cal: WorkCalendar, on: date
     """{"deadline", "working_days_left", "supervision"} of one case as of `on`."""
     if case.submitted_at is None or promised is None:
         return {"deadline": None, "working_days_left": None, "supervision": None}
-    deadline = add_working_days(received_on(case.submitted_at, cal), promised, cal)
+    received = received_on(case.submitted_at, cal)
+    deadline = add_working_days(received, promised, cal)
+    bundle_limit = getattr(case, "bundle_time_limit", None)
+    if bundle_limit is not None:
+        # a member of a 一件事 bundle: the whole's promise binds it as well as its own
+        deadline = min(deadline, add_working_days(received, bundle_limit, cal))
     left = working_days_between(on, deadline, cal)
     if case.status not in OPEN:
         colour = None

@@ -292,6 +292,7 @@ def case_facts(case_id: int) -> dict:
         "department_name": case.department_name,
         "fee_fen": case.fee_fen,
         "enterprise_id": case.enterprise_id,
+        "bundle_application_id": case.bundle_application_id,
     }
 
 

@@ -70,6 +70,27 @@ class StaffMaterialSchema(CaseMaterialSchema):
     """A material of the case's checklist (fields: app/cases/schemas.py)."""
 
 
+class StaffBundleMemberSchema(ma.Schema):
+    case_id = F.Integer()
+    case_number = F.String(allow_none=True)
+    service_code = F.String()
+    service_name = F.String()
+    department_name = F.String()
+    status = one_of(CaseStatus)
+
+
+class StaffBundleSchema(ma.Schema):
+    """The 一件事 bundle a member case belongs to, and the state of every member."""
+
+    id = F.Integer()
+    bundle_code = F.String()
+    bundle_name = F.String()
+    status = one_of(("in_progress", "correction_needed", "concluded", "withdrawn"))
+    promised_time_limit = F.Integer(metadata={"description": "working days for the whole bundle"})
+    submitted_at = Instant(allow_none=True)
+    members = F.List(F.Nested(StaffBundleMemberSchema))
+
+
 class StaffCaseSchema(QueueItemSchema):
     department_code = F.String()
     department_name = F.String()
@@ -82,3 +103,10 @@ class StaffCaseSchema(QueueItemSchema):
     updated_at = Instant()
     materials = F.List(F.Nested(StaffMaterialSchema))
     timeline = F.List(F.Nested(TimelineEntrySchema))
+    bundle = F.Nested(
+        StaffBundleSchema,
+        allow_none=True,
+        metadata={
+            "description": "the 一件事 bundle of a member case and its members' state; null for a case on its own"
+        },
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
+from app.bundles import service as bundles
 from app.cases import errors as case_errors
 from app.cases import files as case_files
 from app.cases import queue
@@ -39,8 +40,8 @@ class StaffCase(MethodView):
     @blp.response(200, StaffCaseSchema)
     @declares(case_errors.CaseNotFound)
     def get(self, case_id: int):
-        """One case of my department: form, materials and how each is met, timeline"""
-        return case_staff.get_case(current_staff(), case_id)
+        """One case of my department: form, materials and how each is met, timeline, its bundle"""
+        return bundles.staff_case(current_staff(), case_id)
 
 
 @blp.route("/cases/<int:case_id>/files/<int:file_id>")
@@ -77,4 +78,6 @@ class StaffCaseAction(MethodView):
 
         revoke: a commitment (告知承诺) was found false — the case is revoked (撤销), the e-licence
         it produced is revoked and the false commitment is recorded against the applicant's credit."""
-        return case_staff.move(current_staff(), case_id, action, note=body.get("note"), materials=body.get("materials"))
+        return bundles.staff_move(
+            current_staff(), case_id, action, note=body.get("note"), materials=body.get("materials")
+        )

@@ -88,12 +88,21 @@ REQUEST_EXAMPLES: dict[str, dict] = {
     "staffCheckInAppointment": {"code": "482913"},
     "staffResolvePaymentAlarm": {"note": "已与微信支付核对，订单已退款"},
     # --- bundle-apply ---
-    "createBundleApplication": {"bundle_code": "newborn", "answers": {"first_child": True}},
-    "answerBundleQuestions": {"answers": {"first_child": True}},
-    "updateBundleApplicationForm": {"form": {"child_name": "林小雨", "applicant_phone": "13800138000"}},
+    "createBundleApplication": {
+        "bundle_code": "newborn",
+        "answers": {"parents_local": True, "need_sscard": True, "birth_registered": True, "mother_insured": False},
+    },
+    "answerBundleQuestions": {
+        "answers": {"parents_local": True, "need_sscard": False, "birth_registered": True, "mother_insured": False}
+    },
+    "updateBundleApplicationForm": {
+        "form": {"newborn_name": "李小禾", "birth_date": "2026-11-20", "contact_phone": "13800138000"}
+    },
     "chooseBundleMaterial": {"method": "licence", "licence_id": 1},
     "uploadBundleMaterialFile": {"file": "birth-medical-certificate.pdf"},
     "chooseBundleDeliveryMode": {"mode": "together"},
+    "payBundleApplication": {"channel": "wechat"},
+    "chooseBundleDelivery": {"address_id": 1, "mode": "together"},
     # provider callbacks (what the provider sends; the signature is over the raw body)
     "alipayNotify": {
         "notify_time": "2026-06-08 10:34:56",

@@ -125,6 +125,9 @@ OPERATION_IDS: dict[tuple[str, str], str] = {
     ("bundle_applications.BundleSubmit", "post"): "submitBundleApplication",
     ("bundle_applications.BundleWithdraw", "post"): "withdrawBundleApplication",
     ("bundle_applications.BundleDeliveryMode", "put"): "chooseBundleDeliveryMode",
+    ("bundle_applications.BundlePayment", "post"): "payBundleApplication",
+    ("bundle_applications.BundleDelivery", "put"): "chooseBundleDelivery",
+    ("stats.BundleStats", "get"): "getBundleStats",
     # provider callbacks
     ("payments_notify.wechat_notify", "post"): "wechatPayNotify",
     ("payments_notify.alipay_notify", "post"): "alipayNotify",

@@ -52,6 +52,7 @@ def upgrade():
     sa.Column('application_id', sa.Integer(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('material_key', sa.String(length=40), nullable=False),
     sa.Column('material_type_code', sa.String(length=32), nullable=False),
     sa.Column('licence_type_code', sa.String(length=32), nullable=True),
     sa.Column('required', sa.Boolean(), nullable=False),
@@ -100,6 +101,7 @@ def upgrade():
 
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.add_column(sa.Column('bundle_application_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('bundle_time_limit', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_cases_bundle_application_id'), ['bundle_application_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_cases_bundle_application_id_bundle_applications'), 'bundle_applications', ['bundle_application_id'], ['id'])
 
@@ -111,6 +113,7 @@ def downgrade():
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_cases_bundle_application_id_bundle_applications'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_cases_bundle_application_id'))
+        batch_op.drop_column('bundle_time_limit')
         batch_op.drop_column('bundle_application_id')
 
     with op.batch_alter_table('bundle_files', schema=None) as batch_op:

@@ -8,6 +8,7 @@ import uuid
 
 from app.catalog.bundle_models import Bundle, BundleMember
 from tests.cases.helpers import pdf_bytes
+from tests.catalog.bundleview import fill_form
 from tests.identity.helpers import bearer
 from tests.staff.helpers import BASE as STAFF
 from tests.staff_api.helpers import staff_token
@@ -99,9 +100,7 @@ def ready(api, token: str, code: str, answers: dict) -> dict:
     resp = start(api, token, code, answers)
     assert resp.status_code == 201, resp.get_json()
     body = resp.get_json()
-    resp = api.patch(
-        f"{BUNDLES}/{body['id']}", json={"form": valid_combined(body["form_schema"])}, headers=bearer(token)
-    )
+    resp = api.patch(f"{BUNDLES}/{body['id']}", json={"form": fill_form(body["form_schema"])}, headers=bearer(token))
     assert resp.status_code == 200, resp.get_json()
     body = resp.get_json()
     assert body["form_errors"] == {}, body["form_errors"]

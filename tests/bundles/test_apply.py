@@ -85,7 +85,7 @@ def test_an_incomplete_bundle_names_what_is_missing(api, trio):
     assert resp.status_code == 422
     errors = resp.get_json()["errors"]
     assert any(k.startswith("materials.") for k in errors), errors
-    assert any(k.startswith(f"members.{HUJI}.form.") for k in errors), errors
+    assert any(k.startswith("form.members") for k in errors), errors
 
 
 def test_reanswering_keeps_materials_already_met(api, trio):
