@@ -148,24 +148,34 @@ def received_on_day(day: date, cal: WorkCalendar) -> date:
 
 def red_clause(department_code: str, *, on: date, cal: WorkCalendar):
     """SQL: the case is red (open, today past its deadline) — the colour `supervision` gives,
-    decided in the database so a filtered queue is paged there (one cut-off per promised limit)."""
-    codes = set(
-        db.session.scalars(
-            sa.select(Case.service_code)
-            .where(Case.department_code == department_code, Case.status.in_(OPEN))
-            .distinct()
-        )
+    decided in the database so a filtered queue is paged there (one cut-off per promised limit).
+    A member of a 一件事 bundle is bound by the earlier of its item's and its bundle's promise,
+    as in `supervision`: its limit is the smaller of the two."""
+    open_cases = sa.select(Case.service_code, Case.bundle_time_limit).where(
+        Case.department_code == department_code, Case.status.in_(OPEN)
     )
-    by_limit: dict[int, list[str]] = {}
-    for code, limit in promised_limits(codes).items():
-        by_limit.setdefault(limit, []).append(code)
-    cut = [
-        sa.and_(
-            Case.service_code.in_(sorted(group)),
-            Case.submitted_at < _utc_midnight(last_red_day(limit, on=on, cal=cal) + timedelta(days=1)),
+    pairs = {(code, limit) for code, limit in db.session.execute(open_cases.distinct())}
+    limits = promised_limits({code for code, _ in pairs})
+    by_limit: dict[tuple[int, int | None], list[str]] = {}
+    for code, bundle_limit in pairs:
+        if code in limits:
+            by_limit.setdefault((limits[code], bundle_limit), []).append(code)
+    cut = []
+    for (limit, bundle_limit), group in sorted(by_limit.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
+        effective = limit if bundle_limit is None else min(limit, bundle_limit)
+        # never NULL (the overdue=False side negates the clause)
+        same_bundle_limit = (
+            Case.bundle_time_limit.is_(None)
+            if bundle_limit is None
+            else sa.and_(Case.bundle_time_limit.is_not(None), Case.bundle_time_limit == bundle_limit)
         )
-        for limit, group in sorted(by_limit.items())
-    ]
+        cut.append(
+            sa.and_(
+                Case.service_code.in_(sorted(set(group))),
+                same_bundle_limit,
+                Case.submitted_at < _utc_midnight(last_red_day(effective, on=on, cal=cal) + timedelta(days=1)),
+            )
+        )
     return sa.and_(Case.status.in_(OPEN), sa.or_(*cut)) if cut else sa.false()
 
 

@@ -1,6 +1,6 @@
 """The work queue's `overdue` filter, decided in SQL (one cut-off date per promised limit,
 app/cases/queue.py `red_clause`), gives exactly the cases `supervision` colours red — over many
-cases of items with different limits around the 2026 autumn holidays, for several "today"s."""
+cases of items with different limits (some bound by a shorter bundle promise) around the 2026 autumn holidays, for several "today"s."""
 
 from __future__ import annotations
 
@@ -33,12 +33,15 @@ def _seed(app, account_id: int) -> None:
         for k in range(400):
             submitted = datetime(2026, 8, 20) + timedelta(minutes=rng.randrange(0, 70 * 24 * 60))
             status = rng.choice(STATUSES)
+            # a third are members of a 一件事 bundle whose promise may be the shorter one
+            bundle_limit = rng.choice((None, None, 1, 3))
             db.session.add(
                 Case(
                     account_id=account_id, service_code=rng.choice(codes), service_name="测试事项",
                     department_code=DEPT, department_name="测试部门", status=status, form_schema={},
                     form_data={}, case_number=None if status == "draft" else f"T-RED-{k:05d}",
                     submitted_at=None if status == "draft" else submitted - timedelta(hours=8),
+                    bundle_time_limit=bundle_limit,
                 )
             )  # fmt: skip
         db.session.commit()
