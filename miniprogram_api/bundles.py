@@ -58,7 +58,7 @@ class BundleApplications(MethodView):
     @require_level(LEVEL)
     @blp.arguments(BundleApplicationCreateSchema)
     @blp.response(201, BundleApplicationSchema)
-    @declares(BUNDLE_NOT_FOUND, ANSWERS_INVALID)
+    @declares(BUNDLE_NOT_FOUND, ANSWERS_INVALID, bundle_errors.TooManyBundleDrafts)
     def post(self, body):
         """Start a bundle application (optionally with the answers to its questions)"""
         return bundles.start(current_principal(), body["bundle_code"], body.get("answers"))

@@ -5,7 +5,7 @@ form is saved as a whole (a null clears a field) and validated per member, each 
 
 from __future__ import annotations
 
-from app.bundles import access, definitions, presenters
+from app.bundles import access, definitions, limits, presenters
 from app.bundles.models import BundleApplication, BundleMaterial, BundleStatus, DeliveryMode, utcnow
 from app.cases import form_limits
 from app.extensions import db
@@ -15,6 +15,7 @@ from app.identity.tokens import Principal
 def start(principal: Principal, bundle_code: str, answers: dict | None = None) -> dict:
     """A new draft bundle application; with `answers`, its members, form and checklist at once."""
     bundle = definitions.bundle(bundle_code)
+    limits.check_draft_quota(principal.account_id)  # locks the account row until the commit
     acting = getattr(principal, "acting", None)
     app = BundleApplication(
         account_id=principal.account_id,
