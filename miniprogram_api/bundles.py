@@ -81,6 +81,13 @@ class BundleApplication(MethodView):
         """Save fields of the one combined form (validated per member; incomplete forms are saved)"""
         return bundles.save_form(current_principal(), application_id, body["form"])
 
+    @require_level(LEVEL)
+    @blp.response(204)
+    @declares(bundle_errors.BundleApplicationNotFound, bundle_errors.BundleNotEditable)
+    def delete(self, application_id):
+        """Discard one of my bundle drafts, with its answers, form and uploaded files"""
+        bundles.discard_draft(current_principal(), application_id)
+
 
 @blp.route("/bundle-applications/<int:application_id>/answers")
 class BundleAnswers(MethodView):

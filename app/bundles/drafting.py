@@ -10,6 +10,7 @@ from app.bundles.models import BundleApplication, BundleMaterial, BundleStatus, 
 from app.cases import form_limits
 from app.extensions import db
 from app.identity.tokens import Principal
+from app.storage import discard_quietly
 
 
 def start(principal: Principal, bundle_code: str, answers: dict | None = None) -> dict:
@@ -35,6 +36,18 @@ def start(principal: Principal, bundle_code: str, answers: dict | None = None) -
     db.session.add(app)
     db.session.commit()
     return presenters.detail(app)
+
+
+@access.releasing
+def discard_draft(principal: Principal, application_id: int) -> None:
+    """The citizen deletes one of their bundle drafts with its answers, form and uploaded files
+    (freeing its place among the open drafts). Another person's is not found; a submitted one
+    is BundleNotEditable (it is withdrawn, not deleted)."""
+    app = access.locked_draft(principal, application_id)
+    keys = [f.storage_key for material in app.materials for f in material.files]
+    db.session.delete(app)  # its materials, files and steps go with it
+    db.session.commit()
+    discard_quietly(keys)
 
 
 @access.releasing

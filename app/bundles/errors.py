@@ -47,4 +47,4 @@ class BundleMemberNotFound(NotFound):
 
 class TooManyBundleDrafts(Conflict):
     error = "TOO_MANY_DRAFTS"
-    message = "未提交的一件事申请过多，请先提交已开始的申请"
+    message = "未提交的一件事申请过多，请先提交或删除不需要的申请"

@@ -25,6 +25,6 @@ def check_draft_quota(account_id: int) -> None:
     )
     if open_drafts >= limit:
         raise TooManyBundleDrafts(
-            f"您已有{open_drafts}份未提交的一件事申请，请先提交已开始的申请",
+            f"您已有{open_drafts}份未提交的一件事申请，请先提交或删除不需要的申请",
             details={"drafts": {"open": open_drafts, "limit": limit}},
         )

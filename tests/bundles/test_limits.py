@@ -1,5 +1,6 @@
-"""Bounds that protect the person: open bundle drafts per citizen are limited (a submitted bundle
-frees its place); concurrent starts on PostgreSQL cannot pass the limit."""
+"""Bounds that protect the person: open bundle drafts per citizen are limited (a submitted or
+discarded bundle frees its place); concurrent starts on PostgreSQL cannot pass the limit; a draft
+is discarded with its files by its owner only."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from app.bundles.models import BundleApplication, BundleStatus
+from app.bundles.models import BundleApplication, BundleFile, BundleStatus
 from app.extensions import db
-from tests.bundles.helpers import ready, start, submit
+from app.storage import get_storage
+from tests.bundles.helpers import BUNDLES, ready, start, submit, view
 from tests.cases.helpers import citizen
 from tests.dialect import on_postgres
+from tests.identity.helpers import bearer
 
 
 @pytest.fixture
@@ -67,3 +70,35 @@ def test_concurrent_bundle_starts_cannot_pass_the_limit(api, identity_app, trio,
         drafts = sa.select(sa.func.count()).select_from(BundleApplication)
         assert db.session.scalar(drafts.where(BundleApplication.status == BundleStatus.DRAFT)) == 2
         db.session.remove()
+
+
+def test_a_bundle_draft_is_discarded_with_its_files_by_its_owner_only(api, actx, trio, limit):
+    limit(1)
+    token = citizen(api)
+    other = citizen(api, name="陈云栖")
+    draft = ready(api, token, trio, {"need_medical": False})
+    assert start(api, token, trio).status_code == 409
+    with_files = [m for m in draft["materials"] if m["files"]]
+    assert with_files
+    store = get_storage()
+    assert [key for key, _ in store.list("bundles/")]
+    url = f"{BUNDLES}/{draft['id']}"
+    # another citizen: not found, nothing deleted (and the owner cannot delete theirs either)
+    theirs = start(api, other, trio).get_json()
+    assert api.delete(url, headers=bearer(other)).status_code == 404
+    assert api.delete(f"{BUNDLES}/{theirs['id']}", headers=bearer(token)).status_code == 404
+    assert view(api, token, draft["id"])["id"] == draft["id"]
+    assert view(api, other, theirs["id"])["id"] == theirs["id"]
+    # the owner discards it: rows and stored files gone, its place freed
+    assert api.delete(url, headers=bearer(token)).status_code == 204
+    assert api.get(url, headers=bearer(token)).status_code == 404
+    assert api.delete(url, headers=bearer(token)).status_code == 404
+    assert [key for key, _ in store.list("bundles/")] == []
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(BundleFile)) == 0
+    db.session.rollback()
+    # a submitted bundle is withdrawn, not deleted
+    body = ready(api, token, trio, {"need_medical": False})
+    assert submit(api, token, body["id"]).status_code == 200
+    resp = api.delete(f"{BUNDLES}/{body['id']}", headers=bearer(token))
+    assert resp.status_code == 409 and resp.get_json()["error"] == "BUNDLE_NOT_EDITABLE"
