@@ -1,10 +1,11 @@
 """Fees of a bundle paid once (issue 18): the 职工退休一件事 for an early retirement on illness
 includes 劳动能力鉴定 (300 元); one submit, one WeChat Pay order for the bundle through the
-sandbox, the signed callback settles the fee member only, a duplicate callback changes nothing,
-another citizen can neither pay nor see it."""
+sandbox, the signed callback settles the fee member only, a duplicate callback changes nothing
+(also concurrent ones on PostgreSQL), another citizen can neither pay nor see it."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 
 import pytest
@@ -12,10 +13,11 @@ import pytest
 from payments.models import FeeOrder, OrderStatus, RawNotification
 from tests.bundles.helpers import BUNDLES, ready, submit, view
 from tests.catalog.bundleview import RETIREMENT, WORK_ABILITY, retirement_answers
+from tests.dialect import on_postgres
 from tests.identity.helpers import bearer
 from tests.payments.conftest import wipe_payments
 from tests.payments.helpers import case_status, count, events, joint_payment, payer
-from tests.payments.test_notifications import post_wechat
+from tests.payments.test_notifications import WECHAT, post_wechat
 
 FEE_FEN = 30000  # 劳动能力鉴定: 300 元
 SICK = retirement_answers(retire_type="因病或非因工致残完全丧失劳动能力")
@@ -109,3 +111,34 @@ def test_another_citizen_cannot_pay_or_see_the_bundle_fee(api, sandbox, actx):
     assert resp.status_code == 404
     assert case_status(fee_case) == "payment_pending"
     assert joint_payment(api, owner, joint["out_trade_no"]).status_code == 200
+
+
+def test_concurrent_duplicate_callbacks_settle_the_bundle_fee_once(api, sandbox, actx, identity_app):
+    if not on_postgres(identity_app):
+        pytest.skip("SQLite serialises writers on the whole file; row locks are tested on PostgreSQL")
+    token = payer(api, sandbox)
+    body = submitted_bundle(api, token)
+    fee_case = next(m["case_id"] for m in body["members"] if m["service_code"] == WORK_ABILITY)
+    joint = pay_bundle(api, token, body["id"]).get_json()["joint"]
+    headers, notice = sandbox.wechatpay.transaction_notification(sandbox.wechatpay.pay(joint["out_trade_no"]))
+    n = 8
+    barrier = threading.Barrier(n)
+    answers: list[int] = []
+
+    def deliver():
+        client = identity_app.test_client()
+        barrier.wait()
+        resp = client.post(WECHAT, data=notice.encode(), headers=headers, content_type="application/json")
+        answers.append(resp.status_code)
+
+    threads = [threading.Thread(target=deliver) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert answers == [204] * n
+    assert case_status(fee_case) != "payment_pending"
+    assert len(events("case.pay", fee_case)) == 1
+    assert count(FeeOrder, FeeOrder.status == OrderStatus.PAID) == 1
+    assert count(RawNotification, RawNotification.outcome == "paid") == 1
+    assert count(RawNotification, RawNotification.outcome == "duplicate") == n - 1
