@@ -277,6 +277,10 @@ class Config:
     EBL_TIMEOUT = float(os.environ.get("EBL_TIMEOUT", "5"))
     EBL_SIGNATURE_WINDOW = int(os.environ.get("EBL_SIGNATURE_WINDOW", "300"))
 
+    # --- bfix ---
+    # open (unsubmitted) bundle application drafts a citizen may hold at once
+    BUNDLE_MAX_OPEN_DRAFTS = int(os.environ.get("BUNDLE_MAX_OPEN_DRAFTS", "10"))
+
     @classmethod
     def check(cls, config: dict) -> None:
         """Refuse configurations that must never run; overridden per environment."""

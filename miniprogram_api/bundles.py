@@ -58,7 +58,7 @@ class BundleApplications(MethodView):
     @require_level(LEVEL)
     @blp.arguments(BundleApplicationCreateSchema)
     @blp.response(201, BundleApplicationSchema)
-    @declares(BUNDLE_NOT_FOUND, ANSWERS_INVALID)
+    @declares(BUNDLE_NOT_FOUND, ANSWERS_INVALID, bundle_errors.TooManyBundleDrafts)
     def post(self, body):
         """Start a bundle application (optionally with the answers to its questions)"""
         return bundles.start(current_principal(), body["bundle_code"], body.get("answers"))
@@ -80,6 +80,13 @@ class BundleApplication(MethodView):
     def patch(self, body, application_id):
         """Save fields of the one combined form (validated per member; incomplete forms are saved)"""
         return bundles.save_form(current_principal(), application_id, body["form"])
+
+    @require_level(LEVEL)
+    @blp.response(204)
+    @declares(bundle_errors.BundleApplicationNotFound, bundle_errors.BundleNotEditable)
+    def delete(self, application_id):
+        """Discard one of my bundle drafts, with its answers, form and uploaded files"""
+        bundles.discard_draft(current_principal(), application_id)
 
 
 @blp.route("/bundle-applications/<int:application_id>/answers")

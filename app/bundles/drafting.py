@@ -5,16 +5,18 @@ form is saved as a whole (a null clears a field) and validated per member, each 
 
 from __future__ import annotations
 
-from app.bundles import access, definitions, presenters
+from app.bundles import access, definitions, limits, presenters
 from app.bundles.models import BundleApplication, BundleMaterial, BundleStatus, DeliveryMode, utcnow
 from app.cases import form_limits
 from app.extensions import db
 from app.identity.tokens import Principal
+from app.storage import discard_quietly
 
 
 def start(principal: Principal, bundle_code: str, answers: dict | None = None) -> dict:
     """A new draft bundle application; with `answers`, its members, form and checklist at once."""
     bundle = definitions.bundle(bundle_code)
+    limits.check_draft_quota(principal.account_id)  # locks the account row until the commit
     acting = getattr(principal, "acting", None)
     app = BundleApplication(
         account_id=principal.account_id,
@@ -34,6 +36,18 @@ def start(principal: Principal, bundle_code: str, answers: dict | None = None) -
     db.session.add(app)
     db.session.commit()
     return presenters.detail(app)
+
+
+@access.releasing
+def discard_draft(principal: Principal, application_id: int) -> None:
+    """The citizen deletes one of their bundle drafts with its answers, form and uploaded files
+    (freeing its place among the open drafts). Another person's is not found; a submitted one
+    is BundleNotEditable (it is withdrawn, not deleted)."""
+    app = access.locked_draft(principal, application_id)
+    keys = [f.storage_key for material in app.materials for f in material.files]
+    db.session.delete(app)  # its materials, files and steps go with it
+    db.session.commit()
+    discard_quietly(keys)
 
 
 @access.releasing

@@ -43,3 +43,8 @@ class BundleKeyReused(Conflict):
 class BundleMemberNotFound(NotFound):
     error = "BUNDLE_MEMBER_NOT_FOUND"
     message = "该一件事申请没有这个办件"
+
+
+class TooManyBundleDrafts(Conflict):
+    error = "TOO_MANY_DRAFTS"
+    message = "未提交的一件事申请过多，请先提交或删除不需要的申请"

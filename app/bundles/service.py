@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.bundles import access, presenters, progress
-from app.bundles.drafting import answer, choose_delivery, save_form, start  # noqa: F401 - the public surface
+from app.bundles.drafting import answer, choose_delivery, discard_draft, save_form, start  # noqa: F401 - the public surface
 from app.bundles.materials import choose_method, upload_file  # noqa: F401
 from app.bundles.models import BundleApplication
 from app.bundles.submission import submit  # noqa: F401

@@ -119,6 +119,7 @@ OPERATION_IDS: dict[tuple[str, str], str] = {
     ("bundle_applications.BundleApplications", "post"): "createBundleApplication",
     ("bundle_applications.BundleApplication", "get"): "getBundleApplication",
     ("bundle_applications.BundleApplication", "patch"): "updateBundleApplicationForm",
+    ("bundle_applications.BundleApplication", "delete"): "deleteBundleApplication",
     ("bundle_applications.BundleAnswers", "put"): "answerBundleQuestions",
     ("bundle_applications.BundleMaterial", "put"): "chooseBundleMaterial",
     ("bundle_applications.BundleMaterialFiles", "post"): "uploadBundleMaterialFile",
