@@ -14,7 +14,6 @@ from app.extensions import db
 from delivery import parcels, tracking
 from delivery.models import DeliveryStatus
 from delivery.providers import courier
-from delivery.providers.base import CourierRejected, CourierUnavailable, DuplicateOrder
 
 log = logging.getLogger(__name__)
 S = DeliveryStatus
@@ -31,24 +30,17 @@ def place_parcel_order(parcel_id: int, *, max_attempts: int) -> str:
     attempts = parcel.order_attempts
     members = parcels.members_of(parcel_id, lock=False)
     lead = cases.case_facts(members[0].case_id)
-    order = dataclasses.replace(tracking._order_of(parcel, lead), cargo=f"办理结果{len(members)}件（文件）")
+    order = dataclasses.replace(tracking.order_of(parcel, lead), cargo=f"办理结果{len(members)}件（文件）")
     client = courier(parcel.courier)
     db.session.commit()  # no row lock held across the HTTP call
-    try:
-        try:
-            result = client.create_order(order)
-        except DuplicateOrder:
-            result = client.find_order(order.order_id)
-            if result is None:
-                raise CourierUnavailable("duplicate order id, but no waybill found yet") from None
-    except CourierUnavailable as exc:
-        final = attempts >= max_attempts
-        _failed(parcel_id, str(exc), final=final)
-        if final:
-            return "failed"
-        raise
-    except CourierRejected as exc:
-        _failed(parcel_id, str(exc), final=True)
+    result = tracking.ask_courier(
+        client,
+        order,
+        attempts=attempts,
+        max_attempts=max_attempts,
+        on_failure=lambda error, final: _failed(parcel_id, error, final=final),
+    )
+    if result is None:
         return "failed"
     parcel = parcels.lock_parcel(parcel_id)
     if parcel.status not in (S.ORDERING, S.FAILED) or parcel.waybill_no:

@@ -83,7 +83,7 @@ def _sender(department_code: str, service_code: str) -> Party:
     )
 
 
-def _order_of(delivery: Delivery, facts: dict) -> CreateOrder:
+def order_of(delivery: Delivery, facts: dict) -> CreateOrder:
     contact = addresses.unseal(delivery.contact)
     names = divisions.names(delivery.province_code, delivery.city_code, delivery.county_code)
     receiver = Party(
@@ -102,6 +102,30 @@ def _order_of(delivery: Delivery, facts: dict) -> CreateOrder:
     )
 
 
+def ask_courier(client, order: CreateOrder, *, attempts: int, max_attempts: int, on_failure):
+    """Create the courier order, or find it when the courier answers "duplicate order id" (a
+    repeated or racing job never places a second one). The result, or None once it has failed
+    for good; a transient failure is retried by raising CourierUnavailable until the attempts
+    run out. `on_failure(error, final)` records each failure (called with no row lock held)."""
+    try:
+        try:
+            return client.create_order(order)
+        except DuplicateOrder:
+            result = client.find_order(order.order_id)
+            if result is None:
+                raise CourierUnavailable("duplicate order id, but no waybill found yet") from None
+            return result
+    except CourierUnavailable as exc:
+        final = attempts >= max_attempts
+        on_failure(str(exc), final)
+        if final:
+            return None
+        raise
+    except CourierRejected as exc:
+        on_failure(str(exc), True)
+        return None
+
+
 def place_order(delivery_id: int, *, max_attempts: int) -> str:
     """Place the courier order of a delivery in ORDERING (the job's body). Returns "ordered",
     "failed", "skipped"; raises CourierUnavailable when RQ should try again."""
@@ -112,24 +136,17 @@ def place_order(delivery_id: int, *, max_attempts: int) -> str:
     delivery.order_attempts += 1
     attempts = delivery.order_attempts
     facts = cases.case_facts(delivery.case_id)
-    order = _order_of(delivery, facts)
+    order = order_of(delivery, facts)
     client = courier(delivery.courier)
     db.session.commit()  # no row lock held across the HTTP call
-    try:
-        try:
-            result = client.create_order(order)
-        except DuplicateOrder:
-            result = client.find_order(order.order_id)
-            if result is None:
-                raise CourierUnavailable("duplicate order id, but no waybill found yet") from None
-    except CourierUnavailable as exc:
-        final = attempts >= max_attempts
-        _order_failed(delivery_id, facts, str(exc), final=final)
-        if final:
-            return "failed"
-        raise
-    except CourierRejected as exc:
-        _order_failed(delivery_id, facts, str(exc), final=True)
+    result = ask_courier(
+        client,
+        order,
+        attempts=attempts,
+        max_attempts=max_attempts,
+        on_failure=lambda error, final: _order_failed(delivery_id, facts, error, final=final),
+    )
+    if result is None:
         return "failed"
     delivery = _lock(delivery_id)
     if delivery.status not in (S.ORDERING, S.FAILED) or delivery.waybill_no:

@@ -16,19 +16,12 @@ from app.bundles import access, presenters
 from app.bundles.errors import BundleMaterialNotFound
 from app.bundles.models import BundleApplication, BundleFile, BundleMaterial, BundleStatus, utcnow
 from app.cases import files as case_files
-from app.cases import service as cases
+from app.cases import material_methods
 from app.cases.errors import (
-    CommitmentRefused,
-    CommitmentTextChanged,
-    LicenceTypeMismatch,
-    MethodNotAllowed,
     TooManyFiles,
 )
-from app.credit import service as credit
 from app.extensions import db
-from app.identity import service as identity
 from app.identity.tokens import Principal
-from app.licences import service as licences
 from app.storage import discard_quietly, get_storage
 
 log = logging.getLogger(__name__)
@@ -42,34 +35,16 @@ def material_of(app: BundleApplication, position: int) -> BundleMaterial:
     raise BundleMaterialNotFound()
 
 
-def _reset(material: BundleMaterial) -> None:
-    material.method = None
-    material.licence_id = material.authorisation_id = None
-    material.commitment_version = None
-    material.commitment_accepted_at = None
-
-
 @access.releasing
 def choose_method(principal: Principal, application_id: int, position: int, choice: dict) -> dict:
     """How one merged material is met, for all members needing it: {"method": "licence",
     "licence_id"}, {"method": "commitment", "accept": true, "text_version"} or {"method": "upload"}."""
-    method = choice["method"]
     granted = None
-    if method == "licence":
+    if choice["method"] == "licence":
         # the licences core commits its authorisation: asked before the application is locked
         granted = _authorise(principal, application_id, position, choice["licence_id"])
     app = access.locked_draft(principal, application_id)
-    material = material_of(app, position)
-    if method == "licence":
-        _reset(material)
-        material.method = "licence"
-        material.licence_id = granted["licence_id"]
-        material.authorisation_id = granted["authorisation_id"]
-    elif method == "commitment":
-        _commit(principal, material, choice)
-    else:
-        _reset(material)
-        material.method = "upload"
+    material_methods.apply(principal, material_of(app, position), choice, granted)
     app.updated_at = utcnow()
     db.session.commit()
     return presenters.detail(app)
@@ -79,36 +54,13 @@ def _authorise(principal: Principal, application_id: int, position: int, licence
     app = access.own(principal, application_id)
     if app.status != BundleStatus.DRAFT:
         access.locked_draft(principal, application_id)  # raises BundleNotEditable
-    material = material_of(app, position)
-    if not material.licence_type_code:
-        raise MethodNotAllowed("这项材料不能用电子证照代替", errors={"method": ["这项材料不能用电子证照代替"]})
-    wanted = material.licence_type_code
-    mismatch = LicenceTypeMismatch(errors={"licence_id": ["所选证照与该材料不符"]})
-    held = next((lic for lic in licences.wallet_for_account(principal.account_id) if lic["id"] == licence_id), None)
-    if held is not None and held["licence_type"]["code"] != wanted:
-        raise mismatch
-    purpose = f"{app.bundle_name}（一件事申请{app.id}，材料{position}）"[:200]
-    granted = licences.authorise_use(account_id=principal.account_id, licence_id=licence_id, purpose=purpose)
-    if granted["licence_type_code"] != wanted:
-        raise mismatch
-    return {"licence_id": int(granted["licence_id"]), "authorisation_id": int(granted["authorisation_id"])}
-
-
-def _commit(principal: Principal, material: BundleMaterial, choice: dict) -> None:
-    if not material.commitment_allowed:
-        raise MethodNotAllowed("这项材料不适用告知承诺", errors={"method": ["这项材料不适用告知承诺"]})
-    if choice.get("accept") is not True:
-        raise MethodNotAllowed("请阅读并同意承诺书", errors={"accept": ["请阅读并同意承诺书"]})
-    current = cases.commitment_text(material.material_type_code, material.name)
-    if choice.get("text_version") != current["version"]:
-        raise CommitmentTextChanged(errors={"text_version": {"current": current["version"]}})
-    resident_hash = identity.id_hash_of(principal.account_id)
-    if resident_hash is None or not credit.check(resident_hash).commitment_allowed:
-        raise CommitmentRefused()
-    _reset(material)
-    material.method = "commitment"
-    material.commitment_version = current["version"]
-    material.commitment_accepted_at = utcnow()
+    return material_methods.authorise_licence(
+        principal,
+        material_of(app, position),
+        licence_id=licence_id,
+        purpose=f"{app.bundle_name}（一件事申请{app.id}，材料{position}）",
+        enterprise_id=app.enterprise_id,
+    )
 
 
 @access.releasing

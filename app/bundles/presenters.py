@@ -152,7 +152,7 @@ def detail(app: BundleApplication) -> dict:
     editable = app.status == BundleStatus.DRAFT
     wallet = None
     if editable and any(m.licence_type_code for m in app.materials):
-        wallet = licences.wallet_for_account(app.account_id)
+        wallet = licences.wallet_for_account(app.account_id, enterprise_id=app.enterprise_id)
     return {
         **summary(app),
         "status": member_status(app, members),

@@ -7,15 +7,20 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from app.cases import access, applicant, corrections, files, form_limits, payment_settlement, transitions
+from app.cases import (
+    access,
+    applicant,
+    corrections,
+    files,
+    form_limits,
+    material_methods,
+    payment_settlement,
+    transitions,
+)
 from app.cases.commitments import commitment_for
 from app.cases.errors import (
     CaseNotFound,
-    CommitmentRefused,
-    CommitmentTextChanged,
-    LicenceTypeMismatch,
     MaterialNotFound,
-    MethodNotAllowed,
     NotEditable,
 )
 from app.cases.models import Case, CaseMaterial, utcnow
@@ -25,7 +30,6 @@ from app.cases.states import EDITABLE, CaseStatus
 from app.cases.submission import submit, withdraw  # noqa: F401 - the citizen API calls them through this module
 from app.catalog import fees as fee_rules
 from app.catalog import service as catalog
-from app.credit import service as credit
 from app.extensions import db
 from app.identity.tokens import Principal
 from app.licences import service as licences
@@ -155,24 +159,14 @@ def choose_method(principal: Principal, case_id: int, position: int, choice: dic
     """Say how one material is met: {"method": "licence", "licence_id"} authorises use of one of
     the caller's e-licences for this case; {"method": "commitment", "accept": true,
     "text_version"} accepts the current commitment text; {"method": "upload"} means files."""
-    method = choice["method"]
     granted = None
-    if method == "licence":
+    if choice["method"] == "licence":
         # The licences core records the authorisation in its own transaction (it commits), so
         # it is asked before the case row is locked; the case is re-checked under the lock.
         granted = _authorise_licence(principal, case_id, position, choice["licence_id"])
     case = access.locked_editable(principal, case_id)
     material = _material(case, position)
-    if method == "licence":
-        _reset(material)
-        material.method = "licence"
-        material.licence_id = granted["licence_id"]
-        material.authorisation_id = granted["authorisation_id"]
-    elif method == "commitment":
-        _commit(principal, material, choice)
-    else:
-        _reset(material)
-        material.method = "upload"
+    material_methods.apply(principal, material, choice, granted)
     corrections.clear_mark(material)
     case.updated_at = utcnow()
     db.session.commit()
@@ -183,47 +177,13 @@ def _authorise_licence(principal: Principal, case_id: int, position: int, licenc
     case = access.own_case(principal, case_id)
     if case.status not in EDITABLE:
         raise NotEditable(errors={"status": {"current": case.status}})
-    material = _material(case, position)
-    if not material.licence_type_code:
-        raise MethodNotAllowed("这项材料不能用电子证照代替", errors={"method": ["这项材料不能用电子证照代替"]})
-    wanted = material.licence_type_code
-    purpose = f"{case.service_name}（申请{case.id}，材料{position}）"
-    mismatch = LicenceTypeMismatch(errors={"licence_id": ["所选证照与该材料不符"]})
-    # a licence of another type is refused before any authorisation is recorded; one not in
-    # the wallet is left to authorise_use, which answers not found
-    # the applicant's wallet: the enterprise's for its case (授权用证 by the person acting for it)
-    holder = {"account_id": principal.account_id, "enterprise_id": case.enterprise_id}
-    held = next((lic for lic in licences.wallet_for_account(**holder) if lic["id"] == licence_id), None)
-    if held is not None and held["licence_type"]["code"] != wanted:
-        raise mismatch
-    granted = licences.authorise_use(licence_id=licence_id, purpose=purpose, **holder)
-    if granted["licence_type_code"] != wanted:
-        raise mismatch
-    return {"licence_id": int(granted["licence_id"]), "authorisation_id": int(granted["authorisation_id"])}
-
-
-def _reset(material: CaseMaterial) -> None:
-    material.method = None
-    material.licence_id = material.authorisation_id = None
-    material.commitment_version = None
-    material.commitment_accepted_at = None
-
-
-def _commit(principal: Principal, material: CaseMaterial, choice: dict) -> None:
-    if not material.commitment_allowed:
-        raise MethodNotAllowed("这项材料不适用告知承诺", errors={"method": ["这项材料不适用告知承诺"]})
-    if choice.get("accept") is not True:
-        raise MethodNotAllowed("请阅读并同意承诺书", errors={"accept": ["请阅读并同意承诺书"]})
-    current = commitment_for(material.material_type_code, material.name)
-    if choice.get("text_version") != current["version"]:
-        raise CommitmentTextChanged(errors={"text_version": {"current": current["version"]}})
-    applicant_hash = applicant.applicant_of(principal).holder_hash
-    if applicant_hash is None or not credit.check(applicant_hash).commitment_allowed:
-        raise CommitmentRefused()
-    _reset(material)
-    material.method = "commitment"
-    material.commitment_version = current["version"]
-    material.commitment_accepted_at = utcnow()
+    return material_methods.authorise_licence(
+        principal,
+        _material(case, position),
+        licence_id=licence_id,
+        purpose=f"{case.service_name}（申请{case.id}，材料{position}）",
+        enterprise_id=case.enterprise_id,
+    )
 
 
 def upload_file(principal: Principal, case_id: int, position: int, stream) -> dict:

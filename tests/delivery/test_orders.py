@@ -83,7 +83,7 @@ def test_a_lost_answer_finds_the_order_instead_of_placing_a_second(api, identity
     from delivery import jobs, service
     from delivery.models import Delivery
     from delivery.providers import courier
-    from delivery.tracking import _order_of
+    from delivery.tracking import order_of
 
     _, case, _ = mail_case(api)
     approve(api, reviewer(api, identity_app), case["id"])
@@ -91,7 +91,7 @@ def test_a_lost_answer_finds_the_order_instead_of_placing_a_second(api, identity
         delivery_id = service.result_issued(case["id"])  # fixed here; the queued subscriber job is dropped
         clear_queues()
         delivery = db.session.get(Delivery, delivery_id)
-        placed = courier("sf").create_order(_order_of(delivery, cases.case_facts(case["id"])))
+        placed = courier("sf").create_order(order_of(delivery, cases.case_facts(case["id"])))
         db.session.remove()
         assert jobs.place_order(delivery_id) == "ordered"
         db.session.remove()
