@@ -7,6 +7,7 @@ processes may run against one Redis; every job here is safe to run twice.
 from rq import cron
 
 from app.appointments import jobs as appointment_jobs
+from app.bundles import retention as bundle_retention
 from app.cases import retention as case_retention
 from app.events import sweep
 from app.queues import Queues
@@ -39,5 +40,6 @@ cron.register(notifications_sweep, Queues.NOTIFICATIONS, interval=30, name="noti
 # DRAFT_EXPIRY_NOTICE_DAYS before and deleted after DRAFT_EXPIRY_DAYS; raw payment notifications;
 # delivered parcels' recipients; deleted addresses (periods in app/config.py).
 cron.register(case_retention.expire_drafts, Queues.LOW, interval=3600, name="retention-drafts")
+cron.register(bundle_retention.expire_drafts, Queues.LOW, interval=3600, name="retention-bundle-drafts")
 cron.register(payments_retention.purge, Queues.LOW, interval=3600, name="retention-payments")
 cron.register(delivery_retention.purge, Queues.LOW, interval=3600, name="retention-delivery")

@@ -53,6 +53,7 @@ REQUIRED_KEYS = {
 # Extra keys per event type (on top of the family's); courier is a code (sf, ems) or courier_name.
 EXTRA_KEYS = {
     "bundle.correction_requested": ("member_name",),
+    "bundle.draft_expiring": ("expires_on",),
     "bundle.member_denied": ("member_name", "withdrawn_hint"),
     "case.await_payment": ("fee_fen",),
     "delivery.pickup_ready": ("pickup_address",),  # or pickup_point

@@ -5,7 +5,7 @@ form is saved as a whole (a null clears a field) and validated per member, each 
 
 from __future__ import annotations
 
-from app.bundles import access, definitions, limits, presenters
+from app.bundles import access, definitions, limits, presenters, retention
 from app.bundles.models import BundleApplication, BundleMaterial, BundleStatus, DeliveryMode, utcnow
 from app.cases import form_limits
 from app.extensions import db
@@ -43,9 +43,7 @@ def discard_draft(principal: Principal, application_id: int) -> None:
     """The citizen deletes one of their bundle drafts with its answers, form and uploaded files
     (freeing its place among the open drafts). Another person's is not found; a submitted one
     is BundleNotEditable (it is withdrawn, not deleted)."""
-    app = access.locked_draft(principal, application_id)
-    keys = [f.storage_key for material in app.materials for f in material.files]
-    db.session.delete(app)  # its materials, files and steps go with it
+    keys = retention.delete_draft(access.locked_draft(principal, application_id))
     db.session.commit()
     discard_quietly(keys)
 

@@ -8,13 +8,15 @@ Packages around the core that hold rows pointing at a case (delivery/: a deliver
 the case was a draft) register a hook with `on_discard`; the core imports none of them.
 
 `expire_drafts` is the periodic job (cron_config.py, "retention-drafts"): safe to run twice
-(rows are claimed with SKIP LOCKED and re-checked); it logs counts only.
+(rows are claimed with SKIP LOCKED and re-checked); it logs counts only. The same rule, with the
+same periods, expires other kinds of drafts described by a `Drafts` (app/bundles/retention.py).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -68,70 +70,97 @@ def _delete(case: Case) -> list[str]:
     return keys
 
 
-def _idle_drafts(before, *, extra=()) -> sa.Select:
+@dataclass(frozen=True)
+class Drafts:
+    """A kind of draft that expires: its model (with id, status, updated_at and
+    expiry_warned_at), the status of a draft, how its citizen is told (`notify(row, expires_on,
+    idle_days)`, an outbox event in the caller's transaction) and how it is deleted with what it
+    holds (`delete(row)` → the storage keys to remove after the commit)."""
+
+    label: str
+    model: type
+    draft_status: str
+    notify: Callable[[object, str, int], None]
+    delete: Callable[[object], list[str]]
+
+
+def _notify_case(case: Case, expires_on: str, idle_days: int) -> None:
+    transitions.emit_case_event(case, EXPIRING_EVENT, {"expires_on": expires_on, "idle_days": idle_days})
+
+
+CASE_DRAFTS = Drafts("drafts", Case, CaseStatus.DRAFT, _notify_case, _delete)
+
+
+def _idle_drafts(kind: Drafts, before, *, extra=()) -> sa.Select:
+    model = kind.model
     return (
-        sa.select(Case)
-        .where(Case.status == CaseStatus.DRAFT, Case.updated_at < before, *extra)
-        .order_by(Case.id)
+        sa.select(model)
+        .where(model.status == kind.draft_status, model.updated_at < before, *extra)
+        .order_by(model.id)
         .limit(BATCH)
         .with_for_update(skip_locked=True)
     )
 
 
-def warn_expiring(now=None) -> int:
-    """Emit `case.draft_expiring` once for each draft idle for DRAFT_EXPIRY_DAYS minus
-    DRAFT_EXPIRY_NOTICE_DAYS (again if it changed since its last notice). Returns the count."""
+def warn_expiring(now=None, *, kind: Drafts = CASE_DRAFTS) -> int:
+    """Tell the citizen once of each draft idle for DRAFT_EXPIRY_DAYS minus
+    DRAFT_EXPIRY_NOTICE_DAYS (again if it changed since its last notice): for a case the event
+    `case.draft_expiring`. Returns the count."""
     now = now or utcnow()
     days, notice = _periods()
+    model = kind.model
     drafts = db.session.scalars(
         _idle_drafts(
+            kind,
             now - timedelta(days=days - notice),
-            extra=(sa.or_(Case.expiry_warned_at.is_(None), Case.expiry_warned_at < Case.updated_at),),
+            extra=(sa.or_(model.expiry_warned_at.is_(None), model.expiry_warned_at < model.updated_at),),
         )
     ).all()
-    for case in drafts:
-        expires_on = (max(case.updated_at + timedelta(days=days), now + timedelta(days=notice))).date()
-        transitions.emit_case_event(case, EXPIRING_EVENT, {"expires_on": expires_on.isoformat(), "idle_days": days})
+    for draft in drafts:
+        expires_on = (max(draft.updated_at + timedelta(days=days), now + timedelta(days=notice))).date()
+        kind.notify(draft, expires_on.isoformat(), days)
     if drafts:
         # updated_at kept as it is (its onupdate would otherwise count the notice as a change)
         db.session.execute(
-            sa.update(Case)
-            .where(Case.id.in_([c.id for c in drafts]))
-            .values(expiry_warned_at=now, updated_at=Case.updated_at),
+            sa.update(model)
+            .where(model.id.in_([d.id for d in drafts]))
+            .values(expiry_warned_at=now, updated_at=model.updated_at),
             execution_options={"synchronize_session": False},
         )
     db.session.commit()
     return len(drafts)
 
 
-def expire_idle(now=None) -> int:
+def expire_idle(now=None, *, kind: Drafts = CASE_DRAFTS) -> int:
     """Delete the drafts idle for DRAFT_EXPIRY_DAYS whose citizen was told at least
     DRAFT_EXPIRY_NOTICE_DAYS ago (and that did not change since). Returns the count."""
     now = now or utcnow()
     days, notice = _periods()
+    model = kind.model
     drafts = db.session.scalars(
         _idle_drafts(
+            kind,
             now - timedelta(days=days),
             extra=(
-                Case.expiry_warned_at.is_not(None),
-                Case.expiry_warned_at >= Case.updated_at,
-                Case.expiry_warned_at <= now - timedelta(days=notice),
+                model.expiry_warned_at.is_not(None),
+                model.expiry_warned_at >= model.updated_at,
+                model.expiry_warned_at <= now - timedelta(days=notice),
             ),
         )
     ).all()
     keys: list[str] = []
-    for case in drafts:
-        keys += _delete(case)
+    for draft in drafts:
+        keys += kind.delete(draft)
     db.session.commit()
     discard_quietly(keys)
     return len(drafts)
 
 
-def expire_drafts() -> dict:
+def expire_drafts(kind: Drafts = CASE_DRAFTS) -> dict:
     """The periodic job: notices first, then expiry. Logs counts only."""
-    warned = warn_expiring()
-    expired = expire_idle()
-    log.info("retention: drafts warned %s, drafts expired %s", warned, expired)
+    warned = warn_expiring(kind=kind)
+    expired = expire_idle(kind=kind)
+    log.info("retention: %s warned %s, %s expired %s", kind.label, warned, kind.label, expired)
     return {"warned": warned, "expired": expired}
 
 
