@@ -36,7 +36,9 @@ def init_app(app: Flask) -> None:
         name="delivery",
         queue=Queues.DEFAULT,
     )
-    for action in ("reject", "deny", "withdraw"):  # a case ended without a result leaves its parcel
+    # a case ended without a result leaves its parcel; so does one whose decision was revoked
+    # while its result waited for the others (the revoked result is not sent)
+    for action in ("reject", "deny", "withdraw", "revoke"):
         events.subscribe(
             f"case.{action}", "delivery.jobs.on_case_ended", name=f"delivery-parcel-{action}", queue=Queues.DEFAULT
         )

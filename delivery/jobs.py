@@ -46,7 +46,8 @@ def place_parcel_order(parcel_id: int) -> str:
 
 
 def on_case_ended(event: OutboxEvent) -> None:
-    """Subscriber of `case.reject` / `case.deny` / `case.withdraw`: the case leaves its parcel."""
+    """Subscriber of `case.reject` / `case.deny` / `case.withdraw` / `case.revoke`: the case
+    leaves its parcel."""
     service.parcel_member_ended(int(event.payload["case_id"]))
 
 

@@ -19,6 +19,7 @@ import secrets
 import sqlalchemy as sa
 
 from app.cases import service as cases
+from app.cases.public import CaseStatus
 from app.extensions import db
 from delivery import addresses
 from delivery.errors import DeliveryLocked
@@ -194,16 +195,25 @@ def issued(case_id: int, parcel_id: int, *, courier_for) -> str:
 
 
 def member_ended(case_id: int, *, courier_for) -> int | None:
-    """A member's case ended without a result: it leaves its parcel (an empty one goes), which
-    may then be fixed. Commits; the parcel's id when a courier order is now to be placed."""
+    """A member's case ended without a result, or its decision was revoked before the parcel
+    shipped: it leaves its parcel (an empty one goes), which may then be fixed. Commits; the parcel's id when a courier order is now to be placed."""
     parcel_id = db.session.scalar(sa.select(Delivery.parcel_id).where(Delivery.case_id == case_id))
     if parcel_id is None:
         return None
     parcel = lock_parcel(parcel_id)
     delivery = db.session.scalar(sa.select(Delivery).where(Delivery.case_id == case_id).with_for_update())
-    if parcel is None or delivery.parcel_id != parcel_id or delivery.issued_at is not None:
+    if parcel is None or delivery.parcel_id != parcel_id:
         db.session.rollback()
         return None
+    if delivery.issued_at is not None:
+        # issued and waiting for the others: only a revoked decision takes it out (not sent);
+        # once the parcel's order is placed the result is on its way with the others
+        revoked = cases.case_facts(case_id)["status"] == CaseStatus.REVOKED
+        if not (revoked and delivery.status == S.WAITING_PARCEL and parcel.status == S.WAITING_PARCEL):
+            db.session.rollback()
+            return None
+        delivery.issued_at = None
+        delivery.status = S.CHOSEN
     delivery.parcel_id = None
     delivery.updated_at = utcnow()
     db.session.flush()

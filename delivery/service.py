@@ -394,8 +394,9 @@ def _issued_in_parcel(case_id: int, parcel_id: int) -> None:
 
 
 def parcel_member_ended(case_id: int) -> None:
-    """A case ended without a result (rejected, denied, withdrawn): it leaves its parcel, which
-    then ships if every other member is issued. Idempotent; commits."""
+    """A case ended without a result (rejected, denied, withdrawn) or was revoked before its
+    parcel shipped: it leaves its parcel, which then ships if every other member is issued.
+    Idempotent; commits."""
     parcel_id = parcels.member_ended(case_id, courier_for=courier_for)
     if parcel_id is not None:
         _enqueue_parcel(parcel_id)

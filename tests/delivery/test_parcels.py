@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from delivery import service as delivery_service
 from delivery.models import Delivery, DeliveryParcel
-from tests.cases.helpers import citizen
+from tests.cases.helpers import APPS, RELIEF, citizen, create_draft, fill_form, submit, upload
 from tests.delivery.helpers import (
     add_address,
     approve,
@@ -26,7 +26,7 @@ from tests.delivery.helpers import (
 )
 from tests.dialect import on_postgres
 from tests.identity.helpers import assert_error, bearer
-from tests.staff_api.helpers import act
+from tests.staff_api.helpers import act, staff_token
 
 JOINT = "/api/v1/deliveries/joint"
 
@@ -248,3 +248,47 @@ def test_a_delivered_parcel_forgets_its_recipient_with_its_members(api, identity
     db.session.execute(sa.update(Address).values(deleted_at=long_ago))
     db.session.commit()
     assert retention.purge_deleted_addresses() == 1
+
+
+def _committed_relief(api, token) -> dict:
+    """A submitted 临时救助 case whose 收入证明 is met by a commitment (告知承诺)."""
+    draft = create_draft(api, token, code=RELIEF)
+    fill_form(api, token, draft)
+    for material in draft["materials"]:
+        if material["commitment_allowed"]:
+            version = material["options"]["commitment"]["version"]
+            choice = {"method": "commitment", "accept": True, "text_version": version}
+            resp = api.put(f"{APPS}/{draft['id']}/materials/{material['position']}", json=choice, headers=bearer(token))
+            assert resp.status_code == 200, resp.get_json()
+        else:
+            assert upload(api, token, draft["id"], material["position"]).status_code == 201
+    resp = submit(api, token, draft["id"])
+    assert resp.status_code == 200, resp.get_json()
+    return resp.get_json()
+
+
+def test_a_revoked_result_waiting_in_the_parcel_is_not_sent(api, identity_app, sandbox):
+    token = citizen(api)
+    address = add_address(api, token)
+    relief = _committed_relief(api, token)
+    cases = [relief["id"], submitted(api, token)["id"], submitted(api, token)["id"]]
+    resp = choose_joint(api, token, cases, address["id"])
+    assert resp.status_code == 200, resp.get_json()
+    headers = reviewer(api, identity_app)
+    relief_head = staff_token(api, identity_app, department=relief["department_code"], role="department_head")
+    approve(api, relief_head, cases[0])
+    approve(api, headers, cases[1])
+    run_jobs(identity_app)
+    assert delivery_of(api, token, cases[0])["status"] == "waiting_parcel"
+    # the first decision is revoked (its commitment was false) while its result waits: it leaves
+    resp = act(api, relief_head, cases[0], "revoke", note="承诺不实")
+    assert resp.status_code == 200, resp.get_json()
+    run_jobs(identity_app)
+    assert row(identity_app, cases[0]).parcel_id is None
+    assert delivery_of(api, token, cases[0])["status"] == "chosen"
+    assert parcel_orders(sandbox, identity_app, cases[1])[1] == []  # the third is still to come
+    approve(api, headers, cases[2])
+    run_jobs(identity_app)
+    assert len(parcel_orders(sandbox, identity_app, cases[1])[1]) == 1
+    assert delivery_of(api, token, cases[1])["parcel"]["case_ids"] == cases[1:]
+    assert delivery_of(api, token, cases[0])["status"] == "chosen"  # nothing was sent for the revoked one
