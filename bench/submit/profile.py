@@ -8,7 +8,8 @@ request: auth, view, service, presenter, JSON) and reports per scenario:
 - SQL statements per submit (a SQLAlchemy `before_cursor_execute` counter) and their kinds;
 - Python CPU ms per submit (this process) and PostgreSQL CPU ms per submit (the backend
   process(es) of the pool's connections, from /proc/<pid>/stat — PostgreSQL runs locally);
-- with `--cprofile FILE`, a cProfile of the submits of the first scenario (`pstats` readable).
+- with `--cprofile FILE`, Python function calls per submit (deterministic, unlike time on a
+  shared machine) and a cProfile of each scenario's submits in FILE.<scenario> (`pstats`).
 
 CPU time counts the work, not the waiting, so the figures hold on a shared machine too.
 """
@@ -20,6 +21,7 @@ import collections
 import cProfile
 import json
 import os
+import pstats
 import tempfile
 import time
 import uuid
@@ -63,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--drafts", type=int, default=100, help="drafts per scenario (default 100)")
     parser.add_argument("--reuse", action="store_true", help="start again from the drafts of the last run without --reuse")
-    parser.add_argument("--cprofile", help="write a cProfile of the first scenario's submits here")
+    parser.add_argument("--cprofile", help="count Python calls; cProfile of each scenario in FILE.<scenario>")
     parser.add_argument("--statements", action="store_true", help="print the statements of one submit")
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"))
     args = parser.parse_args(argv)
@@ -98,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
             _submit(client, token, case_id, status)
         if not rows:
             continue
-        profiler = cProfile.Profile() if args.cprofile and scenario == "instant" else None
+        profiler = cProfile.Profile() if args.cprofile else None
         pg_before = sum(_proc_cpu_ms(p) for p in backends)
         statements.clear()
         cpu0, wall0 = time.process_time(), time.perf_counter()
@@ -111,9 +113,12 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"--- statements of one {scenario} submit")
                 for s in statements[mark:]:
                     print("   ", " ".join(s.split())[:160])
+        calls = ""
         if profiler:
             profiler.disable()
-            profiler.dump_stats(args.cprofile)
+            profiler.dump_stats(f"{args.cprofile}.{scenario}")
+            stats = pstats.Stats(profiler)
+            calls = f"  Python calls/submit {stats.total_calls / len(rows):,.0f}"
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
         pg = sum(_proc_cpu_ms(p) for p in backends) - pg_before
         kinds = collections.Counter(s.split(None, 1)[0].upper() for s in statements)
@@ -121,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{scenario:8} submits {n:4d}  statements/submit {len(statements) / n:5.1f} "
             f"({', '.join(f'{k} {v / n:.1f}' for k, v in kinds.most_common())})  "
-            f"python CPU {cpu * 1000 / n:5.2f} ms  PG CPU {pg / n:5.2f} ms  wall {wall * 1000 / n:5.2f} ms"
+            f"python CPU {cpu * 1000 / n:5.2f} ms  PG CPU {pg / n:5.2f} ms  wall {wall * 1000 / n:5.2f} ms{calls}"
         )
     return 0
 
