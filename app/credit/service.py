@@ -52,8 +52,9 @@ _CHECK = sa.union_all(
     sa.select(BadCreditEntry.severity.label("kind")).where(
         BadCreditEntry.id_hash == sa.bindparam("h"), BadCreditEntry.active.is_(True)
     ),
-    sa.select(sa.literal(_FALSE_COMMITMENT, sa.String).label("kind"))
-    .where(sa.exists().where(FalseCommitment.id_hash == sa.bindparam("h"))),
+    sa.select(sa.literal(_FALSE_COMMITMENT, sa.String).label("kind")).where(
+        sa.exists().where(FalseCommitment.id_hash == sa.bindparam("h"))
+    ),
 )
 
 

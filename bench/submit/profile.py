@@ -64,7 +64,9 @@ def _reuse(args, db: BenchDatabase) -> list:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--drafts", type=int, default=100, help="drafts per scenario (default 100)")
-    parser.add_argument("--reuse", action="store_true", help="start again from the drafts of the last run without --reuse")
+    parser.add_argument(
+        "--reuse", action="store_true", help="start again from the drafts of the last run without --reuse"
+    )
     parser.add_argument("--cprofile", help="count Python calls; cProfile of each scenario in FILE.<scenario>")
     parser.add_argument("--statements", action="store_true", help="print the statements of one submit")
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"))
