@@ -68,3 +68,22 @@ def test_a_submit_for_an_officer_takes_a_pinned_number_of_statements(api, identi
         resp = submit(api, token, draft["id"])
     assert resp.status_code == 200 and resp.get_json()["status"] == "submitted", resp.get_json()
     assert len(statements) == OFFICER, _shown(statements)
+
+
+def test_numbers_are_drawn_in_one_statement_per_prefix_and_day(identity_app, actx):
+    from datetime import datetime
+
+    from app.cases import numbering
+    from app.cases.models import CaseNumberSequence
+
+    day = datetime(2031, 5, 17)
+    with counted(identity_app) as statements:
+        drawn = [numbering.next_number("YQX-GA", day) for _ in range(3)]
+    assert drawn == ["YQX-20310517-000001", "YQX-20310517-000002", "YQX-20310517-000003"]
+    assert numbering.next_number("ABC-GA", day) == "ABC-20310517-000001"
+    assert len(statements) == 3
+    db.session.rollback()
+    # on PostgreSQL the draw commits on its own (a rolled-back submit leaves a gap, never a
+    # repeat); on SQLite it is part of the caller's transaction
+    kept = db.session.get(CaseNumberSequence, "YQX-20310517")
+    assert (kept.last_value if kept else 0) == (3 if db.engine.dialect.name == "postgresql" else 0)
