@@ -16,9 +16,9 @@ from tests.licences.helpers import issue
 
 # instant: auth session; case lock, checklist, files; submit key; audience; applicant; credit;
 # number; fee; the move (case, event, timeline); savepoint, approval (case, event, timeline);
-# result licence type; registry entry (id, row); licence type, issuer; licence (insert, number);
+# result licence type; registry entry (id, row); licence type with issuer; licence (insert, number);
 # timeline, event; release; submit key; timeline for the answer; outbox mark after the commit.
-INSTANT = 30
+INSTANT = 29
 # officer: the same up to the move, then the submit key, the timeline, the outbox mark.
 OFFICER = 16
 
