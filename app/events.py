@@ -199,6 +199,13 @@ _MARK_DISPATCHED = (
 )
 
 
+# PostgreSQL, for the autocommitted UPDATE after a commit: that one statement's own commit need
+# not wait for its WAL flush (synchronous_commit off, for its transaction only). A mark lost in a
+# crash only means the sweep enqueues the event again under the same job id (at least once, as
+# documented), and the session's commit that wrote the events was flushed before it.
+_MARK_DISPATCHED_LAZILY = _MARK_DISPATCHED.where(sa.func.set_config("synchronous_commit", "off", True).is_not(None))
+
+
 def _dispatch_wanted(rows) -> bool:
     return bool(
         rows and _SUBSCRIBERS and has_app_context() and current_app.config.get("EVENTS_DISPATCH_ON_COMMIT", True)
@@ -214,10 +221,11 @@ def _after_commit(session: Session) -> None:
     # The session that committed is finished: one autocommitted UPDATE (a single statement needs
     # no BEGIN/COMMIT round trips).
     with db.engine.connect() as conn:
-        dispatch_committed(conn.execution_options(isolation_level="AUTOCOMMIT"), rows)
+        lazily = conn.dialect.name == "postgresql"
+        dispatch_committed(conn.execution_options(isolation_level="AUTOCOMMIT"), rows, _lazily=lazily)
 
 
-def dispatch_committed(conn: sa.Connection, rows: list[tuple[int, str]]) -> None:
+def dispatch_committed(conn: sa.Connection, rows: list[tuple[int, str]], *, _lazily: bool = False) -> None:
     """Enqueue the jobs of events that are committed — (id, event_type) each — and mark them
     dispatched on `conn` (autocommitted, or the caller commits). For code that writes events
     outside the session (an autocommitted statement); the session's commit hook uses it too.
@@ -230,7 +238,8 @@ def dispatch_committed(conn: sa.Connection, rows: list[tuple[int, str]]) -> None
     except Exception:  # Redis down: the sweep will dispatch them
         log.warning("outbox: %d event(s) left for the sweep (enqueue failed)", len(rows), exc_info=True)
         return
-    conn.execute(_MARK_DISPATCHED, {"ids": [r[0] for r in rows], "now": _utcnow()})
+    statement = _MARK_DISPATCHED_LAZILY if _lazily else _MARK_DISPATCHED
+    conn.execute(statement, {"ids": [r[0] for r in rows], "now": _utcnow()})
 
 
 def _after_rollback(session: Session) -> None:

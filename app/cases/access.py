@@ -7,10 +7,11 @@ the applicant's ID hash and the fee re-picked from the form."""
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from app.cases import transitions
 from app.cases.errors import CaseNotFound, NotEditable
-from app.cases.models import Case
+from app.cases.models import Case, CaseMaterial
 from app.cases.states import EDITABLE
 from app.catalog import service as catalog
 from app.extensions import db
@@ -52,9 +53,13 @@ def own_case_id(principal: Principal, case_id: int) -> int:
     return case_id
 
 
-def locked_own(principal: Principal, case_id: int) -> Case:
-    """The caller's case, locked for update (another's: CaseNotFound)."""
-    return transitions.lock_case(case_id, owner=owner_clause(principal))
+_CHECKLIST = (selectinload(Case.materials).selectinload(CaseMaterial.files),)
+
+
+def locked_own(principal: Principal, case_id: int, *, checklist: bool = False) -> Case:
+    """The caller's case, locked for update (another's: CaseNotFound); with `checklist`, its
+    materials and their files loaded with it (two statements, not one per material)."""
+    return transitions.lock_case(case_id, owner=owner_clause(principal), options=_CHECKLIST if checklist else ())
 
 
 def resident_hash(account_id: int) -> str | None:

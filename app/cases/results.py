@@ -75,4 +75,4 @@ def note_result(actor: str, case: Case, issued: dict | None) -> None:
         licence = {"id": issued["id"], "licence_type_code": issued["licence_type"]["code"], "name": name}
     transitions.emit_case_event(case, "case.result_issued", {"licence": licence})
     db.session.flush()
-    db.session.refresh(case, ["timeline"])
+    db.session.expire(case, ["timeline"])  # re-read (with the new entries) when next shown

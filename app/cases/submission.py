@@ -47,7 +47,7 @@ def submit(principal: Principal, case_id: int, *, idempotency_key: str | None) -
     """Submit a draft, or resubmit after a correction request. The Idempotency-Key is stored
     with the move, unique per account: a repeat returns the same case, never a second one."""
     require_key(idempotency_key)
-    case = access.locked_own(principal, case_id)
+    case = access.locked_own(principal, case_id, checklist=True)
     seen = _seen(principal.account_id, idempotency_key)
     if seen is not None:
         return _repeat(seen, case)
@@ -56,7 +56,7 @@ def submit(principal: Principal, case_id: int, *, idempotency_key: str | None) -
     move(principal, case, action)
     db.session.add(SubmitRequest(account_id=principal.account_id, idempotency_key=idempotency_key, case_id=case.id))
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         # the same key won a race on another case of this account
         db.session.rollback()
@@ -64,7 +64,11 @@ def submit(principal: Principal, case_id: int, *, idempotency_key: str | None) -
         if seen is None:
             raise
         return _repeat(seen, access.own_case(principal, case_id))
-    return _detail(case)
+    # the answer is read from the flushed rows (what the commit writes), before the commit
+    # expires them: no re-reading of the case, its checklist and its timeline afterwards
+    answer = _detail(case)
+    db.session.commit()
+    return answer
 
 
 def check(principal: Principal, case: Case, action: str) -> None:
@@ -96,13 +100,17 @@ def move(principal: Principal, case: Case, action: str) -> None:
     submit the case number, the fee and the move to payment_pending or submitted (then 秒批)."""
     if action == "submit":
         now = utcnow()
-        case.case_number = numbering.next_number(case.department_code, now)
-        case.submitted_at = now
-        access.refresh_fee(case)
-        if case.fee_fen > 0:
-            transitions.await_payment(case, actor=access.actor(principal))
-        else:
-            transitions.submit(case, actor=access.actor(principal))
+        # the checked case's changes (credit flag, applicant, number, fee, status) go out in the
+        # move's one flush: drawing the number and reading the fee need none of them
+        with db.session.no_autoflush:
+            case.case_number = numbering.next_number(case.department_code, now)
+            case.submitted_at = now
+            access.refresh_fee(case)
+            if case.fee_fen > 0:
+                transitions.await_payment(case, actor=access.actor(principal))
+            else:
+                transitions.submit(case, actor=access.actor(principal))
+        if case.status == CaseStatus.SUBMITTED:
             instant.try_instant(case)
     else:
         case.correction_note = None

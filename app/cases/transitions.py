@@ -102,11 +102,13 @@ def case_facts_of(case: Case) -> dict[str, Any]:
     }
 
 
-def lock_case(case_id: int, *, account_id: int | None = None, owner=None) -> Case:
+def lock_case(case_id: int, *, account_id: int | None = None, owner=None, options=()) -> Case:
     """The case row, locked for update (SELECT … FOR UPDATE on PostgreSQL). With `account_id`
     (or `owner`, a clause from app.cases.access.owner_clause), another's case is reported as not found. The row is re-read even when the session
     already holds the case, so the guard sees the status another transaction committed."""
     query = sa.select(Case).where(Case.id == case_id).with_for_update().execution_options(populate_existing=True)
+    if options:  # loader options (relationships loaded with the row)
+        query = query.options(*options)
     if account_id is not None:
         query = query.where(Case.account_id == account_id)
     if owner is not None:

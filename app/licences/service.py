@@ -213,6 +213,24 @@ def issue_to_enterprise(
     )
 
 
+def _type_and_issuer(licence_type_code: str, issuer_department_code: str) -> tuple[LicenceType, Department]:
+    """The licence type and the issuing department, read together (one round trip per issue);
+    UnknownLicenceType or UnknownIssuer (a department without a USCC cannot issue)."""
+    row = db.session.execute(
+        sa.select(LicenceType, Department)
+        .join(Department, sa.true())  # two one-row lookups side by side
+        .where(LicenceType.code == licence_type_code, Department.code == issuer_department_code)
+    ).first()
+    if row is None:  # which one is missing
+        if db.session.scalar(sa.select(LicenceType.id).where(LicenceType.code == licence_type_code)) is None:
+            raise errors.UnknownLicenceType()
+        raise errors.UnknownIssuer()
+    licence_type, issuer = row
+    if not issuer.uscc:
+        raise errors.UnknownIssuer()
+    return licence_type, issuer
+
+
 def _issue(
     *,
     holder_hash: str,
@@ -227,12 +245,7 @@ def _issue(
     commit: bool,
 ) -> dict:
     essentials = _check_essentials(essentials)
-    licence_type = db.session.scalar(sa.select(LicenceType).where(LicenceType.code == licence_type_code))
-    if licence_type is None:
-        raise errors.UnknownLicenceType()
-    issuer = db.session.scalar(sa.select(Department).where(Department.code == issuer_department_code))
-    if issuer is None or not issuer.uscc:
-        raise errors.UnknownIssuer()
+    licence_type, issuer = _type_and_issuer(licence_type_code, issuer_department_code)
     issued_on = issued_on or today()
     if valid_until is not None and valid_until < issued_on:
         raise errors.InvalidEssentials("有效期截止日期不能早于发证日期", error="INVALID_VALIDITY")
