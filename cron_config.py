@@ -10,6 +10,7 @@ from app.appointments import jobs as appointment_jobs
 from app.cases import retention as case_retention
 from app.events import sweep
 from app.queues import Queues
+from app.stats import refresh as stats_refresh
 from delivery import retention as delivery_retention
 from delivery.jobs import poll_routes
 from notifications.jobs import sweep as notifications_sweep
@@ -41,3 +42,7 @@ cron.register(notifications_sweep, Queues.NOTIFICATIONS, interval=30, name="noti
 cron.register(case_retention.expire_drafts, Queues.LOW, interval=3600, name="retention-drafts")
 cron.register(payments_retention.purge, Queues.LOW, interval=3600, name="retention-payments")
 cron.register(delivery_retention.purge, Queues.LOW, interval=3600, name="retention-delivery")
+
+# The figures' rollup cells (app/stats/refresh.py): the cells touched since the last run are
+# recomputed; the figures stay exact in between (they read what is not rolled up live).
+cron.register(stats_refresh.refresh_job, Queues.LOW, interval=60, name="stats-rollup")
