@@ -22,6 +22,7 @@ CASE_SUMS = ("cases", "lag0", "legal", "instant", "licence", "commitment", "uplo
 # the live part of the figures' ratings (app/stats/rollup.py `unsettled`)
 FOLLOWUP = sa.text("followup_due IS NOT NULL")
 OPEN = sa.text("open = 1")
+OPEN_CASES = sa.text("status IN ('submitted', 'accepted', 'correction_requested', 'approved', 'denied')")
 
 
 def _cell_columns():
@@ -57,6 +58,14 @@ def upgrade():
     op.create_index(
         "ix_evaluations_followup_due", "evaluations", ["followup_due"], postgresql_where=FOLLOWUP, sqlite_where=FOLLOWUP
     )
+    op.create_index(
+        "ix_cases_department_open",
+        "cases",
+        ["department_code", "submitted_at", "id"],
+        postgresql_include=["service_code", "bundle_time_limit", "status"],
+        postgresql_where=OPEN_CASES,
+        sqlite_where=OPEN_CASES,
+    )
     op.create_table(
         "stats_rollup_state",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -70,6 +79,7 @@ def upgrade():
 
 def downgrade():
     op.drop_table("stats_rollup_state")
+    op.drop_index("ix_cases_department_open", table_name="cases")
     op.drop_index("ix_evaluations_followup_due", table_name="evaluations")
     op.drop_index("ix_stats_rating_cells_cell", table_name="stats_rating_cells")
     op.drop_table("stats_rating_cells")

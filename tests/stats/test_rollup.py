@@ -159,3 +159,11 @@ def test_signed_spans_count_every_day_of_the_period_once(first, last, levels):
     counted = {day for day, w in weight.items() if w}
     assert all(weight[day] == 1 for day in counted)
     assert counted == {first + timedelta(days=k) for k in range((last - first).days + 1)}
+
+
+def test_the_open_cases_index_names_the_open_statuses():
+    from app.cases.models import OPEN_STATUSES
+
+    assert OPEN_STATUSES == "status IN (" + ", ".join(f"'{s}'" for s in (
+        "submitted", "accepted", "correction_requested", "approved", "denied")) + ")"  # fmt: skip
+    assert {str(s) for s in queue.OPEN} == {"submitted", "accepted", "correction_requested", "approved", "denied"}
