@@ -223,9 +223,12 @@ def department_queue(
     if overdue is not None:
         red = red_clause(department_code, on=on, cal=cal)
         where.append(red if overdue else sa.not_(red))
-    query = sa.select(Case).where(*where).order_by(Case.submitted_at, Case.id)
+    order = (Case.submitted_at, Case.id)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Case).where(*where))
-    cases = db.session.scalars(query.offset((page - 1) * page_size).limit(page_size)).all()
+    # the page's ids from the index alone (its order and filter columns are all in it), then
+    # those rows: an OFFSET over whole rows reads every row it skips
+    ids = sa.select(Case.id).where(*where).order_by(*order).offset((page - 1) * page_size).limit(page_size)
+    cases = db.session.scalars(sa.select(Case).where(Case.id.in_(ids.scalar_subquery())).order_by(*order)).all()
     limits = promised_limits({c.service_code for c in cases})
     # an old case's days left run over years of calendar: count them once for the page
     days = [china_date(c.submitted_at) for c in cases if c.submitted_at is not None] + [on]
