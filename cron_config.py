@@ -11,6 +11,7 @@ from app.bundles import retention as bundle_retention
 from app.cases import retention as case_retention
 from app.events import sweep
 from app.queues import Queues
+from app.stats import refresh as stats_refresh
 from delivery import retention as delivery_retention
 from delivery.jobs import poll_routes
 from notifications.jobs import sweep as notifications_sweep
@@ -43,3 +44,7 @@ cron.register(case_retention.expire_drafts, Queues.LOW, interval=3600, name="ret
 cron.register(bundle_retention.expire_drafts, Queues.LOW, interval=3600, name="retention-bundle-drafts")
 cron.register(payments_retention.purge, Queues.LOW, interval=3600, name="retention-payments")
 cron.register(delivery_retention.purge, Queues.LOW, interval=3600, name="retention-delivery")
+
+# The figures' rollup cells (app/stats/refresh.py): the cells touched since the last run are
+# recomputed; the figures stay exact in between (they read what is not rolled up live).
+cron.register(stats_refresh.refresh_job, Queues.LOW, interval=60, name="stats-rollup")

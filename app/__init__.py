@@ -74,6 +74,7 @@ def _register_models() -> None:
     import app.licences.models  # noqa: F401
     import app.outbox  # noqa: F401
     import app.staff.models  # noqa: F401
+    import app.stats.models  # noqa: F401
     import app.workdays  # noqa: F401
 
 
@@ -121,6 +122,10 @@ def _register_cli(app: Flask) -> None:
 
     app.cli.add_command(events_cli)
     app.cli.add_command(appointments_cli)
+
+    from app.stats.refresh import stats_cli
+
+    app.cli.add_command(stats_cli)
 
 
 def _register_features(app: Flask) -> None:

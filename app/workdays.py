@@ -118,6 +118,37 @@ def working_days_between(a: date, b: date, calendar: WorkCalendar | str | None =
     return count
 
 
+class WorkdayCounter:
+    """`working_days_between` for many pairs of days: one pass over [first, last] counts the
+    working days up to each day (o), then a pair inside it is o(b) - o(a), or minus the working
+    days in [b, a) = o(a - 1) - o(b - 1) when b < a. Outside the range: `working_days_between`."""
+
+    def __init__(self, first: date, last: date, calendar: WorkCalendar) -> None:
+        self.calendar = calendar
+        self.first = first - timedelta(days=1)
+        self.ordinal: list[int] = []
+        count, day = 0, self.first
+        while day <= last:
+            count += calendar.is_working_day(day)
+            self.ordinal.append(count)
+            day += timedelta(days=1)
+
+    def _o(self, day: date) -> int | None:
+        k = (day - self.first).days
+        return self.ordinal[k] if 0 <= k < len(self.ordinal) else None
+
+    def between(self, a: date, b: date) -> int:
+        if b >= a:
+            ob, oa = self._o(b), self._o(a)
+            if ob is not None and oa is not None:
+                return ob - oa
+        else:
+            oa, ob = self._o(a - timedelta(days=1)), self._o(b - timedelta(days=1))
+            if oa is not None and ob is not None:
+                return -(oa - ob)
+        return working_days_between(a, b, self.calendar)
+
+
 # ---------------------------------------------------------------- loading
 
 

@@ -23,6 +23,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+# app.cases.queue.OPEN as SQL (a partial index predicate is text; tests/stats/test_rollup.py checks they agree)
+OPEN_STATUSES = "status IN ('submitted', 'accepted', 'correction_requested', 'approved', 'denied')"
+
+
 class Case(db.Model):
     __tablename__ = "cases"
     __table_args__ = (
@@ -38,6 +42,16 @@ class Case(db.Model):
         ),
         # the platform's figures and trend over a period (index-only on PostgreSQL)
         sa.Index("ix_cases_submitted", "submitted_at", postgresql_include=["service_code", "status"]),
+        # a department's open cases: the queue's overdue filter and its cut-offs (app/cases/queue.py)
+        sa.Index(
+            "ix_cases_department_open",
+            "department_code",
+            "submitted_at",
+            "id",
+            postgresql_include=["service_code", "bundle_time_limit", "status"],
+            postgresql_where=sa.text(OPEN_STATUSES),
+            sqlite_where=sa.text(OPEN_STATUSES),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

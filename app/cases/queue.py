@@ -27,7 +27,14 @@ from app.enterprises import public as enterprises
 from app.extensions import db
 from app.identity import registry
 from app.identity.models import VerifiedIdentity
-from app.workdays import DEFAULT_CALENDAR, WorkCalendar, add_working_days, load_calendar, working_days_between
+from app.workdays import (
+    DEFAULT_CALENDAR,
+    WorkCalendar,
+    WorkdayCounter,
+    add_working_days,
+    load_calendar,
+    working_days_between,
+)
 
 CHINA = ZoneInfo("Asia/Shanghai")
 GREEN, YELLOW, RED = "green", "yellow", "red"
@@ -35,6 +42,11 @@ GREEN, YELLOW, RED = "green", "yellow", "red"
 OPEN = frozenset(
     {CaseStatus.SUBMITTED, CaseStatus.ACCEPTED, CaseStatus.CORRECTION_REQUESTED, CaseStatus.APPROVED, CaseStatus.DENIED}
 )
+
+
+# calendar days a page's counter covers past its newest submission (a deadline further out is
+# counted day by day, the same number)
+LONGEST_DEADLINE_DAYS = 200
 
 
 def today() -> date:
@@ -73,8 +85,11 @@ def promised_limits(service_codes: set[str]) -> dict[str, int]:
     return {code: limit for code, limit in rows}
 
 
-def supervision(case: Case, promised: int | None, *, cal: WorkCalendar, on: date, yellow: int) -> dict:
-    """{"deadline", "working_days_left", "supervision"} of one case as of `on`."""
+def supervision(
+    case: Case, promised: int | None, *, cal: WorkCalendar, on: date, yellow: int, counter: WorkdayCounter | None = None
+) -> dict:
+    """{"deadline", "working_days_left", "supervision"} of one case as of `on` (`counter`: the
+    same count for a page of cases at once)."""
     if case.submitted_at is None or promised is None:
         return {"deadline": None, "working_days_left": None, "supervision": None}
     received = received_on(case.submitted_at, cal)
@@ -83,7 +98,7 @@ def supervision(case: Case, promised: int | None, *, cal: WorkCalendar, on: date
     if bundle_limit is not None:
         # a member of a 一件事 bundle: the whole's promise binds it as well as its own
         deadline = min(deadline, add_working_days(received, bundle_limit, cal))
-    left = working_days_between(on, deadline, cal)
+    left = counter.between(on, deadline) if counter is not None else working_days_between(on, deadline, cal)
     if case.status not in OPEN:
         colour = None
     elif on > deadline:
@@ -208,11 +223,19 @@ def department_queue(
     if overdue is not None:
         red = red_clause(department_code, on=on, cal=cal)
         where.append(red if overdue else sa.not_(red))
-    query = sa.select(Case).where(*where).order_by(Case.submitted_at, Case.id)
+    order = (Case.submitted_at, Case.id)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Case).where(*where))
-    cases = db.session.scalars(query.offset((page - 1) * page_size).limit(page_size)).all()
+    # the page's ids from the index alone (its order and filter columns are all in it), then
+    # those rows: an OFFSET over whole rows reads every row it skips
+    ids = sa.select(Case.id).where(*where).order_by(*order).offset((page - 1) * page_size).limit(page_size)
+    cases = db.session.scalars(sa.select(Case).where(Case.id.in_(ids.scalar_subquery())).order_by(*order)).all()
     limits = promised_limits({c.service_code for c in cases})
-    rows = [(c, supervision(c, limits.get(c.service_code), cal=cal, on=on, yellow=yellow)) for c in cases]
+    # an old case's days left run over years of calendar: count them once for the page
+    days = [china_date(c.submitted_at) for c in cases if c.submitted_at is not None] + [on]
+    counter = WorkdayCounter(min(days), max(days) + timedelta(days=LONGEST_DEADLINE_DAYS), cal)
+    rows = [
+        (c, supervision(c, limits.get(c.service_code), cal=cal, on=on, yellow=yellow, counter=counter)) for c in cases
+    ]
     who = applicant_fields(c for c, _ in rows)
     items = [
         {

@@ -12,10 +12,11 @@ heads may do that and approve, deny and conclude.
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from app.cases import corrections, queue, results, transitions
 from app.cases.errors import CaseNotFound
-from app.cases.models import Case
+from app.cases.models import Case, CaseMaterial
 from app.cases.presenters import detail as _detail
 from app.cases.states import CaseStatus
 from app.errors import DomainError
@@ -69,11 +70,14 @@ def _staff_view(case: Case) -> dict:
 def get_case(principal: staff.StaffPrincipal, case_id: int) -> dict:
     """One submitted case of the caller's department with materials and timeline (audited)."""
     case = db.session.scalar(
-        sa.select(Case).where(
+        sa.select(Case)
+        .where(
             Case.id == case_id,
             Case.department_code == principal.department_code,
             Case.status != CaseStatus.DRAFT,
         )
+        # the view reads them all: one query each, not one per material
+        .options(selectinload(Case.materials).selectinload(CaseMaterial.files), selectinload(Case.timeline))
     )
     if case is None:
         raise CaseNotFound()

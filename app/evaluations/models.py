@@ -25,7 +25,16 @@ class FollowupStatus(enum.StrEnum):
 
 class Evaluation(db.Model):
     __tablename__ = "evaluations"
-    __table_args__ = (sa.CheckConstraint("score BETWEEN 1 AND 5", name="score"),)
+    __table_args__ = (
+        sa.CheckConstraint("score BETWEEN 1 AND 5", name="score"),
+        # the figures' ratings not yet settled (app/stats/rollup.py `unsettled`)
+        sa.Index(
+            "ix_evaluations_followup_due",
+            "followup_due",
+            postgresql_where=sa.text("followup_due IS NOT NULL"),
+            sqlite_where=sa.text("followup_due IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), unique=True)

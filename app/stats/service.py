@@ -15,18 +15,14 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from app.cases import queue
-from app.cases.models import Case, CaseEvent, CaseMaterial
+from app.cases.models import Case
 from app.catalog.models import Department, ServiceItem
 from app.errors import ValidationFailed
 from app.evaluations.models import Evaluation
-from app.evaluations.service import BAD, GOOD
 from app.extensions import db
-from app.stats import sql
+from app.stats import cells, rollup, sql
 
 CHINA = ZoneInfo("Asia/Shanghai")
-# a counter application takes two trips: hand in, collect the result
-BASELINE_VISITS = 2
-CLOSING_ACTIONS = ("conclude", "reject")
 MAX_PERIOD_DAYS = 3 * 366
 
 
@@ -75,67 +71,42 @@ def _case_where(first: date, last: date, department: str | None) -> list:
     return where
 
 
-def _case_rows(where: list, on: date, lo: date, hi: date) -> list:
-    """The case set C grouped by working days spent (None: not closed), with the sums each
-    figure needs. The working-day arithmetic of app.workdays, as integers over the calendar
-    table of app/stats/sql.py (o: working days up to and including a day; w: 1 on a working day):
-      received R (ordinal of the received day)   = o(s) + 1 - w(s) for the China submission day s
-      deadline: the (R + n)-th working day; a day d is after it  <=>  o(d) - w(d) >= R + n
-      working_days_between(received, e)          = o(e) - R            when o(e) >= R (e >= received)
-                                                 = o(e) - w(e) - R + 1 otherwise (minus the working
-                                                   days in [e, received))"""
+def _sums(first: date, last: date, department: str | None, on: date, *, by_month: bool, use_rollup: bool):
+    """(case rows of cells.case_figures, rating rows of cells.rating_figures) of the period: the
+    rollup cells where they are complete (app/stats/rollup.py), the live rows for the rest."""
     dialect = db.session.get_bind().dialect.name
-    table = sql.ordinals(queue.calendar(), lo, hi)
-    cal = sql.day_ordinals(dialect, table)
-    cs, ce = cal.alias("cs"), cal.alias("ce")
-    on_o, on_w = table[on]
-    closing = (
-        sa.select(CaseEvent.case_id, sa.func.min(CaseEvent.created_at).label("at"))
-        .where(CaseEvent.action.in_(CLOSING_ACTIONS), CaseEvent.case_id.in_(sa.select(Case.id).where(*where)))
-        .group_by(CaseEvent.case_id)
-        .subquery("cl")
-    )
-    instant = sa.exists().where(CaseEvent.case_id == Case.id, CaseEvent.action == "instant_approve")
-    received = cs.c.o + 1 - cs.c.w
-    n = ServiceItem.promised_time_limit
-    closed = sa.and_(closing.c.at.is_not(None), n.is_not(None))
-    spent = sa.case((ce.c.o >= received, ce.c.o - received), else_=ce.c.o - ce.c.w - received + 1)
-    x = (
-        sa.select(
-            sa.case((closed, spent), else_=None).label("spent"),
-            sa.case((ServiceItem.fully_online.is_(True), 1), else_=0).label("full"),
-            sa.case((ServiceItem.visits < BASELINE_VISITS, BASELINE_VISITS - ServiceItem.visits), else_=0).label(
-                "avoided"
-            ),
-            sa.case((instant, 1), else_=0).label("instant"),
-            sa.case((closed, n), else_=0).label("promised"),
-            sa.case((sa.and_(closed, spent <= n), 1), else_=0).label("within"),
-            sa.case(
-                (sa.and_(closed, ce.c.o - ce.c.w >= received + n), 1),
-                (
-                    sa.and_(
-                        closing.c.at.is_(None),
-                        n.is_not(None),
-                        Case.status.in_(queue.OPEN),
-                        on_o - on_w >= received + n,
-                    ),
-                    1,
-                ),
-                else_=0,
-            ).label("overdue"),
-            sa.case((sa.and_(closing.c.at.is_not(None), ce.c.o.is_(None)), 1), else_=0).label("outside"),
-        )
-        .select_from(Case)
-        .outerjoin(ServiceItem, ServiceItem.implementation_code == Case.service_code)
-        .join(cs, cs.c.day == sql.china_day(Case.submitted_at))
-        .outerjoin(closing, closing.c.case_id == Case.id)
-        .outerjoin(ce, ce.c.day == sql.china_day(closing.c.at))
-        .where(*where)
-        .subquery("x")
-    )
-    sums = [sa.func.coalesce(sa.func.sum(c), 0) for c in (x.c.full, x.c.avoided, x.c.instant, x.c.promised)]
-    sums += [sa.func.coalesce(sa.func.sum(c), 0) for c in (x.c.within, x.c.overdue, x.c.outside)]
-    return db.session.execute(sa.select(x.c.spent, sa.func.count(), *sums).group_by(x.c.spent)).all()
+    cal_obj = queue.calendar()
+    where = _case_where(first, last, department)
+    cov = rollup.coverage(cal_obj, where) if use_rollup else None
+    live = [*where, rollup.live_cases(cov)] if cov else where
+
+    def cases(lo: date, hi: date) -> list:
+        table = sql.ordinals(cal_obj, lo, hi)
+        on_o, on_w = table[on]
+        cal = sql.day_ordinals(dialect, table)
+        parts = [cells.columns_of(cells.case_facts(live, cal), cells.CASE_COLUMNS)]
+        if cov:
+            parts.extend(
+                rollup.case_cells(first, last, department, cov, by_month=by_month, cal=None if by_month else cal)
+            )
+        rows = (sa.union_all(*parts) if len(parts) > 1 else parts[0]).subquery("r")
+        return db.session.execute(cells.case_figures(rows, on_o=on_o, on_w=on_w, by_month=by_month)).all()
+
+    margin = timedelta(days=31)
+    lo, hi = min(first, on) - margin, max(last, on, queue.today()) + margin
+    case_rows = cases(lo, hi)
+    if any(r.outside for r in case_rows):  # a closing dated outside the calendar range (clock skew): widen it
+        case_rows = cases(lo - timedelta(days=3660), hi + timedelta(days=3660))
+
+    ev_where = [Evaluation.created_at >= _utc(first), Evaluation.created_at < _utc(last + timedelta(days=1))]
+    if department is not None:
+        ev_where.append(Evaluation.department_code == department)
+    live_ratings = [*ev_where, rollup.unsettled(cov.settled_before)] if cov else ev_where
+    parts = [cells.columns_of(cells.rating_facts(live_ratings), cells.RATING_COLUMNS)]
+    if cov:
+        parts.extend(rollup.rating_cells(first, last, department, by_month=by_month))
+    rows = (sa.union_all(*parts) if len(parts) > 1 else parts[0]).subquery("q")
+    return case_rows, db.session.execute(cells.rating_figures(rows, by_month=by_month)).all()
 
 
 def _p90_of(histogram: list[tuple[int, int]]) -> int | None:
@@ -151,55 +122,30 @@ def _p90_of(histogram: list[tuple[int, int]]) -> int | None:
     return None
 
 
-def figures(first: date, last: date, *, department: str | None = None, on: date | None = None) -> dict:
-    """Every figure of the period, for the whole platform or one department (aggregated in SQL)."""
+def figures(
+    first: date,
+    last: date,
+    *,
+    department: str | None = None,
+    on: date | None = None,
+    use_rollup: bool = True,
+    with_audience: bool = False,
+) -> dict:
+    """Every figure of the period, for the whole platform or one department: from the rollup
+    cells and the live rows (`use_rollup` False: live rows only — the same numbers)."""
     check_period(first, last)
     on = on or queue.today()
-    sql.no_jit()
-    where = _case_where(first, last, department)
-    margin = timedelta(days=31)
-    lo, hi = min(first, on) - margin, max(last, on, queue.today()) + margin
-    rows = _case_rows(where, on, lo, hi)
-    if any(r[-1] for r in rows):  # a closing dated outside the calendar range (clock skew): widen it
-        rows = _case_rows(where, on, lo - timedelta(days=3660), hi + timedelta(days=3660))
-    total = sum(r[1] for r in rows)
-    full_online, visits_avoided, instant, promised, within, overdue = (
-        sum(int(r[k]) for r in rows) for k in range(2, 8)
+    sql.no_jit(serial=True)
+    rows, rating_rows = _sums(first, last, department, on, by_month=False, use_rollup=use_rollup)
+    total = sum(int(r.cases) for r in rows)
+    full_online, visits_avoided, instant, promised, within, overdue, legal, licence, commitment, upload = (
+        sum(int(getattr(r, k)) for r in rows)
+        for k in ("full", "avoided", "instant", "promised", "within", "overdue", "legal", *cells.METHODS)
     )
-    histogram = [(int(r[0]), r[1]) for r in rows if r[0] is not None]
+    histogram = [(int(r.spent), int(r.cases)) for r in rows if r.spent is not None]
     closed = sum(count for _, count in histogram)
     spent_days = sum(value * count for value, count in histogram)
-
-    case_ids = sa.select(Case.id).where(*where).scalar_subquery()
-    methods = dict(
-        db.session.execute(
-            sa.select(CaseMaterial.method, sa.func.count())
-            .where(CaseMaterial.case_id.in_(case_ids), CaseMaterial.method.is_not(None))
-            .group_by(CaseMaterial.method)
-        ).all()
-    )
-    licence, commitment, upload = methods.get("licence", 0), methods.get("commitment", 0), methods.get("upload", 0)
-
-    ev_where = [Evaluation.created_at >= _utc(first), Evaluation.created_at < _utc(last + timedelta(days=1))]
-    if department is not None:
-        ev_where.append(Evaluation.department_code == department)
-    bad = Evaluation.score.in_(BAD)
-    in_time = sa.and_(
-        bad,
-        Evaluation.replied_at.is_not(None),
-        sql.china_day(Evaluation.replied_at) <= Evaluation.followup_due,
-    )
-    ratings, good, bad_count, answered_in_time = (
-        int(v or 0)
-        for v in db.session.execute(
-            sa.select(
-                sa.func.count(),
-                sa.func.sum(sa.case((Evaluation.score.in_(GOOD), 1), else_=0)),
-                sa.func.sum(sa.case((bad, 1), else_=0)),
-                sa.func.sum(sa.case((in_time, 1), else_=0)),
-            ).where(*ev_where)
-        ).one()
-    )
+    ratings, good, bad_count, answered_in_time = (int(v) for v in rating_rows[0])
 
     item_where = [ServiceItem.active.is_(True)]
     if department is not None:
@@ -210,7 +156,7 @@ def figures(first: date, last: date, *, department: str | None = None, on: date 
         sa.select(sa.func.count(), sa.func.count().filter(ServiceItem.mobile.is_(True))).where(*item_where)
     ).one()
 
-    return {
+    out = {
         "period": {"from": first.isoformat(), "to": last.isoformat()},
         "department_code": department,
         "as_of": on.isoformat(),
@@ -233,6 +179,9 @@ def figures(first: date, last: date, *, department: str | None = None, on: date 
         "satisfaction_rate": _rate(good, ratings),
         "bad_rating_followup_rate": _rate(answered_in_time, bad_count),
     }
+    if with_audience:
+        out["cases_by_audience"] = {"individual": total - legal, "legal_person": legal}
+    return out
 
 
 def month_starts(last_month: date, months: int) -> list[date]:
@@ -245,50 +194,22 @@ def month_starts(last_month: date, months: int) -> list[date]:
     return out[::-1]
 
 
-def monthly_trend(*, months: int = 12, department: str | None = None, on: date | None = None) -> list[dict]:
+def monthly_trend(
+    *, months: int = 12, department: str | None = None, on: date | None = None, use_rollup: bool = True
+) -> list[dict]:
     """Per month (to today): cases submitted, full-online, instant-approval and satisfaction rates —
-    the same figures as `figures` over each month, grouped by China month in two queries."""
+    the same figures as `figures` over each month, grouped by China month."""
     on = on or queue.today()
-    sql.no_jit()
+    sql.no_jit(serial=True)
     starts = month_starts(on, months)
-    where = _case_where(starts[0], on, department)
-    instant = sa.exists().where(CaseEvent.case_id == Case.id, CaseEvent.action == "instant_approve")
-    per_case = (
-        sa.select(
-            sql.china_month(Case.submitted_at).label("month"),
-            sa.case((ServiceItem.fully_online.is_(True), 1), else_=0).label("full"),
-            sa.case((instant, 1), else_=0).label("instant"),
-        )
-        .select_from(Case)
-        .outerjoin(ServiceItem, ServiceItem.implementation_code == Case.service_code)
-        .where(*where)
-        .subquery("m")
-    )
-    cases = {
-        month: (count, int(full), int(inst))
-        for month, count, full, inst in db.session.execute(
-            sa.select(
-                per_case.c.month, sa.func.count(), sa.func.sum(per_case.c.full), sa.func.sum(per_case.c.instant)
-            ).group_by(per_case.c.month)
-        )
-    }
-    ev_where = [Evaluation.created_at >= _utc(starts[0]), Evaluation.created_at < _utc(on + timedelta(days=1))]
-    if department is not None:
-        ev_where.append(Evaluation.department_code == department)
-    per_rating = (
-        sa.select(
-            sql.china_month(Evaluation.created_at).label("month"),
-            sa.case((Evaluation.score.in_(GOOD), 1), else_=0).label("good"),
-        )
-        .where(*ev_where)
-        .subquery("r")
-    )
-    ratings = {
-        month: (count, int(good))
-        for month, count, good in db.session.execute(
-            sa.select(per_rating.c.month, sa.func.count(), sa.func.sum(per_rating.c.good)).group_by(per_rating.c.month)
-        )
-    }
+    rows, rating_rows = _sums(starts[0], on, department, on, by_month=True, use_rollup=use_rollup)
+    cases: dict[str, list[int]] = {}
+    for r in rows:
+        acc = cases.setdefault(str(r.month)[:7], [0, 0, 0])
+        acc[0] += int(r.cases)
+        acc[1] += int(r.full)
+        acc[2] += int(r.instant)
+    ratings = {str(month)[:7]: (int(count), int(good)) for month, count, good, _, _ in rating_rows}
     out = []
     for start in starts:
         key = start.strftime("%Y-%m")

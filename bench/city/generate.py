@@ -347,4 +347,7 @@ def generate(*, years: float, cases: int, seed: int = 19, if_empty: bool = False
         city = City(Writer(conn), years=years, cases=cases, seed=seed, today=now.date(), now=now)
         written = city.run()
         conn.commit()
+    from app.stats.refresh import refresh
+
+    refresh(full=True)  # the figures' rollup cells (app/stats/rollup.py) over the new history
     return written

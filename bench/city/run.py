@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bench.catalog.database import ROOT, BenchDatabase, app_env
+from bench.catalog.database import ROOT, BenchDatabase, app_env, migrate
 from bench.catalog.servers import Gunicorn
 from bench.city.prepare import DEPARTMENT
 from bench.common import fresh_database, out_log, run_lanes, run_prepare
@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (default 2)")
     parser.add_argument("--reuse", action="store_true", help="keep zsb_bench_city when it holds generated history")
     parser.add_argument("--only", default="", help="only the paths whose name contains this text")
-    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"))
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"))
     args = parser.parse_args(argv)
 
     out_dir, log = out_log("city")
@@ -132,6 +132,10 @@ def main(argv: list[str] | None = None) -> int:
     have = db.name in db.databases() and db.scalar("SELECT count(*) FROM cases WHERE case_number LIKE 'DEMO-%'")
     if not (args.reuse and have):
         fill(db, env, log, args.redis_url, args.years, args.cases)
+    else:  # a database filled by an earlier version: this one's migrations, its rollup cells
+        migrate(env, log)
+    # the figures' rollup cells up to date, as the cron job `stats-rollup` keeps them
+    subprocess.run([sys.executable, "-m", "flask", "stats", "rollup"], cwd=ROOT, env=env, check=True)
     print(
         "database: "
         + ", ".join(

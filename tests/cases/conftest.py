@@ -10,6 +10,7 @@ from app.bundles.models import TABLES as BUNDLE_TABLES
 from app.cases.models import TABLES as CASE_TABLES
 from app.credit.models import TABLES as CREDIT_TABLES
 from app.extensions import db
+from app.stats.models import TABLES as STATS_TABLES
 from delivery.models import TABLES as DELIVERY_TABLES
 from tests.identity.conftest import actx, api, identity_app  # noqa: F401
 from tests.licences.conftest import _wipe as _wipe_licences_and_identity
@@ -18,7 +19,8 @@ from tests.licences.conftest import _wipe as _wipe_licences_and_identity
 def wipe_cases(app) -> None:
     with app.app_context():
         db.session.rollback()
-        for table in (*DELIVERY_TABLES, *CASE_TABLES, *BUNDLE_TABLES, *CREDIT_TABLES, "outbox_events"):
+        # the figures' rollup cells are sums of case rows: gone with them
+        for table in (*STATS_TABLES, *DELIVERY_TABLES, *CASE_TABLES, *BUNDLE_TABLES, *CREDIT_TABLES, "outbox_events"):
             db.session.execute(sa.text(f"DELETE FROM {table}"))
         db.session.commit()
         db.session.remove()

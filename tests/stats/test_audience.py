@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from app.cases.models import Case
 from app.extensions import db
 from app.staff.models import StaffRole
@@ -13,6 +15,7 @@ from tests.cases.helpers import citizen
 from tests.engagement import account_of, read
 from tests.enterprises.helpers import create_enterprise
 from tests.staff_api.helpers import BASE, staff_token
+from tests.stats.rollups import settle
 
 CN = ZoneInfo("Asia/Shanghai")
 
@@ -56,9 +59,12 @@ def _seed(app, account_id: int, enterprise_id: int) -> None:
     read(app, run)
 
 
-def test_cases_split_by_audience_public_and_per_department(api, identity_app):
+@pytest.mark.parametrize("rolled", [False, True])
+def test_cases_split_by_audience_public_and_per_department(api, identity_app, rolled):
     token = citizen(api)
     _seed(identity_app, account_of(identity_app, token), create_enterprise(identity_app)["id"])
+    if rolled:
+        settle(identity_app)
     body = api.get("/api/v1/stats/summary?from=2026-03-01&to=2026-03-31").get_json()
     assert body["cases_submitted"] == 4
     assert body["cases_by_audience"] == {"individual": 2, "legal_person": 2}

@@ -21,6 +21,7 @@ from tests.cases.helpers import citizen
 from tests.engagement import account_of, nth_working_day_after, read, working
 from tests.identity.helpers import assert_error
 from tests.staff_api.helpers import BASE, staff_token
+from tests.stats.rollups import settle
 
 CN = ZoneInfo("Asia/Shanghai")
 HUJI = "1153992101967557720000111070001"  # YQX-GA
@@ -279,10 +280,14 @@ def _strip(body: dict) -> dict:
     return {k: v for k, v in body.items() if k not in ("period", "department_code", "as_of", "cases_by_audience")}
 
 
-@pytest.fixture
-def seeded(api, identity_app):
+@pytest.fixture(params=["live", "rollup"])
+def seeded(request, api, identity_app):
+    """The dataset, read live or (after a refresh) from the rollup cells: the same figures."""
     token = citizen(api)
-    return seed(identity_app, account_of(identity_app, token))
+    out = seed(identity_app, account_of(identity_app, token))
+    if request.param == "rollup":
+        settle(identity_app)
+    return out
 
 
 def test_public_summary_matches_the_raw_rows(api, identity_app, seeded):

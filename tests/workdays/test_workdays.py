@@ -118,3 +118,24 @@ def test_cli_import_and_seed(app, tmp_path):
     assert runner.invoke(args=["workdays", "import", str(bad)]).exit_code != 0
     with app.app_context():
         assert len(workdays.load_calendar("CN").holidays) == 33
+
+
+def test_the_counter_counts_as_working_days_between(cn2026):
+    """WorkdayCounter (many pairs at once: the work queue's days left) against the day-by-day
+    count, around the 2026 holidays and make-up days, inside its range and past both ends."""
+    import random
+
+    from app.workdays import WorkdayCounter
+
+    counter = WorkdayCounter(D("2026-01-20"), D("2026-10-20"), cn2026)
+    rng = random.Random(19)
+    days = [D("2026-01-01") + timedelta(days=rng.randrange(0, 330)) for _ in range(300)]
+    for a, b in zip(days, days[1:] + days[:1], strict=True):
+        assert counter.between(a, b) == working_days_between(a, b, cn2026), (a, b)
+        assert counter.between(a, a) == 0
+    for a, b in [
+        (D("2026-01-20"), D("2026-10-20")),
+        (D("2026-10-20"), D("2026-01-20")),
+        (D("2026-01-21"), D("2026-01-19")),
+    ]:
+        assert counter.between(a, b) == working_days_between(a, b, cn2026)
