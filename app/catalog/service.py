@@ -185,12 +185,14 @@ def search_services(
     visits: int | None = None,
     page: int = 1,
     page_size: int = 20,
+    as_json: bool = False,
 ) -> ServicePage:
     """Active items matching the query and filters, ranked by relevance then popularity.
 
     `q` matches substrings of names and keywords, material synonyms, and — typed in Latin
     letters — the pinyin and pinyin initials of names. `visits` is a ceiling: 1 finds the items
-    needing at most one visit (最多跑一次), 0 those needing none.
+    needing at most one visit (最多跑一次), 0 those needing none. `as_json`: the items as their
+    compact JSON text (bytes) instead of dicts.
     """
     filters: dict = {}
     for key, value in (
@@ -215,7 +217,7 @@ def search_services(
         raise UnknownFilter(errors={"query": unknown})
     total, positions = idx.page(normalise(q or "")[:MAX_QUERY_LENGTH], filters, (page - 1) * page_size, page_size)
     return ServicePage(
-        items=[idx.summary(p) for p in positions],
+        items=[idx.summary_json(p) for p in positions] if as_json else [idx.summary(p) for p in positions],
         total=total,
         page=page,
         page_size=page_size,

@@ -13,7 +13,7 @@ from app.catalog.models import ServiceItem
 from app.catalog.reads import stored_as_served
 from app.extensions import db
 from app.web.http_cache import etag_for
-from miniprogram_api.catalog import guide_body, page_body
+from miniprogram_api.catalog import guide_body, page_body, page_json
 from miniprogram_api.catalog_schemas import ServiceGuideSchema, ServicePageSchema
 from tests.catalog.seedview import items
 
@@ -38,6 +38,8 @@ def test_page_body_is_the_schema_dump(ctx, query):
     while True:
         page = catalog.search_services(**query, page=page_no, page_size=7)
         assert _text(page_body(page)) == _text(schema.dump(page))
+        encoded = catalog.search_services(**query, page=page_no, page_size=7, as_json=True)
+        assert page_json(encoded) == _text(schema.dump(page)).encode()
         if page_no * 7 >= page.total:
             break
         page_no += 1
@@ -49,6 +51,28 @@ def test_guide_body_is_the_schema_dump_for_every_item(ctx):
     for item in items():
         guide = catalog.get_service(item["implementation_code"])
         assert _text(guide_body(guide)) == _text(schema.dump(guide)), item["implementation_code"]
+
+
+def test_every_summary_is_served_as_the_schema_dumps_it(ctx):
+    """The index's encoded summaries (one per item, list order) are the schema's dump of the
+    summaries, byte for byte, over the whole demo catalog; and a list page served over HTTP is
+    the schema's dump of the same page."""
+    idx = catalog._index()
+    schema = ServicePageSchema()
+    for p in range(idx.n):
+        one = schema.dump(catalog.ServicePage(items=[idx.summary(p)], total=1, page=1, page_size=1))
+        assert b'{"items":[' + idx.summary_json(p) + b"]" == _text(one).encode().split(b',"total"')[0]
+    assert p + 1 == len(items())
+
+
+def test_the_served_page_is_the_schema_dump(client, ctx):
+    for params in (
+        {"q": "身份证", "page_size": 5},
+        {"page": 2, "page_size": 9, "audience": "individual"},
+        {"q": "zzzz"},
+    ):
+        resp = client.get("/api/v1/services", query_string=params)
+        assert resp.data == _text(ServicePageSchema().dump(catalog.search_services(**params))).encode()
 
 
 def test_the_served_body_is_the_fast_body(client, ctx):
