@@ -4,7 +4,9 @@ The catalog search index (app/catalog/search.py) is built once, in the master, b
 workers are forked (`preload_app`): no worker takes a request before it has the index, and the
 workers share its memory instead of holding a copy each (it is frozen out of the garbage
 collector's reach, so collections do not dirty its pages). A worker started without the master's
-index (no preload, or the catalog changed since) builds its own before it takes requests."""
+index (no preload, or the catalog changed since) builds its own before it takes requests; one
+whose build failed (database unreachable at start) answers /readyz with 503 NOT_READY and builds
+it in the background (app/catalog/readiness.py)."""
 
 import gc
 import logging

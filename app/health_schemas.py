@@ -20,6 +20,14 @@ class ChecksSchema(ma.Schema):
         validate=ma.validate.OneOf(CHECK_STATES),
         metadata={"description": "Redis (queues, limits) answers PING"},
     )
+    catalog_index = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf(("ok", "building", "not_built")),
+        metadata={
+            "description": "this process holds the catalog search index (`building`: asking started its build; "
+            "`not_built`: the database is unreachable)"
+        },
+    )
 
 
 class LiveSchema(ma.Schema):

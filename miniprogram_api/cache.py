@@ -26,7 +26,10 @@ class ResponseMemo:
             if hit is not None:
                 self._data.move_to_end(key)
                 return hit
-        body = json.dumps(build(), ensure_ascii=False, separators=(",", ":")).encode()
+        built = build()  # a document, or a body already serialised the same way (bytes)
+        body = (
+            built if isinstance(built, bytes) else json.dumps(built, ensure_ascii=False, separators=(",", ":")).encode()
+        )
         entry = (body, etag_for(body))
         with self._lock:
             self._data[key] = entry

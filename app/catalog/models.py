@@ -3,12 +3,48 @@ form's JSON Schema, fee items) are JSON columns: they are read whole and never q
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+
+
+def served_json(doc) -> str:
+    """A document as the citizen API sends it: compact JSON, UTF-8 rather than ASCII escapes."""
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+
+
+class ServedJSON(sa.TypeDecorator):
+    """A JSON column whose stored text is the document exactly as served (`served_json`), so a
+    reader can send the column's text as the response body without decoding and re-encoding it
+    (service.guide_text). Reading it as a value is plain JSON; the column type is JSON."""
+
+    impl = sa.JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect):
+        base = self.impl_instance.dialect_impl(dialect).bind_processor(dialect)
+        if dialect.name == "postgresql" and dialect.driver == "psycopg":
+            from psycopg.types.json import Json
+
+            def wrap(text: str):
+                return Json(text, dumps=lambda t: t)  # psycopg sends the text as it is
+
+        else:
+
+            def wrap(text: str):
+                return text
+
+        def process(value):
+            if value is None:
+                return base(value) if base else value
+            return wrap(served_json(value))
+
+        return process
+
 
 ITEM_TYPES = (
     "行政许可",
@@ -134,8 +170,8 @@ class ServiceItem(db.Model):
     keywords_pinyin: Mapped[str] = mapped_column(sa.Text, default="")
     active: Mapped[bool] = mapped_column(default=True)
     # The served guide document (app/catalog/guide.py), rebuilt whenever the item or anything it
-    # refers to is written.
-    guide: Mapped[dict | None] = mapped_column(sa.JSON)
+    # refers to is written. Stored as served (ServedJSON): the detail endpoint sends its text.
+    guide: Mapped[dict | None] = mapped_column(ServedJSON)
     updated_at: Mapped[datetime] = mapped_column(default=_now, onupdate=_now)
 
     department: Mapped[Department] = relationship()

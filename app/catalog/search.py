@@ -15,7 +15,9 @@ workers share it and none serves before it is ready (gunicorn.conf.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from array import array
+from dataclasses import dataclass, field
 
 from app.catalog.fees import fee_text
 from app.catalog.index_build import CatalogRows, load_rows
@@ -82,6 +84,10 @@ class CatalogIndex:
     m_starts: list[int]
     department_codes: frozenset
     theme_codes: frozenset
+    # every summary as its response text (UTF-8), end to end in one object, so serving a page
+    # copies bytes instead of encoding dicts, and touches no shared object's reference count
+    summary_blob: bytes = b""
+    summary_ends: array = field(default_factory=lambda: array("Q"))
 
     # -- building
 
@@ -116,7 +122,7 @@ class CatalogIndex:
         audiences: dict[tuple, tuple] = {}
         departments: dict[tuple, tuple] = {}
         fee_texts: dict[tuple, str] = {}
-        return cls(
+        idx = cls(
             revision=revision,
             n=n,
             codes=r.codes,
@@ -165,6 +171,17 @@ class CatalogIndex:
             department_codes=r.department_codes,
             theme_codes=r.theme_codes,
         )
+        idx._encode_summaries()
+        return idx
+
+    def _encode_summaries(self) -> None:
+        parts, ends, end = [], array("Q"), 0
+        for p in range(self.n):
+            text = json.dumps(self.summary(p), ensure_ascii=False, separators=(",", ":")).encode()
+            parts.append(text)
+            end += len(text)
+            ends.append(end)
+        self.summary_blob, self.summary_ends = b"".join(parts), ends
 
     # -- querying
 
@@ -189,6 +206,12 @@ class CatalogIndex:
             "fee_varies": self.fee_varies[p],
             "fee_text": self.fee_texts[p],
         }
+
+    def summary_json(self, p: int) -> bytes:
+        """`summary(p)` as the response sends it: compact JSON, UTF-8 (held equal to the schema's
+        dump by tests/miniprogram_api/test_catalog_bodies.py)."""
+        ends = self.summary_ends
+        return self.summary_blob[ends[p - 1] if p else 0 : ends[p]]
 
     def _mask(self, f: dict) -> int | None:
         """Bitset of the items passing the filters; None when nothing is filtered."""

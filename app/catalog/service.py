@@ -32,6 +32,8 @@ from app.catalog.errors import FormInvalid, ServiceNotFound, UnknownFilter
 from app.catalog.fees import charged_fen
 from app.catalog.form_check import form_errors
 from app.catalog.guide import build_guide, load_items
+from app.catalog.reads import guide_text
+from app.catalog.reads import read_first as _read_first
 from app.catalog.search import CatalogIndex
 from app.catalog.text import normalise
 from app.extensions import db
@@ -63,16 +65,6 @@ _REVISION = sa.select(m.CatalogState.revision).where(m.CatalogState.id == 1)
 _GUIDE = sa.select(m.ServiceItem.id, m.ServiceItem.guide).where(
     m.ServiceItem.implementation_code == sa.bindparam("code"), m.ServiceItem.active.is_(True)
 )
-
-
-def _read_first(stmt, params: dict | None = None):
-    """The first row of a read-only statement. Outside a transaction it runs on its own
-    autocommitted connection: one round trip instead of BEGIN, SELECT and ROLLBACK (the catalog's
-    hot reads). Inside one it runs in the session, so it sees that transaction's writes."""
-    if db.session().in_transaction():
-        return db.session.execute(stmt, params).first()
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        return conn.execute(stmt, params).first()
 
 
 def _read_revision() -> int:
@@ -193,12 +185,14 @@ def search_services(
     visits: int | None = None,
     page: int = 1,
     page_size: int = 20,
+    as_json: bool = False,
 ) -> ServicePage:
     """Active items matching the query and filters, ranked by relevance then popularity.
 
     `q` matches substrings of names and keywords, material synonyms, and — typed in Latin
     letters — the pinyin and pinyin initials of names. `visits` is a ceiling: 1 finds the items
-    needing at most one visit (最多跑一次), 0 those needing none.
+    needing at most one visit (最多跑一次), 0 those needing none. `as_json`: the items as their
+    compact JSON text (bytes) instead of dicts.
     """
     filters: dict = {}
     for key, value in (
@@ -223,7 +217,7 @@ def search_services(
         raise UnknownFilter(errors={"query": unknown})
     total, positions = idx.page(normalise(q or "")[:MAX_QUERY_LENGTH], filters, (page - 1) * page_size, page_size)
     return ServicePage(
-        items=[idx.summary(p) for p in positions],
+        items=[idx.summary_json(p) for p in positions] if as_json else [idx.summary(p) for p in positions],
         total=total,
         page=page,
         page_size=page_size,
@@ -374,6 +368,7 @@ __all__ = [
     "get_bundle",
     "get_bundle_definition",
     "get_service",
+    "guide_text",
     "item_codes_of_themes",
     "list_bundles",
     "list_departments",

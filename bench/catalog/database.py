@@ -28,6 +28,7 @@ TEMPLATE_PREFIX = "zsb_bench_tpl_"
 READ_SIDE = {
     *("__init__.py", "service.py", "search.py", "cli.py", "errors.py"),
     *("postings.py", "index_build.py", "ranking.py", "readiness.py"),  # the index (catalog cold paths)
+    "reads.py",  # one-round-trip reads, the guide served as its stored text
 }
 
 

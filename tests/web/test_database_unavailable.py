@@ -63,10 +63,14 @@ def test_readyz_documents_its_checks(broken):
     for status in ("200", "503"):
         body = resolve(ready[status]["content"]["application/json"]["schema"])
         assert "checks" in body["required"]
-        assert set(resolve(body["properties"]["checks"])["properties"]) == {"database", "redis"}
+        assert set(resolve(body["properties"]["checks"])["properties"]) == {"database", "redis", "catalog_index"}
 
 
 def test_readyz_ok_validates(client, app):
+    from app.catalog.service import warm_up
+
+    with app.app_context():
+        warm_up()
     api = ContractClient(app)
     resp = api.get("/readyz")
     assert resp.status_code == 200
