@@ -1,7 +1,7 @@
 """bundle drafts expire like case drafts: when the citizen was last told
 
 Revision ID: 0034_bundle_draft_expiry
-Revises: 0032_joint_delivery
+Revises: 0033_stats_rollup
 Create Date: 2026-12-06
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0034_bundle_draft_expiry"
-down_revision = "0032_joint_delivery"
+down_revision = "0033_stats_rollup"
 branch_labels = None
 depends_on = None
 
