@@ -32,7 +32,7 @@ MAX_INCREMENTAL = 5000
 
 
 def _margin() -> timedelta:
-    return timedelta(seconds=int(current_app.config.get("STATS_ROLLUP_MARGIN_SECONDS", 300)))
+    return timedelta(seconds=int(current_app.config["STATS_ROLLUP_MARGIN_SECONDS"]))
 
 
 def _cases_in(cells_: set[tuple[date, str]]):
