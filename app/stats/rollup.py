@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 import sqlalchemy as sa
 
@@ -49,6 +50,7 @@ class Coverage:
     dirty: frozenset[tuple[date, str]]  # (China day of submission, department) read live
 
 
+@lru_cache(maxsize=16)
 def calendar_hash(cal: WorkCalendar) -> str:
     text = f"{cal.name}|{sorted(cal.holidays)}|{sorted(cal.workdays)}"
     return hashlib.sha256(text.encode()).hexdigest()
