@@ -281,6 +281,11 @@ class Config:
     # open (unsubmitted) bundle application drafts a citizen may hold at once
     BUNDLE_MAX_OPEN_DRAFTS = int(os.environ.get("BUNDLE_MAX_OPEN_DRAFTS", "10"))
 
+    # --- wt-city ---
+    # the figures' rollup (app/stats/rollup.py): how long a write transaction may stay open; a
+    # refresh folds in only rows older than this (the rest are read live)
+    STATS_ROLLUP_MARGIN_SECONDS = int(os.environ.get("STATS_ROLLUP_MARGIN_SECONDS", "300"))
+
     @classmethod
     def check(cls, config: dict) -> None:
         """Refuse configurations that must never run; overridden per environment."""

@@ -32,7 +32,7 @@ MAX_INCREMENTAL = 5000
 
 
 def _margin() -> timedelta:
-    return timedelta(seconds=int(current_app.config.get("STATS_ROLLUP_MARGIN_SECONDS", 300)))
+    return timedelta(seconds=int(current_app.config["STATS_ROLLUP_MARGIN_SECONDS"]))
 
 
 def _cases_in(cells_: set[tuple[date, str]]):
@@ -132,8 +132,19 @@ def _write_rating_cells(cells_: set[tuple[date, str]] | None, before: datetime) 
     else:
         if not cells_:
             return
-        day = sql.china_day(Evaluation.created_at)
-        where.append(sa.or_(*(sa.and_(Evaluation.department_code == code, day == d) for d, code in sorted(cells_))))
+        e = Evaluation
+        where.append(
+            sa.or_(
+                *(
+                    sa.and_(
+                        e.department_code == code,
+                        e.created_at >= rollup._utc(d),
+                        e.created_at < rollup._utc(d + timedelta(days=1)),
+                    )
+                    for d, code in sorted(cells_)
+                )
+            )
+        )
         db.session.execute(sa.delete(r).where(r.grain == "d", rollup._cell_is(r, cells_)))
     f = cells.rating_facts(where).subquery("f")
     keys = [f.c.day, f.c.department_code]

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 import sqlalchemy as sa
 
@@ -49,6 +50,7 @@ class Coverage:
     dirty: frozenset[tuple[date, str]]  # (China day of submission, department) read live
 
 
+@lru_cache(maxsize=16)
 def calendar_hash(cal: WorkCalendar) -> str:
     text = f"{cal.name}|{sorted(cal.holidays)}|{sorted(cal.workdays)}"
     return hashlib.sha256(text.encode()).hexdigest()
@@ -134,14 +136,19 @@ def spans(first: date, last: date, *, levels: str = "ymd", sign: int = 1) -> lis
 
 
 def cells_of(model, first: date, last: date, department: str | None, *, levels: str, sign: int):
-    """The cells of the period with the given sign (a WHERE clause)."""
-    parts = [
-        sa.and_(model.grain == g, model.period == a) if g != "d" else sa.and_(model.grain == "d", model.period.between(a, b))
-        for g, a, b, s in spans(first, last, levels=levels)
-        if s == sign
-    ]  # fmt: skip
+    """The cells of the period with the given sign (a WHERE clause: one IN list per grain)."""
+    starts: dict[str, list[date]] = {}
+    days = []
+    for grain, a, b, s in spans(first, last, levels=levels):
+        if s != sign:
+            continue
+        if grain == "d":
+            days.append(sa.and_(model.grain == "d", model.period.between(a, b)))
+        else:
+            starts.setdefault(grain, []).append(a)
+    parts = [sa.and_(model.grain == g, model.period.in_(periods)) for g, periods in sorted(starts.items())]
     dept = [model.department_code == department] if department else []
-    return sa.and_(_or(parts), *dept)
+    return sa.and_(_or(parts + days), *dept)
 
 
 def live_cases(cov: Coverage):

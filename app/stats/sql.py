@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
@@ -73,8 +74,10 @@ def no_jit(*, serial: bool = False) -> None:
         db.session.execute(sa.text(f"SELECT set_config('jit', 'off', true){workers}"))
 
 
+@lru_cache(maxsize=32)
 def ordinals(cal: WorkCalendar, first: date, last: date) -> dict[date, tuple[int, int]]:
-    """{day: (o, w)} for every day of first..last (see the module docstring)."""
+    """{day: (o, w)} for every day of first..last (see the module docstring). Cached per
+    calendar (its holidays and make-up days are the key) and range: read-only."""
     out, o, day = {}, 0, first
     while day <= last:
         w = 1 if cal.is_working_day(day) else 0
@@ -84,9 +87,22 @@ def ordinals(cal: WorkCalendar, first: date, last: date) -> dict[date, tuple[int
     return out
 
 
+_PAYLOADS: dict[int, tuple[dict, str]] = {}
+
+
+def _payload(key: int, table: dict) -> str:
+    """The JSON of an `ordinals` table, kept while the (cached) table is."""
+    hit = _PAYLOADS.get(key)
+    if hit is None or hit[0] is not table:
+        if len(_PAYLOADS) > 64:
+            _PAYLOADS.clear()
+        hit = _PAYLOADS[key] = (table, json.dumps([[d.isoformat(), o, w] for d, (o, w) in table.items()]))
+    return hit[1]
+
+
 def day_ordinals(dialect: str, table: dict[date, tuple[int, int]], name: str = "cal"):
     """The calendar rows of `ordinals` as a CTE (day text, o, w) named `name`."""
-    payload = json.dumps([[d.isoformat(), o, w] for d, (o, w) in table.items()])
+    payload = _payload(id(table), table)
     text = sa.text(_CALENDAR_SQL["postgresql" if dialect == "postgresql" else "sqlite"]).bindparams(cal_days=payload)
     return text.columns(sa.column("day", sa.Date), sa.column("o", sa.Integer), sa.column("w", sa.Integer)).cte(name)
 
