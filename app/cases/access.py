@@ -25,7 +25,12 @@ LEVEL_FACE = 4
 def refresh_fee(case: Case) -> None:
     """Re-pick the fee from the form as it is now (the item's current fee rule); an item no
     longer in the catalog keeps the fee it had."""
-    fee = catalog.fee_due(case.service_code, case.form_data or {})
+    set_fee(case, catalog.fee_due(case.service_code, case.form_data or {}))
+
+
+def set_fee(case: Case, fee: int | None) -> None:
+    """The fee the item's rule picked (`refresh_fee`); None (the item is no longer in the
+    catalog) keeps the fee the case had."""
     if fee is not None:
         case.fee_fen = fee
 
