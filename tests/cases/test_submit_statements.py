@@ -16,9 +16,9 @@ from tests.licences.helpers import issue
 
 # instant: auth session; case lock, checklist, files; submit key; the item's audience and fee;
 # applicant; credit; number; the move (case, event, timeline); savepoint, approval (case, event, timeline);
-# result licence type; registry entry (id, row); licence type with issuer; licence (insert, number);
+# result licence type; registry entry (one statement); licence type with issuer; licence (insert, number);
 # timeline, event; release; submit key; timeline for the answer; outbox mark after the commit.
-INSTANT = 28
+INSTANT = 27
 # officer: the same up to the move, then the submit key, the timeline, the outbox mark.
 OFFICER = 15
 
