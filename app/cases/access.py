@@ -25,7 +25,12 @@ LEVEL_FACE = 4
 def refresh_fee(case: Case) -> None:
     """Re-pick the fee from the form as it is now (the item's current fee rule); an item no
     longer in the catalog keeps the fee it had."""
-    fee = catalog.fee_due(case.service_code, case.form_data or {})
+    set_fee(case, catalog.fee_due(case.service_code, case.form_data or {}))
+
+
+def set_fee(case: Case, fee: int | None) -> None:
+    """The fee the item's rule picked (`refresh_fee`); None (the item is no longer in the
+    catalog) keeps the fee the case had."""
     if fee is not None:
         case.fee_fen = fee
 
@@ -53,7 +58,8 @@ def own_case_id(principal: Principal, case_id: int) -> int:
     return case_id
 
 
-_CHECKLIST = (selectinload(Case.materials).selectinload(CaseMaterial.files),)
+# the checklist: materials in one statement after the row, each with its files joined to it
+_CHECKLIST = (selectinload(Case.materials).joinedload(CaseMaterial.files),)
 
 
 def locked_own(principal: Principal, case_id: int, *, checklist: bool = False) -> Case:

@@ -51,11 +51,12 @@ def issue_licence(case: Case) -> dict | None:
             commit=False,
             licence_type_code=licence_type,
         )
-    resident_id = identity.resident_id_of(case.account_id)
-    if resident_id is None:
+    # the registry entry read with the account's identity: licences.issue finds it in the session
+    resident = identity.registry_entry_of(case.account_id)
+    if resident is None:
         return None
     return licences.issue(
-        resident_id=resident_id,
+        resident_id=resident.id,
         licence_type_code=licence_type,
         issuer_department_code=case.department_code,
         essentials={"service_name": case.service_name, "case_number": case.case_number},

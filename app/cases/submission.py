@@ -74,14 +74,17 @@ def submit(principal: Principal, case_id: int, *, idempotency_key: str | None) -
 def check(principal: Principal, case: Case, action: str) -> None:
     """Everything a (re)submit requires of a locked case and its citizen, raising the first
     refusal: the move allowed, the identity level, the form and materials complete, the credit
-    record (and commitments allowed by it). Records the credit flag and the applicant's hash."""
+    record (and commitments allowed by it). Records the credit flag and the applicant's hash,
+    and on a first submit the fee the item's rule picks from the form now (`move` charges it)."""
     transitions.guard(case, action)
     fresh = case.required_level >= access.LEVEL_FACE
     identity.require_level(principal, case.required_level, fresh=fresh)
     missing = _missing(case)
     if missing:
         raise NotReady(errors=missing)
-    audience = catalog.audience_of(case.service_code)
+    # the item's audience and, for a first submit, the fee re-picked from the form: one read
+    terms = catalog.submit_terms(case.service_code, case.form_data or {})
+    audience, fee = terms if terms is not None else (None, None)
     if audience is not None:  # a draft started before the audience was enforced stops here
         applicant.check_audience(principal, audience)
     # the applicant: the person, or the enterprise (in business) whose credit record counts
@@ -93,19 +96,21 @@ def check(principal: Principal, case: Case, action: str) -> None:
         raise CommitmentRefused()
     case.credit_flag = status.flag
     case.applicant_hash = who.holder_hash
+    if action == "submit":
+        access.set_fee(case, fee)
 
 
 def move(principal: Principal, case: Case, action: str) -> None:
     """The (re)submit move of a checked case (`check`), in the caller's transaction: on a first
-    submit the case number, the fee and the move to payment_pending or submitted (then 秒批)."""
+    submit the case number and the move to payment_pending (the fee `check` picked) or submitted
+    (then 秒批)."""
     if action == "submit":
         now = utcnow()
-        # the checked case's changes (credit flag, applicant, number, fee, status) go out in the
-        # move's one flush: drawing the number and reading the fee need none of them
+        # the checked case's changes (credit flag, applicant, fee, number, status) go out in the
+        # move's one flush: drawing the number needs none of them
         with db.session.no_autoflush:
             case.case_number = numbering.next_number(case.department_code, now)
             case.submitted_at = now
-            access.refresh_fee(case)
             if case.fee_fen > 0:
                 transitions.await_payment(case, actor=access.actor(principal))
             else:

@@ -290,6 +290,16 @@ def fee_due(code: str, form: dict) -> int | None:
     return None if fees is None else charged_fen(fees, form)
 
 
+def submit_terms(code: str, form: dict) -> tuple[list[str] | None, int] | None:
+    """(`audience_of`, `fee_due`) of the active item `code` in one read; None: no such item."""
+    row = db.session.execute(
+        sa.select(m.ServiceItem.audience, m.ServiceItem.fees).where(
+            m.ServiceItem.implementation_code == code, m.ServiceItem.active.is_(True)
+        )
+    ).first()
+    return None if row is None else (row.audience, charged_fen(row.fees, form))
+
+
 # ---------------------------------------------------------------- application forms
 
 
@@ -358,6 +368,7 @@ __all__ = [
     "ServicePage",
     "applicable_members",
     "audience_of",
+    "submit_terms",
     "bump_revision",
     "bundle_document",
     "check_answers",

@@ -271,6 +271,19 @@ def resident_id_of(account_id: int) -> int | None:
     return db.session.scalar(sa.select(VerifiedIdentity.resident_id).where(VerifiedIdentity.account_id == account_id))
 
 
+def registry_entry_of(account_id: int):
+    """The population-registry entry (Resident) of the account's verified identity, if any — in
+    one statement; the entry is then in the session, so `db.session.get(Resident, id)` (as
+    licences.issue does) costs no further round trip."""
+    from app.identity.models import Resident, VerifiedIdentity
+
+    return db.session.scalar(
+        sa.select(Resident)
+        .join(VerifiedIdentity, VerifiedIdentity.resident_id == Resident.id)
+        .where(VerifiedIdentity.account_id == account_id)
+    )
+
+
 def birth_date_of(account_id: int) -> date | None:
     """The birth date encoded in the account's verified ID number (never the number itself)."""
     from stdnum.cn import ric

@@ -65,7 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--drafts", type=int, default=100, help="drafts per scenario (default 100)")
     parser.add_argument(
-        "--reuse", action="store_true", help="start again from the drafts of the last run without --reuse"
+        "--reuse",
+        action="store_true",
+        help="start again from the drafts of the last run without --reuse (within the access tokens' lifetime)",
     )
     parser.add_argument("--cprofile", help="count Python calls; cProfile of each scenario in FILE.<scenario>")
     parser.add_argument("--statements", action="store_true", help="print the statements of one submit")
@@ -139,6 +141,8 @@ def _submit(client, token: str, case_id: int, status: str) -> None:
         headers={"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex},
     )
     body = resp.get_json()
+    if resp.status_code == 401:
+        raise SystemExit("the drafts' access tokens have expired: run again without --reuse")
     if resp.status_code != 200 or body.get("status") != status:
         raise SystemExit(f"submit of {case_id}: {resp.status_code} {body}")
 

@@ -14,13 +14,13 @@ from tests.cases.helpers import HUJI, citizen, create_draft, fill_form, person, 
 from tests.identity.helpers import bearer
 from tests.licences.helpers import issue
 
-# instant: auth session; case lock, checklist, files; submit key; audience; applicant; credit;
-# number; fee; the move (case, event, timeline); savepoint, approval (case, event, timeline);
-# result licence type; registry entry (id, row); licence type with issuer; licence (insert, number);
+# instant: auth session; case lock, checklist with its files; submit key; the item's audience and fee;
+# applicant; credit; number; the move (case, event, timeline); savepoint, approval (case, event, timeline);
+# result licence type; registry entry (one statement); licence type with issuer; licence (insert, number);
 # timeline, event; release; submit key; timeline for the answer; outbox mark after the commit.
-INSTANT = 29
+INSTANT = 26
 # officer: the same up to the move, then the submit key, the timeline, the outbox mark.
-OFFICER = 16
+OFFICER = 14
 
 
 @contextlib.contextmanager
