@@ -264,13 +264,6 @@ def id_hash_of(account_id: int) -> str | None:
     return db.session.scalar(sa.select(VerifiedIdentity.id_hash).where(VerifiedIdentity.account_id == account_id))
 
 
-def resident_id_of(account_id: int) -> int | None:
-    """The population-registry entry of the account's verified identity, if any."""
-    from app.identity.models import VerifiedIdentity
-
-    return db.session.scalar(sa.select(VerifiedIdentity.resident_id).where(VerifiedIdentity.account_id == account_id))
-
-
 def registry_entry_of(account_id: int):
     """The population-registry entry (Resident) of the account's verified identity, if any — in
     one statement; the entry is then in the session, so `db.session.get(Resident, id)` (as
