@@ -12,6 +12,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from app.extensions import api, db, migrate, redis_ext
     from app.web import input_guard, security_headers
     from app.web.request_log import configure_logging, init_request_ids
+    from app.web.stateless import StatelessSessions
 
     cfg = config_class(config_name)
     app = Flask(__name__)
@@ -20,6 +21,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     cfg.check(app.config)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
+    app.session_interface = StatelessSessions()  # bearer tokens only: no cookie session per request
 
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     configure_logging(app)
